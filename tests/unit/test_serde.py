@@ -1,0 +1,322 @@
+"""The event contract and its wire format: sync_core.serde and the schemas/ package."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import httpx
+import pytest
+from fastavro.schema import load_schema
+
+import schemas
+from sync_core.errors import ConfigurationError, FatalError, TransientError, UndecodableEvent
+from sync_core.serde import (
+    SCHEMA_VERSION,
+    TOPIC_RECORDS,
+    AvroSerde,
+    Envelope,
+    HttpSchemaRegistry,
+    SchemaRegistry,
+    new_event,
+)
+from sync_core.serde.catalog import current_schemas, fingerprint_of, history_schemas, plain
+from sync_core.serde.framing import single_object_header
+from sync_core.serde.registry import CONTENT_TYPE
+
+TOPIC = "pics.learner"
+RECORD = "pics.events.LearnerEvent"
+EVENT_ID = "5b0e3c1a-8d1e-4c55-9b5e-0f6f1b2a3c4d"
+OCCURRED = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
+SCHEMA_DIR = Path(schemas.__file__).parent
+
+LEARNER: dict[str, Any] = {
+    "learner_ident": "L000123",
+    "first_name": "Ada",
+    "surname": "Lovelace",
+    "date_of_birth": date(2001, 12, 10),
+    "uln": "1234567890",
+    "lrn": "LRN-77",
+    "email": "ada@example.org",
+    "address_1": "1 St James's Square",
+    "address_2": None,
+    "address_3": None,
+    "address_4": "London",
+    "postcode": "SW1Y 4JU",
+    "ni_number": "QQ123456C",
+    "phone_number": None,
+    "mobile_number": "07700 900123",
+    "gender": "F",
+    "ethnicity": "31",
+    "disability": None,
+    "system_status": "Live",
+    "programme_status": "In Learning",
+    "start_date": date(2024, 9, 1),
+    "end_date": None,
+    "smart_assessor_id": "SA-991",
+    "planned_otj_hours": 278.5,
+    "actual_otj_hours": 12.0,
+    "risk": "Green",
+}
+
+# A value written by each released contract version, in that version's own shape. Releasing v<n>
+# means adding its sample here.
+WRITTEN_BY_VERSION: dict[int, dict[str, Any]] = {
+    1: {
+        "event_id": EVENT_ID,
+        "occurred_at": OCCURRED,
+        "source": "pics",
+        "schema_version": 1,
+        "changed_fields": ["surname"],
+        "event": ("pics.events.LearnerEdited", {"learner": LEARNER}),
+    },
+}
+
+
+def learner_edited() -> dict[str, Any]:
+    """A LearnerEdited topic value with fixed id and time."""
+    return new_event(
+        "LearnerEdited",
+        {"learner": LEARNER},
+        changed_fields=["surname"],
+        occurred_at=OCCURRED,
+        event_id=EVENT_ID,
+    )
+
+
+class FakeRegistry:
+    """An in-memory schema registry: ids from 1, one id per distinct schema."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[int, Mapping[str, Any]] = {}
+
+    def register(self, subject: str, schema: Mapping[str, Any]) -> int:
+        """Returns the id of an equal schema, or a new one."""
+        for schema_id, known in self.schemas.items():
+            if known == schema:
+                return schema_id
+        self.schemas[len(self.schemas) + 1] = schema
+        return len(self.schemas)
+
+    def schema_by_id(self, schema_id: int) -> Mapping[str, Any]:
+        """The schema with that id; KeyError when there is none."""
+        return self.schemas[schema_id]
+
+
+class RegistryServer:
+    """The Confluent Schema Registry REST endpoints the adapter uses, for httpx.MockTransport."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[int, str] = {}
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        """Answers one request as the registry would."""
+        assert request.headers["accept"] == CONTENT_TYPE
+        match request.method, request.url.path.split("/")[1:]:
+            case "POST", ["subjects", "pics.learner-value", "versions"]:
+                assert request.headers["content-type"] == CONTENT_TYPE
+                return httpx.Response(200, json={"id": self._register(request)})
+            case "GET", ["schemas", "ids", schema_id] if int(schema_id) in self.schemas:
+                return httpx.Response(200, json={"schema": self.schemas[int(schema_id)]})
+        return httpx.Response(404, json={"error_code": 40403, "message": "Schema not found"})
+
+    def _register(self, request: httpx.Request) -> int:
+        """Stores the posted schema text under a new id unless already known."""
+        text = json.loads(request.content)["schema"]
+        for schema_id, known in self.schemas.items():
+            if known == text:
+                return schema_id
+        self.schemas[len(self.schemas) + 1] = text
+        return len(self.schemas)
+
+
+@pytest.fixture
+def registry(request: pytest.FixtureRequest) -> Iterator[SchemaRegistry | None]:
+    """No registry, the in-memory fake, or the HTTP adapter against RegistryServer."""
+    if request.param == "http":
+        transport = httpx.MockTransport(RegistryServer())
+        with httpx.Client(base_url="http://registry.test", transport=transport) as client:
+            yield HttpSchemaRegistry(client)
+    else:
+        yield FakeRegistry() if request.param == "fake" else None
+
+
+REGISTRIES = [
+    pytest.param(None, id="single-object"),
+    pytest.param("fake", id="confluent-fake-registry"),
+    pytest.param("http", id="confluent-http-registry"),
+]
+
+
+def crc64_avro(data: bytes) -> int:
+    """The CRC-64-AVRO fingerprint as the Avro specification writes it out."""
+    empty = 0xC15D213AA4D7A795
+    table = []
+    for byte in range(256):
+        value = byte
+        for _ in range(8):
+            value = (value >> 1) ^ (empty & -(value & 1))
+        table.append(value)
+    fingerprint = empty
+    for byte in data:
+        fingerprint = (fingerprint >> 8) ^ table[(fingerprint ^ byte) & 0xFF]
+    return fingerprint
+
+
+@pytest.mark.parametrize("registry", REGISTRIES, indirect=True)
+def test_round_trip(registry: SchemaRegistry | None) -> None:
+    """A value encoded by one serde decodes to the same event in another sharing the registry."""
+    data = AvroSerde(registry=registry).encode(TOPIC, learner_edited())
+
+    event = AvroSerde(registry=registry).decode(data)
+
+    assert event.envelope == Envelope(EVENT_ID, OCCURRED, "pics", SCHEMA_VERSION, ("surname",))
+    assert (event.name, event.payload) == ("LearnerEdited", {"learner": LEARNER})
+    assert event.writer_schema_id.startswith("fp:" if registry is None else "registry:")
+
+
+@pytest.mark.parametrize("registry", REGISTRIES[:1], indirect=True)
+def test_single_object_framing(registry: None) -> None:
+    """Without a registry a value starts C3 01 and the schema's CRC-64-AVRO, little endian."""
+    canonical = fastavro.schema.to_parsing_canonical_form(load_schema(str(SCHEMA_DIR / f"{RECORD}.avsc")))
+
+    data = AvroSerde(registry=registry).encode(TOPIC, learner_edited())
+
+    assert data[:2] == b"\xc3\x01"
+    assert data[2:10] == crc64_avro(canonical.encode()).to_bytes(8, "little")
+
+
+@pytest.mark.parametrize("registry", REGISTRIES[1:], indirect=True)
+def test_confluent_framing(registry: SchemaRegistry) -> None:
+    """With a registry a value starts 00 and the big-endian id the registry gave the schema."""
+    schema_id = registry.register("pics.learner-value", plain(current_schemas()[RECORD]))
+
+    data = AvroSerde(registry=registry).encode(TOPIC, learner_edited())
+
+    assert data[:5] == b"\x00" + schema_id.to_bytes(4, "big")
+
+
+def with_fingerprint(data: bytes, fingerprint: bytes) -> bytes:
+    """The single-object value ``data`` claiming another writer schema."""
+    return data[:2] + fingerprint + data[10:]
+
+
+UNDECODABLE: list[Any] = [
+    pytest.param(lambda data: b"", "empty message", id="empty"),
+    pytest.param(lambda data: None, "empty message", id="none-tombstone"),
+    pytest.param(lambda data: b'{"learner_ident": 1}', "unknown framing", id="garbage-magic"),
+    pytest.param(lambda data: data[:6], "truncated Avro single-object header", id="short-header"),
+    pytest.param(lambda data: with_fingerprint(data, bytes(8)), "unknown writer schema", id="unknown-fp"),
+    pytest.param(
+        lambda data: b"\x00\x00\x00\x00\x07" + data[10:],
+        "no schema registry is configured",
+        id="confluent-without-registry",
+    ),
+    pytest.param(lambda data: data[:-9], "corrupt or truncated", id="truncated-body"),
+    pytest.param(lambda data: data + b"\x00", "bytes left over", id="trailing-bytes"),
+    pytest.param(lambda data: data[:10] + b"\xff" * 9, "corrupt or truncated", id="corrupt-body"),
+]
+
+
+@pytest.mark.parametrize(("mangle", "problem"), UNDECODABLE)
+def test_undecodable(mangle: Callable[[bytes], bytes | None], problem: str) -> None:
+    """Bytes that are not an event raise UndecodableEvent naming the problem, no personal data."""
+    serde = AvroSerde()
+    data = mangle(serde.encode(TOPIC, learner_edited()))
+
+    with pytest.raises(UndecodableEvent, match=problem) as raised:
+        serde.decode(data)
+
+    assert LEARNER["surname"] not in str(raised.value)
+    assert raised.value.__cause__ is None
+
+
+def test_unknown_registry_id() -> None:
+    """A Confluent-framed value whose schema id the registry lacks is undecodable."""
+    serde = AvroSerde(registry=FakeRegistry())
+
+    with pytest.raises(UndecodableEvent, match="schema id 7 is not in the schema registry"):
+        serde.decode(b"\x00\x00\x00\x00\x07\x00")
+
+
+@pytest.mark.parametrize("version", sorted(history_schemas()), ids=lambda version: f"v{version}")
+def test_older_versions_decode(version: int) -> None:
+    """Data written with every released LearnerEvent schema decodes with the current serde."""
+    schema = history_schemas()[version][RECORD]
+    value = WRITTEN_BY_VERSION[version]
+    body = io.BytesIO()
+    fastavro.schemaless_writer(body, schema, value, strict_allow_default=True)
+
+    event = AvroSerde().decode(single_object_header(fingerprint_of(schema)) + body.getvalue())
+
+    assert event.envelope.schema_version == version
+    assert event.payload["learner"].items() >= value["event"][1]["learner"].items()
+
+
+def test_current_contract_is_released() -> None:
+    """The current schemas are the newest history version, which is SCHEMA_VERSION."""
+    history = history_schemas()
+    newest = max(history)
+    current = {name: plain(schema) for name, schema in current_schemas().items()}
+
+    assert (newest, current) == (SCHEMA_VERSION, {n: plain(s) for n, s in history[newest].items()})
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(SCHEMA_DIR.rglob("*.avsc")),
+    ids=lambda path: str(path.relative_to(SCHEMA_DIR)),
+)
+def test_schema_file_parses(path: Path) -> None:
+    """Every .avsc parses, is named after its record's fullname and documents it and its fields."""
+    parsed = load_schema(str(path))
+    raw = json.loads(path.read_text(encoding="utf-8"))
+
+    assert isinstance(parsed, dict) and parsed["name"] == path.stem
+    assert raw["doc"] and all(field["doc"] for field in raw["fields"])
+
+
+def test_topic_records_exist() -> None:
+    """Every topic's value record is defined in schemas/."""
+    assert set(TOPIC_RECORDS.values()) <= set(current_schemas())
+
+
+@pytest.mark.parametrize(
+    ("answer", "call", "error"),
+    [
+        pytest.param(httpx.Response(503), "schema_by_id", TransientError, id="5xx-transient"),
+        pytest.param(httpx.ConnectError("refused"), "schema_by_id", TransientError, id="down"),
+        pytest.param(httpx.Response(404), "schema_by_id", KeyError, id="unknown-id"),
+        pytest.param(httpx.Response(409, json={}), "register", FatalError, id="incompatible"),
+        pytest.param(httpx.Response(404), "register", FatalError, id="register-not-found"),
+    ],
+)
+def test_http_registry_errors(answer: httpx.Response | Exception, call: str, error: type[Exception]) -> None:
+    """The HTTP adapter translates the registry's failures into our errors once."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    with httpx.Client(base_url="http://registry.test", transport=httpx.MockTransport(handle)) as c:
+        adapter = HttpSchemaRegistry(c)
+        with pytest.raises(error):
+            adapter.register("s", {}) if call == "register" else adapter.schema_by_id(1)
+
+
+def test_encode_unknown_topic() -> None:
+    """Encoding for a topic without a record is a configuration error."""
+    with pytest.raises(ConfigurationError, match=r"pics\.nothing"):
+        AvroSerde().encode("pics.nothing", learner_edited())
+
+
+def test_new_event_refuses_naive_time() -> None:
+    """A naive occurred_at is refused rather than guessed to be UTC."""
+    with pytest.raises(ValueError, match="timezone-aware"):
+        new_event("LearnerEdited", {"learner": LEARNER}, occurred_at=datetime(2025, 1, 1))
