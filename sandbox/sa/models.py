@@ -1,0 +1,124 @@
+"""The shapes SA's API reads and writes; they are what the served OpenAPI document shows."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+
+
+def _calendar_date(value: str) -> str:
+    date.fromisoformat(value)  # the pattern checks the shape; this rejects 2024-02-30
+    return value
+
+
+IsoDate = Annotated[
+    str,
+    Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"}),
+    AfterValidator(_calendar_date),
+]
+Uln = Annotated[str, Field(pattern=r"^\d{10}$", description="Unique Learner Number: 10 digits")]
+Text = Annotated[str, Field(max_length=500)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+LearnerStatus = Literal["active", "break_in_learning", "completed", "withdrawn"]
+Hours = Annotated[StrictFloat, Field(ge=0)]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+T = TypeVar("T")
+
+
+def _absent() -> Any:
+    """Default for a key that may be left out of a PATCH but, when sent, must not be null."""
+    return Field(default=None)
+
+
+class ApiModel(BaseModel):
+    """Every SA body: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(ApiModel):
+    """Every refusal."""
+
+    code: str = Field(examples=["duplicate_mis_id"])
+    message: str
+    field: str | None = Field(default=None, examples=["misId"])
+
+
+class TokenRequest(ApiModel):
+    username: str
+    password: str
+    clientKey: str
+
+
+class TokenResponse(ApiModel):
+    accessToken: str
+    tokenType: Literal["Bearer"] = "Bearer"
+    expiresIn: float = Field(description="Seconds until the token expires")
+
+
+class Page(ApiModel, Generic[T]):
+    items: list[T]
+    page: int
+    pageSize: int
+    total: int
+
+
+class LearnerDetails(ApiModel):
+    """The learner's optional details, the same in every learner shape."""
+
+    dateOfBirth: IsoDate | None = None
+    uln: Uln | None = None
+    email: Text | None = None
+    address1: Text | None = None
+    address2: Text | None = None
+    address3: Text | None = None
+    address4: Text | None = None
+    postcode: Text | None = None
+    niNumber: Text | None = None
+    phoneNumber: Text | None = None
+    mobileNumber: Text | None = None
+    studentId: Text | None = None
+    gender: Text | None = None
+    ethnicity: Text | None = None
+    disability: Text | None = None
+    startDate: IsoDate | None = None
+    plannedOtjHours: Hours | None = None
+    employerId: StrictInt | None = None
+    assessorId: StrictInt | None = None
+
+
+class LearnerCreate(LearnerDetails):
+    """POST /learners. ``misId`` is the PICS Learner Ident and unique in SA."""
+
+    misId: Name
+    firstName: Name
+    surname: Name
+    status: LearnerStatus = "active"
+
+
+class LearnerPatch(LearnerDetails):
+    """PATCH /learners/{id}: only the keys sent change; required keys may not be set to null."""
+
+    misId: Name = _absent()
+    firstName: Name = _absent()
+    surname: Name = _absent()
+    status: LearnerStatus = _absent()
+
+
+class Learner(LearnerCreate):
+    """A learner as SA holds it."""
+
+    id: str = Field(description="GUID assigned by Smart Assessor")
+    createdAt: Timestamp
+    updatedAt: Timestamp
+
+
+class LearnerPage(Page[Learner]):
+    """One page of a learner search."""
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the refusals a route can answer."""
+    return {status: {"model": ErrorBody} for status in statuses}

@@ -1,0 +1,201 @@
+"""Run the Smart Assessor sandbox in a child process, as tests and the demo need it.
+
+with SaSandboxProcess(SandboxConfig(latency_ms=5)) as sa:
+    client = SaClient(sa.base_url, SaCredentials(sa.username, sa.password, sa.client_key))
+    ...
+    assert sa.calls()["counts"]["POST /learners"] == 1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Self
+
+import httpx
+
+from sandbox.sa.config import CLIENT_KEY_ENV, PASSWORD_ENV, SandboxConfig
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class SandboxStartError(RuntimeError):
+    """The sandbox process exited or did not answer its health check in time."""
+
+
+class SaSandboxProcess:
+    """``python -m sandbox.sa`` on a loopback port; inspection helpers over HTTP."""
+
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        start_timeout_s: float = 20.0,
+    ) -> None:
+        self.config = dataclasses.replace(config or SandboxConfig(), instance=uuid.uuid4().hex)
+        self.host, self.port = host, port or _free_port(host)
+        self.start_timeout_s = start_timeout_s
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+        self._http: httpx.Client | None = None
+
+    def __repr__(self) -> str:
+        return f"SaSandboxProcess(base_url={self.base_url!r}, running={self.running})"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def username(self) -> str:
+        return self.config.username
+
+    @property
+    def password(self) -> str:
+        return self.config.password
+
+    @property
+    def client_key(self) -> str:
+        return self.config.client_key
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> Self:
+        """Start the server and wait until it answers; SandboxStartError (with its stderr) if not."""
+        if self._proc is not None:
+            return self
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        self._http = httpx.Client(base_url=self.base_url, timeout=10.0)
+        self._proc = subprocess.Popen(
+            self._command(), env=self._env(), stdout=subprocess.DEVNULL, stderr=self._stderr
+        )
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Terminate the server (kill it if it lingers); safe to call twice."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def learners(self) -> list[dict[str, Any]]:
+        """Every learner record the sandbox holds, oldest first."""
+        result: list[dict[str, Any]] = self._call("GET", "/learners")
+        return result
+
+    def calls(self, since: int = 0) -> dict[str, Any]:
+        """``{"counts": {"POST /learners": 1, ...}, "log": [{"seq", "method", ...}, ...]}``."""
+        result: dict[str, Any] = self._call("GET", "/calls", params={"since": since})
+        return result
+
+    def reset(self) -> None:
+        """Forget every record and call (settings, credentials and tokens stay)."""
+        self._call("POST", "/reset")
+
+    def configure(self, **settings: Any) -> dict[str, Any]:
+        """Change run-time settings (``error_rate=1.0``, ``rate_limit_per_s=None``, ...)."""
+        result: dict[str, Any] = self._call("PUT", "/config", json=settings)
+        return result
+
+    def expire_tokens(self) -> None:
+        """Expire every token issued so far: the next SA call with one answers 401."""
+        self._call("POST", "/expire-tokens")
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._http is None:
+            raise RuntimeError("the Smart Assessor sandbox is not running; call start() first")
+        response = self._http.request(method, f"/_sandbox{path}", **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def _command(self) -> list[str]:
+        config, args = self.config, [sys.executable, "-m", "sandbox.sa"]
+        args += ["--host", self.host, "--port", str(self.port), "--username", config.username]
+        args += ["--token-ttl-s", str(config.token_ttl_s), "--latency-ms", str(config.latency_ms)]
+        args += ["--error-rate", str(config.error_rate), "--timeout-rate", str(config.timeout_rate)]
+        args += ["--timeout-hang-s", str(config.timeout_hang_s), "--instance", config.instance]
+        if config.rate_limit_per_s is not None:
+            args += ["--rate-limit-per-s", str(config.rate_limit_per_s)]
+        if config.seed is not None:
+            args += ["--seed", str(config.seed)]
+        return args
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env[PASSWORD_ENV], env[CLIENT_KEY_ENV] = self.config.password, self.config.client_key
+        paths = [str(_PROJECT_ROOT), *filter(None, [env.get("PYTHONPATH")])]
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+        return env
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + self.start_timeout_s
+        while time.monotonic() < deadline:
+            assert self._proc is not None
+            if self._proc.poll() is not None:
+                raise SandboxStartError(self._failure(f"exited with {self._proc.returncode}"))
+            if self._healthy():
+                return
+            time.sleep(0.05)
+        raise SandboxStartError(self._failure(f"gave no answer in {self.start_timeout_s} s"))
+
+    def _healthy(self) -> bool:
+        assert self._http is not None
+        try:
+            answer = self._http.get("/_sandbox/health", timeout=1.0)
+        except httpx.TransportError:
+            return False
+        return answer.status_code == 200 and answer.json().get("instance") == self.config.instance
+
+    def _failure(self, what: str) -> str:
+        stderr = b""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            stderr = self._stderr.read()
+        text = stderr.decode(errors="replace").strip() or "(nothing on stderr)"
+        return f"Smart Assessor sandbox on {self.base_url} {what}:\n{text}"
+
+
+def _free_port(host: str) -> int:
+    """A port nothing listens on now (another process could take it before the server does)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
