@@ -1,0 +1,65 @@
+"""Runtime configuration: one frozen object built once from ``PICS_SYNC_*`` environment variables.
+
+Secrets are ``SecretStr`` and can come from a file named by ``<NAME>_FILE`` (Docker and Kubernetes
+secrets), so they never need to sit in the environment or a log line.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sync_core.errors import ConfigurationError
+
+ENV_PREFIX = "PICS_SYNC_"
+_SECRETS = ("sa_password", "sa_client_key", "database_url")
+
+
+class RuntimeConfig(BaseSettings):
+    """Where the broker, the databases and Smart Assessor are, and how to reach them."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_group_id: str = "pics-sync-push"
+    topic_prefix: str = ""  # prepended to every topic name, e.g. "staging." or a test's own prefix
+    schema_registry_url: str | None = None
+    database_url: SecretStr = SecretStr("postgresql://postgres@localhost/postgres")
+    sa_base_url: str = "http://127.0.0.1:8700"
+    sa_username: str = "sandbox"
+    sa_password: SecretStr = SecretStr("")
+    sa_client_key: SecretStr = SecretStr("")
+    sa_timeout_s: float = Field(default=10.0, gt=0)
+    settings_ttl_s: float = Field(default=5.0, ge=0)  # how long integration settings are cached
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name in _SECRETS:
+            path = os.environ.get(f"{ENV_PREFIX}{name.upper()}_FILE")
+            if path and name not in data:
+                with open(path, encoding="utf-8") as secret:
+                    data[name] = secret.read().strip()
+        return data
+
+
+def topic(config: RuntimeConfig, logical: str) -> str:
+    """The physical topic name of a logical one such as ``pics.learner``."""
+    return config.topic_prefix + logical
+
+
+def load_config(**overrides: Any) -> RuntimeConfig:
+    """Build the configuration, turning every invalid value into one readable line."""
+    try:
+        return RuntimeConfig(**overrides)
+    except ValidationError as invalid:
+        lines = [
+            f"{ENV_PREFIX}{'.'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in invalid.errors()
+        ]
+        raise ConfigurationError("invalid configuration:\n" + "\n".join(lines)) from None

@@ -1,0 +1,40 @@
+"""What became of one delivered message, and where it came from. Plain values, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Kind(StrEnum):
+    """The four fates of a message."""
+
+    APPLIED = "applied"  # its effect holds in SA (pushed now, or already there: X1)
+    SKIPPED = "skipped"  # the settings or eligibility say nothing is to be done
+    PARKED = "parked"  # it cannot be applied now; an operator can redrive it
+    DUPLICATE = "duplicate"  # its event id was processed before
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a message came from: enough to find it again in Kafka."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of processing one message."""
+
+    kind: Kind
+    event_id: str | None = None
+    event_type: str | None = None
+    reason: str | None = None
+    rule: str | None = None
+    sa_calls: int = 0
+    pushed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # resource → hash

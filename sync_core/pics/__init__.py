@@ -1,0 +1,1 @@
+"""Repositories over schema ``pics``: the stand-in for the PICS database that updaters write."""

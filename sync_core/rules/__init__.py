@@ -1,0 +1,1 @@
+"""Pure rules: (event, settings, links) → Plan. One module per domain concept."""

@@ -1,0 +1,1 @@
+"""The sync-state repositories: the only code that writes SQL to schema ``sync``."""

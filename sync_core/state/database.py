@@ -1,0 +1,53 @@
+"""Connections and migrations. Migrations are plain SQL files applied in order, tracked in a table."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from sync_core.errors import DatabaseUnavailable
+
+# Taken while migrating so two processes starting at once do not both apply a file.
+_MIGRATION_LOCK = 0x5049_4353  # "PICS"
+
+
+def open_pool(url: str, *, max_size: int = 8) -> ConnectionPool:
+    """A connection pool that is open and has proved it can connect."""
+    pool = ConnectionPool(url, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": False})
+    try:
+        pool.open(wait=True, timeout=15)
+    except Exception as unreachable:
+        raise DatabaseUnavailable(f"cannot connect to the database: {type(unreachable).__name__}") from None
+    return pool
+
+
+def migration_files() -> list[tuple[str, str]]:
+    """(name, SQL) of every migration shipped with sync_core, in the order they apply."""
+    folder = resources.files("sync_core") / "migrations"
+    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".sql"))
+    return [(name, (folder / name).read_text(encoding="utf-8")) for name in names]
+
+
+def migrate(url: str) -> list[str]:
+    """Apply the migrations not yet applied; returns the names applied now."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+        try:
+            conn.execute("CREATE SCHEMA IF NOT EXISTS sync")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS sync.schema_migrations"
+                " (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {row[0] for row in conn.execute("SELECT name FROM sync.schema_migrations")}
+            return [name for name, sql in migration_files() if name not in done and _apply(conn, name, sql)]
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+
+def _apply(conn: psycopg.Connection[tuple[object, ...]], name: str, sql: str) -> bool:
+    with conn.transaction():
+        conn.execute(sql.encode())
+        conn.execute("INSERT INTO sync.schema_migrations (name) VALUES (%s)", (name,))
+    return True

@@ -1,0 +1,29 @@
+"""PICS id ↔ SA id links per entity (learner, employer, assessor, course enrolment)."""
+
+from __future__ import annotations
+
+from psycopg_pool import ConnectionPool
+
+
+class LinkRepository:
+    """Reads and writes ``sync.links``."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def sa_id(self, entity: str, pics_id: str) -> str | None:
+        """The SA id linked to this PICS record, if any."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT sa_id FROM sync.links WHERE entity = %s AND pics_id = %s", (entity, pics_id)
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+    def link(self, entity: str, pics_id: str, sa_id: str) -> None:
+        """Record the link; linking the same pair again is a no-op."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO sync.links (entity, pics_id, sa_id) VALUES (%s, %s, %s)"
+                " ON CONFLICT (entity, pics_id) DO UPDATE SET sa_id = EXCLUDED.sa_id",
+                (entity, pics_id, sa_id),
+            )

@@ -1,0 +1,48 @@
+"""Integration settings (S1, S3–S17) stored by PICS name in ``sync.settings``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from psycopg_pool import ConnectionPool
+
+from sync_core import settings
+from sync_core.settings import IntegrationSettings
+
+
+class SettingsRepository:
+    """Reads and changes the integration settings."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def stored(self) -> dict[str, str]:
+        """The values an operator has set, by PICS name (defaults are not stored)."""
+        with self._pool.connection() as conn:
+            return {name: value for name, value in conn.execute("SELECT name, value FROM sync.settings")}
+
+    def review_types(self) -> dict[str, str]:
+        """S17: SA session type → PICS Review Type."""
+        with self._pool.connection() as conn:
+            rows = conn.execute("SELECT sa_session_type, pics_review_type FROM sync.review_type_map")
+            return {sa_type: pics_type for sa_type, pics_type in rows}
+
+    def load(self) -> IntegrationSettings:
+        """The settings in force."""
+        return settings.build(self.stored(), self.review_types())
+
+    def set(self, name_or_id: str, value: str) -> tuple[str, str]:
+        """Validate and store one setting; returns (PICS name, stored value)."""
+        definition = settings.find(name_or_id)
+        text = settings.normalise(definition, value)
+        self.set_many({definition.name: text})
+        return definition.name, text
+
+    def set_many(self, values: Mapping[str, str]) -> None:
+        """Store several already-normalised values at once."""
+        with self._pool.connection() as conn:
+            conn.cursor().executemany(
+                "INSERT INTO sync.settings (name, value) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, changed_at = now()",
+                list(values.items()),
+            )
