@@ -1,0 +1,45 @@
+"""``pics-sync run``: the push consumer, until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from typing import Any
+
+import structlog
+
+from consumers.kafka_edge import ensure_topics, make_consumer
+from consumers.runtime import ConsumeLoop
+from consumers.service import open_service
+from sync_core.config import load_config, topic
+from sync_core.logs import configure_logging
+
+log = structlog.get_logger("pics_sync.run")
+
+
+def register(subcommands: Any) -> None:
+    """Add ``run``."""
+    cmd = subcommands.add_parser("run", help="consume PICS events and push them to Smart Assessor")
+    cmd.add_argument("--partitions", type=int, default=6, help="partitions for topics it creates (default 6)")
+    cmd.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config()
+    configure_logging(config.log_level)
+    learner_topic = topic(config, "pics.learner")
+    ensure_topics(config.kafka_bootstrap_servers, {learner_topic: args.partitions})
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
+    consumer.subscribe([learner_topic])
+    log.info("consumer.started", topic=learner_topic, group=config.kafka_group_id)
+    with open_service(config) as service:
+        try:
+            tally = ConsumeLoop(consumer, service.ports).run(stop)
+        finally:
+            consumer.close()  # commits the offsets stored so far
+    log.info("consumer.stopped", **{k.value: n for k, n in tally.kinds.items()})
+    return 0

@@ -1,0 +1,99 @@
+"""The only module that touches confluent_kafka: clients, topics, and error translation.
+
+Kafka's errors become ours here once (like Quix's ``raise_for_msg_error``), so the loop above
+deals in TransientError / FatalError only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+from consumers.pipeline import Delivery
+from sync_core.errors import FatalError, TransientError
+from sync_core.outcome import Source
+
+
+def consumer_config(bootstrap: str, group_id: str, **extra: Any) -> dict[str, Any]:
+    """Settings for a consumer whose offsets we store by hand once a message is done."""
+    return {
+        "bootstrap.servers": bootstrap,
+        "group.id": group_id,
+        "partition.assignment.strategy": "cooperative-sticky",
+        "enable.auto.offset.store": False,  # stored only after the outcome is recorded
+        "enable.auto.commit": True,
+        "auto.commit.interval.ms": 1000,
+        "auto.offset.reset": "earliest",
+        "enable.partition.eof": False,
+        **extra,
+    }
+
+
+def make_consumer(bootstrap: str, group_id: str, **extra: Any) -> Consumer:
+    """A consumer in ``group_id``."""
+    return Consumer(consumer_config(bootstrap, group_id, **extra))
+
+
+def make_producer(bootstrap: str, **extra: Any) -> Producer:
+    """An idempotent producer: a retried send never writes an event twice."""
+    return Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": 5,
+            **extra,
+        }
+    )
+
+
+def ensure_topics(bootstrap: str, topics: Mapping[str, int], timeout: float = 30.0) -> None:
+    """Create the topics (name → partitions) that do not exist yet."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = admin.list_topics(timeout=timeout).topics
+    wanted = [NewTopic(name, num_partitions=n, replication_factor=1) for name, n in topics.items()]
+    futures = admin.create_topics([t for t in wanted if t.topic not in existing], operation_timeout=timeout)
+    for future in futures.values():
+        try:
+            future.result(timeout)
+        except KafkaException as failed:
+            if failed.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+
+
+def raise_for_msg_error(msg: Message) -> None:
+    """Turn a message-level error into our exception tree."""
+    error = msg.error()
+    if error is None:
+        return
+    if error.fatal():
+        raise FatalError(f"Kafka: {error.str()}")
+    raise TransientError(f"Kafka: {error.str()}")
+
+
+def to_delivery(msg: Message) -> Delivery:
+    """The pipeline's view of a message."""
+    key = msg.key()
+    source = Source(
+        topic=str(msg.topic()),
+        partition=int(msg.partition() or 0),
+        offset=int(msg.offset() or 0),
+        key=key.decode("utf-8", "replace") if isinstance(key, bytes) else key,
+    )
+    raw = msg.headers() or ()
+    pairs = raw.items() if isinstance(raw, dict) else raw
+    headers = tuple((name, value.encode() if isinstance(value, str) else value) for name, value in pairs)
+    return Delivery(source=source, value=msg.value(), headers=headers)
+
+
+def lag(consumer: Consumer, timeout: float = 10.0) -> int:
+    """Messages in the assigned partitions that this consumer has not yet stored an offset past."""
+    assignment: Iterable[TopicPartition] = consumer.assignment()
+    total = 0
+    for tp in consumer.position(list(assignment)):
+        _low, high = consumer.get_watermark_offsets(tp, timeout=timeout, cached=False)
+        total += max(0, high - (tp.offset if tp.offset >= 0 else _low))
+    return total

@@ -1,0 +1,123 @@
+"""One message from bytes to recorded outcome: decode, de-duplicate, plan, execute, record.
+
+Knows no Kafka: the consume loop hands it a ``Delivery`` and stores the offset once it returns.
+A ``TransientError`` escapes so the caller can retry the same message; everything else ends in
+an outcome written to the ledger in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import structlog
+
+from consumers.routes import ROUTES
+from sync_core.errors import PermanentError, UndecodableEvent
+from sync_core.executor import SaWriter, execute
+from sync_core.outcome import Kind, Outcome, Source
+from sync_core.plan import Park, Plan, Skip
+from sync_core.rules.learner import Links
+from sync_core.serde import AvroSerde, DecodedEvent
+from sync_core.settings import IntegrationSettings
+from sync_core.state.ledger import Ledger
+
+log = structlog.get_logger("pics_sync.pipeline")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message as the pipeline sees it."""
+
+    source: Source
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes | None]] = ()
+
+
+@dataclass(frozen=True)
+class Ports:
+    """What the pipeline talks to."""
+
+    serde: AvroSerde
+    ledger: Ledger
+    links: Links
+    sa: SaWriter
+    settings: Callable[[], IntegrationSettings]
+
+
+def process(delivery: Delivery, ports: Ports) -> Outcome:
+    """Process one message; returns its outcome, already recorded."""
+    try:
+        event = ports.serde.decode(delivery.value or b"")
+    except UndecodableEvent as bad:
+        return _park(delivery, Outcome(Kind.PARKED, reason=str(bad)), ports, type(bad).__name__)
+    structlog.contextvars.bind_contextvars(event_id=event.envelope.event_id, key=delivery.source.key)
+    try:
+        outcome = _decide(delivery, event, ports)
+    finally:
+        structlog.contextvars.unbind_contextvars("event_id", "key")
+    return outcome
+
+
+def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports) -> Outcome:
+    base = Outcome(Kind.APPLIED, event_id=event.envelope.event_id, event_type=event.name)
+    if ports.ledger.seen(base.event_id or ""):
+        return _logged(replace(base, kind=Kind.DUPLICATE, reason="event id already processed"))
+    settings = ports.settings()
+    if not settings.integration_enabled:
+        return _record(
+            delivery, replace(base, kind=Kind.SKIPPED, reason="integration disabled", rule="S1"), ports
+        )
+    if ports.ledger.has_parked(delivery.source.topic, delivery.source.key):
+        parked = replace(base, kind=Kind.PARKED, reason="waiting behind a parked event of this learner")
+        return _park(delivery, parked, ports, "ParkedBehind")
+    route = ROUTES.get(event.name)
+    if route is None:
+        return _park(
+            delivery, replace(base, kind=Kind.PARKED, reason=f"no route for {event.name}"), ports, "NoRoute"
+        )
+    plan = route.rule(event.payload, settings, ports.links, event.envelope.occurred_at.date())
+    return _apply(delivery, base, plan, ports)
+
+
+def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports) -> Outcome:
+    park = next((step for step in plan if isinstance(step, Park)), None)
+    if park is not None:
+        return _park(
+            delivery, replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule), ports, "Park"
+        )
+    if plan and all(isinstance(step, Skip) for step in plan):
+        skip = plan[0]
+        assert isinstance(skip, Skip)
+        return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=skip.reason, rule=skip.rule), ports)
+    try:
+        effects = execute(plan, ports.sa, ports.ledger)
+    except PermanentError as refused:
+        parked = replace(base, kind=Kind.PARKED, reason=f"{refused.reason}: {refused}")
+        return _park(delivery, parked, ports, type(refused).__name__)
+    return _record(delivery, replace(base, sa_calls=effects.sa_calls, pushed=effects.pushed), ports)
+
+
+def _record(delivery: Delivery, outcome: Outcome, ports: Ports) -> Outcome:
+    if not ports.ledger.record(delivery.source, outcome):
+        outcome = replace(outcome, kind=Kind.DUPLICATE, reason="event id already processed")
+    return _logged(outcome)
+
+
+def _park(delivery: Delivery, outcome: Outcome, ports: Ports, error_class: str) -> Outcome:
+    ports.ledger.park(
+        delivery.source, outcome, value=delivery.value, headers=delivery.headers, error_class=error_class
+    )
+    return _logged(outcome)
+
+
+def _logged(outcome: Outcome) -> Outcome:
+    log.info(
+        "event.processed",
+        outcome=outcome.kind.value,
+        event_type=outcome.event_type,
+        reason=outcome.reason,
+        rule=outcome.rule,
+        sa_calls=outcome.sa_calls,
+    )
+    return outcome

@@ -1,0 +1,85 @@
+"""Wires the pieces from the runtime configuration: database pool, serde, SA client, ports."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import httpx
+from psycopg_pool import ConnectionPool
+
+from consumers.pipeline import Ports
+from sync_core.config import RuntimeConfig
+from sync_core.sa_client import SaClient, SaCredentials
+from sync_core.serde import AvroSerde, HttpSchemaRegistry
+from sync_core.settings import IntegrationSettings
+from sync_core.state.database import migrate, open_pool
+from sync_core.state.ledger import Ledger
+from sync_core.state.links import LinkRepository
+from sync_core.state.settings_repo import SettingsRepository
+
+
+class CachedSettings:
+    """Integration settings re-read at most every ``ttl`` seconds, so an edit takes effect soon."""
+
+    def __init__(self, load: Callable[[], IntegrationSettings], ttl: float) -> None:
+        self._load, self._ttl = load, ttl
+        self._lock = threading.Lock()
+        self._value: IntegrationSettings | None = None
+        self._at = 0.0
+
+    def __call__(self) -> IntegrationSettings:
+        with self._lock:
+            if self._value is None or time.monotonic() - self._at >= self._ttl:
+                self._value, self._at = self._load(), time.monotonic()
+            return self._value
+
+
+@dataclass
+class Service:
+    """Open connections and the ports built on them; ``close()`` releases them."""
+
+    config: RuntimeConfig
+    pool: ConnectionPool
+    sa: SaClient
+    ports: Ports
+    _exits: ExitStack
+
+    def close(self) -> None:
+        """Close the SA client and the database pool."""
+        self._exits.close()
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def sa_client(config: RuntimeConfig) -> SaClient:
+    """The SA client for this configuration."""
+    credentials = SaCredentials(
+        config.sa_username, config.sa_password.get_secret_value(), config.sa_client_key.get_secret_value()
+    )
+    return SaClient(config.sa_base_url, credentials, timeout=config.sa_timeout_s)
+
+
+def open_service(config: RuntimeConfig) -> Service:
+    """Migrate the database and open everything the pipeline needs."""
+    url = config.database_url.get_secret_value()
+    migrate(url)
+    exits = ExitStack()
+    pool = exits.enter_context(open_pool(url))
+    sa = exits.enter_context(sa_client(config))
+    registry = None
+    if config.schema_registry_url:
+        client = exits.enter_context(
+            httpx.Client(base_url=config.schema_registry_url, timeout=config.sa_timeout_s)
+        )
+        registry = HttpSchemaRegistry(client)
+    settings = CachedSettings(SettingsRepository(pool).load, config.settings_ttl_s)
+    ports = Ports(AvroSerde(registry=registry), Ledger(pool), LinkRepository(pool), sa, settings)
+    return Service(config, pool, sa, ports, exits)

@@ -1,0 +1,86 @@
+"""Integration fixtures: the real broker, PostgreSQL and SA sandbox, started once per session.
+
+How each part starts (environment, testcontainers, or local processes) is decided in one place,
+``sandbox.stack``; these fixtures only hand each test its own database, topics and group.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from consumers.cli.demo_cmd import stack_config
+from consumers.kafka_edge import ensure_topics, make_consumer
+from consumers.producer import EventProducer
+from consumers.runtime import ConsumeLoop, Tally
+from consumers.service import Service, open_service
+from sandbox.postgres_local import fresh_database
+from sandbox.sa.process import SaSandboxProcess
+from sandbox.stack import Stack, local_stack
+from sync_core.config import RuntimeConfig
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """Kafka, PostgreSQL and the SA sandbox, once for the whole session."""
+    with local_stack(reuse_env=False) as running:
+        yield running
+
+
+@pytest.fixture
+def sa(stack: Stack) -> SaSandboxProcess:
+    """The SA sandbox, emptied for this test."""
+    assert stack.sa is not None
+    stack.sa.reset()
+    return stack.sa
+
+
+@pytest.fixture
+def config(stack: Stack, sa: SaSandboxProcess) -> RuntimeConfig:
+    """Configuration with this test's own database, topic prefix and consumer group."""
+    run = uuid.uuid4().hex[:10]
+    base = stack_config(stack)
+    config = base.model_copy(
+        update={"database_url": SecretStr(fresh_database(stack.database_url)),
+                "topic_prefix": f"t{run}.", "kafka_group_id": f"g{run}", "settings_ttl_s": 0.0}
+    )  # fmt: skip
+    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + "pics.learner": 3})
+    return config
+
+
+@pytest.fixture
+def service(config: RuntimeConfig) -> Iterator[Service]:
+    """The pipeline's ports on this test's database and the sandbox."""
+    with open_service(config) as opened:
+        yield opened
+
+
+@pytest.fixture
+def producer(config: RuntimeConfig, service: Service) -> EventProducer:
+    """A producer onto this test's topics."""
+    return EventProducer(
+        config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=config.topic_prefix
+    )
+
+
+@pytest.fixture
+def drain(config: RuntimeConfig, service: Service) -> Callable[[], Tally]:
+    """Runs the push consumer (this test's group) until the learner topic is read to its end."""
+
+    def run() -> Tally:
+        consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
+        consumer.subscribe([config.topic_prefix + "pics.learner"])
+        try:
+            return ConsumeLoop(consumer, service.ports, poll_timeout=0.2).run_until_drained(
+                threading.Event(), timeout=60
+            )
+        finally:
+            consumer.close()
+
+    return run

@@ -1,0 +1,32 @@
+"""`pics-sync demo` on the session's broker, database and sandbox: its summary checks itself."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from consumers.cli import main
+from sandbox.postgres_local import fresh_database
+from sandbox.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def test_demo_ends_in_sync(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every SA learner matches PICS and every produced event is applied or a skipped duplicate."""
+    assert stack.sa is not None
+    monkeypatch.setenv("PICS_SYNC_KAFKA_BOOTSTRAP_SERVERS", stack.kafka_bootstrap)
+    monkeypatch.setenv("PICS_SYNC_DATABASE_URL", fresh_database(stack.database_url))
+    monkeypatch.setenv("PICS_SYNC_SA_BASE_URL", stack.sa_base_url)
+    monkeypatch.setenv("PICS_SYNC_SA_USERNAME", stack.sa.username)
+    monkeypatch.setenv("PICS_SYNC_SA_PASSWORD", stack.sa.password)
+    monkeypatch.setenv("PICS_SYNC_SA_CLIENT_KEY", stack.sa.client_key)
+    code = main(["demo", "--learners", "30", "--events", "150", "--json"])
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0
+    assert result["sa_learners_total"] == 30
+    assert result["sa_learners_matching_pics"] == result["sa_learners_total"]
+    assert result["events_applied"] + result["duplicates_skipped"] == result["events_produced"] >= 150
