@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 import structlog
 
 from consumers.routes import ROUTES
+from sync_core import executor
 from sync_core.errors import PermanentError, UndecodableEvent
-from sync_core.executor import SaWriter, execute
 from sync_core.outcome import Kind, Outcome, Source
 from sync_core.plan import Park, Plan, Skip
-from sync_core.rules.learner import Links
+from sync_core.rules.fields import Lookups
 from sync_core.serde import AvroSerde, DecodedEvent
 from sync_core.settings import IntegrationSettings
 from sync_core.state.ledger import Ledger
@@ -40,8 +40,8 @@ class Ports:
 
     serde: AvroSerde
     ledger: Ledger
-    links: Links
-    sa: SaWriter
+    lookups: Lookups
+    execution: executor.Ports
     settings: Callable[[], IntegrationSettings]
 
 
@@ -76,7 +76,7 @@ def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports) -> Outcome:
         return _park(
             delivery, replace(base, kind=Kind.PARKED, reason=f"no route for {event.name}"), ports, "NoRoute"
         )
-    plan = route.rule(event.payload, settings, ports.links, event.envelope.occurred_at.date())
+    plan = route.rule(event.payload, settings, ports.lookups, event.envelope.occurred_at.date())
     return _apply(delivery, base, plan, ports)
 
 
@@ -91,11 +91,14 @@ def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports) -> Outco
         assert isinstance(skip, Skip)
         return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=skip.reason, rule=skip.rule), ports)
     try:
-        effects = execute(plan, ports.sa, ports.ledger)
+        effects = executor.execute(plan, ports.execution)
     except PermanentError as refused:
         parked = replace(base, kind=Kind.PARKED, reason=f"{refused.reason}: {refused}")
         return _park(delivery, parked, ports, type(refused).__name__)
-    return _record(delivery, replace(base, sa_calls=effects.sa_calls, pushed=effects.pushed), ports)
+    reason = "; ".join(effects.reports) or None
+    return _record(
+        delivery, replace(base, sa_calls=effects.sa_calls, pushed=effects.pushed, reason=reason), ports
+    )
 
 
 def _record(delivery: Delivery, outcome: Outcome, ports: Ports) -> Outcome:

@@ -12,13 +12,19 @@ import httpx
 from psycopg_pool import ConnectionPool
 
 from consumers.pipeline import Ports
+from sync_core import executor
 from sync_core.config import RuntimeConfig
+from sync_core.faults import crash_checkpoint
+from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.pics.writeback import PicsIdWriter
 from sync_core.sa_client import SaClient, SaCredentials
 from sync_core.serde import AvroSerde, HttpSchemaRegistry
 from sync_core.settings import IntegrationSettings
 from sync_core.state.database import migrate, open_pool
+from sync_core.state.guard import DatabaseCreationGuard
 from sync_core.state.ledger import Ledger
 from sync_core.state.links import LinkRepository
+from sync_core.state.lookups import DatabaseLookups
 from sync_core.state.settings_repo import SettingsRepository
 
 
@@ -81,5 +87,10 @@ def open_service(config: RuntimeConfig) -> Service:
         )
         registry = HttpSchemaRegistry(client)
     settings = CachedSettings(SettingsRepository(pool).load, config.settings_ttl_s)
-    ports = Ports(AvroSerde(registry=registry), Ledger(pool), LinkRepository(pool), sa, settings)
+    links, ledger = LinkRepository(pool), Ledger(pool)
+    execution = executor.Ports(
+        sa, ledger, links, DatabaseCreationGuard(pool), PicsIdWriter(pool), crash_checkpoint(config.crash_at)
+    )
+    lookups = DatabaseLookups(links, QualificationLinks(pool))
+    ports = Ports(AvroSerde(registry=registry), ledger, lookups, execution, settings)
     return Service(config, pool, sa, ports, exits)

@@ -34,6 +34,7 @@ class RuntimeConfig(BaseSettings):
     sa_client_key: SecretStr = SecretStr("")
     sa_timeout_s: float = Field(default=10.0, gt=0)
     settings_ttl_s: float = Field(default=5.0, ge=0)  # how long integration settings are cached
+    crash_at: str | None = None  # fault hook for crash tests: exit at this checkpoint (sync_core.faults)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     @model_validator(mode="before")

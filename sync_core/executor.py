@@ -1,26 +1,47 @@
-"""Turns a plan into Smart Assessor calls, skipping any whose content SA already holds from us (X1)."""
+"""Turns a plan into Smart Assessor calls.
+
+Refs are resolved from the steps before them; Ensure steps link or create (``sync_core.ensure``);
+an Update whose content SA already holds from us makes no call (X1). A dry run makes reads only
+and lists the writes it would make.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from functools import partial
+from typing import Any
 
-from sync_core.plan import Plan, UpdateLearner
+from sync_core import ensure
+from sync_core.ensure import Natural, find_existing
+from sync_core.errors import MappingError
+from sync_core.plan import (
+    EnsureAssessor,
+    EnsureEmployer,
+    EnsureEnrolment,
+    EnsureLearner,
+    Plan,
+    Ref,
+    Report,
+    Update,
+)
+from sync_core.ports import CreationGuard, LinkStore, PicsWriteBack, PushedState, SaApi, no_checkpoint
+
+NUMERIC_IDS = frozenset({"employer", "assessor"})  # SA numbers these; learners have GUIDs
 
 
-class SaWriter(Protocol):
-    """The SA calls the executor makes."""
+@dataclass(frozen=True)
+class Ports:
+    """What executing a plan talks to."""
 
-    def update_learner(self, sa_id: str, fields: Mapping[str, Any]) -> Mapping[str, Any]: ...
-
-
-class PushedState(Protocol):
-    """Remembers a hash of what was last pushed to each SA resource."""
-
-    def pushed_hash(self, sa_resource: str) -> str | None: ...
+    sa: SaApi
+    hashes: PushedState
+    links: LinkStore
+    guard: CreationGuard
+    pics: PicsWriteBack
+    checkpoint: Callable[[str], None] = no_checkpoint  # a fault hook for crash tests
 
 
 @dataclass(frozen=True)
@@ -29,7 +50,28 @@ class Effects:
 
     sa_calls: int = 0
     pushed: Mapping[str, str] = field(default_factory=dict)  # SA resource → content hash
-    calls: tuple[str, ...] = ()  # "PATCH learner:<id>" per call made or planned
+    calls: tuple[str, ...] = ()  # the SA writes made or planned, e.g. "POST /employers"
+    reports: tuple[str, ...] = ()
+
+
+@dataclass
+class _Run:
+    ports: Ports
+    dry_run: bool
+    force: bool
+    resolved: dict[tuple[str, str], str] = field(default_factory=dict)
+    pushed: dict[str, str] = field(default_factory=dict)
+    writes: list[str] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+    sa_calls: int = 0
+
+    def read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self.sa_calls += 1
+        return fn(*args, **kwargs)
+
+    def write(self, label: str, fn: Callable[..., Any], *args: Any) -> Any:
+        self.writes.append(label)
+        return self.read(fn, *args)
 
 
 def content_hash(fields: Mapping[str, Any]) -> str:
@@ -38,20 +80,88 @@ def content_hash(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def execute(
-    plan: Plan, sa: SaWriter, state: PushedState, *, dry_run: bool = False, force: bool = False
-) -> Effects:
-    """Make the plan's SA calls. ``force`` pushes even unchanged content; ``dry_run`` calls nothing."""
-    calls: list[str] = []
-    pushed: dict[str, str] = {}
+def execute(plan: Plan, ports: Ports, *, dry_run: bool = False, force: bool = False) -> Effects:
+    """Make the plan's SA calls. ``force`` pushes even unchanged content; ``dry_run`` writes nothing."""
+    run = _Run(ports, dry_run, force)
     for step in plan:
-        if not isinstance(step, UpdateLearner):
-            continue
-        digest = content_hash(step.fields)
-        if not force and state.pushed_hash(step.resource) == digest:
-            continue  # X1: SA already holds exactly this from us
-        if not dry_run:
-            sa.update_learner(step.sa_id, step.fields)
-        calls.append(f"PATCH {step.resource}")
-        pushed[step.resource] = digest
-    return Effects(sa_calls=0 if dry_run else len(calls), pushed=pushed, calls=tuple(calls))
+        match step:
+            case EnsureEmployer() | EnsureAssessor() | EnsureLearner() | EnsureEnrolment():
+                _ensure(run, _natural(run, step))
+            case Update():
+                _update(run, step)
+            case Report(reason=reason, rule=rule):
+                run.reports.append(f"{reason} ({rule})")
+    return Effects(run.sa_calls, run.pushed, tuple(run.writes), tuple(run.reports))
+
+
+def _resolve(run: _Run, value: Any) -> Any:
+    if not isinstance(value, Ref):
+        return value
+    key = (value.entity, value.pics_id)
+    sa_id = run.resolved.get(key) or run.ports.links.sa_id(*key)
+    if sa_id is None:
+        raise MappingError(f"no Smart Assessor {value.entity} is linked to PICS record {value.pics_id}")
+    return int(sa_id) if value.entity in NUMERIC_IDS and sa_id.isdigit() else sa_id
+
+
+def _resolved_fields(run: _Run, fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _resolve(run, value) for name, value in fields.items()}
+
+
+def _ensure(run: _Run, spec: Natural) -> None:
+    key = (spec.entity, spec.pics_id)
+    if key in run.resolved:
+        return
+    sa_id = spec.held_by_pics or run.ports.links.sa_id(*key)
+    if sa_id is None:
+        with run.ports.guard.guard(*key):
+            sa_id = run.ports.links.sa_id(*key) or find_existing(spec) or _create(run, spec)
+    if not run.dry_run:
+        run.ports.links.link(spec.entity, spec.pics_id, sa_id)
+        if sa_id != spec.held_by_pics:
+            run.ports.pics.write_back(spec.entity, spec.pics_id, sa_id)
+    run.resolved[key] = sa_id
+
+
+def _create(run: _Run, spec: Natural) -> str:
+    if run.dry_run:
+        run.writes.append(f"create {spec.entity}")
+        return f"(new {spec.entity} {spec.pics_id})"
+    run.ports.checkpoint(f"before_sa_create:{spec.entity}")
+    created = run.write(f"create {spec.entity}", spec.create)
+    run.ports.checkpoint(f"after_sa_create:{spec.entity}")
+    return str(created["id"])
+
+
+def _natural(run: _Run, step: EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment) -> Natural:
+    sa, call = run.ports.sa, run.read
+    match step:
+        case EnsureEmployer(organisation=org):
+            return ensure.employer(sa, call, org)
+        case EnsureAssessor(officer=officer):
+            return ensure.assessor(sa, call, officer)
+        case EnsureLearner(learner_ident=ident, fields=fields, sa_id=held):
+            return ensure.learner(sa, call, ident, held, partial(_resolved_fields, run, fields))
+        case EnsureEnrolment(learner=learner, qualification_id=qid, fields=fields):
+            learner_id = str(_resolve(run, learner))
+            return ensure.enrolment(sa, call, learner_id, qid, partial(_resolved_fields, run, fields))
+    raise AssertionError(f"not an Ensure step: {step!r}")
+
+
+def _update(run: _Run, step: Update) -> None:
+    target = str(_resolve(run, step.target))
+    fields = _resolved_fields(run, step.fields)
+    resource = f"{step.kind}:{target}#{','.join(sorted(fields))}"
+    digest = content_hash(fields)
+    if not run.force and run.ports.hashes.pushed_hash(resource) == digest:
+        return  # X1: SA already holds exactly this from us
+    write = f"update {step.kind}"
+    if run.dry_run:
+        run.writes.append(write)
+    elif step.kind == "enrolment":
+        run.write(write, run.ports.sa.update_enrolment, str(_resolve(run, step.learner)), target, fields)
+    else:
+        updater = {"learner": run.ports.sa.update_learner, "employer": run.ports.sa.update_employer,
+                   "assessor": run.ports.sa.update_assessor}[step.kind]  # fmt: skip
+        run.write(write, updater, target, fields)
+    run.pushed[resource] = digest

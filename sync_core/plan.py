@@ -1,7 +1,9 @@
 """Plans: what a rule decides, as small frozen values. The executor turns them into SA calls.
 
 A rule never calls anything; it returns a tuple of these steps. That makes the field rules
-testable without HTTP and lets a dry run print the plan instead of executing it.
+testable without HTTP and lets a dry run print the plan instead of executing it. An SA id that is
+not known when the rule runs (an employer about to be linked or created) is a ``Ref`` that the
+executor resolves from the steps before it.
 """
 
 from __future__ import annotations
@@ -12,16 +14,64 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class UpdateLearner:
-    """Set these SA learner fields (SA's names) on the linked SA learner."""
+class Ref:
+    """The SA id of a PICS record, resolved when the plan runs."""
 
-    sa_id: str
+    entity: str  # "learner", "employer", "assessor", "enrolment"
+    pics_id: str
+
+
+SaId = str | Ref
+
+
+@dataclass(frozen=True)
+class EnsureEmployer:
+    """U2: link the organisation to its SA employer, creating one only when SA has none."""
+
+    organisation: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class EnsureAssessor:
+    """U3: link the officer to its SA assessor, creating one only when SA has none."""
+
+    officer: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class EnsureLearner:
+    """U1, U6–U8, U10: link the PICS learner to its SA learner, uploading it when SA has none."""
+
+    learner_ident: str
+    fields: Mapping[str, Any]  # SA's names; values may be Refs
+    sa_id: str | None = None  # the Smart Assessor ID PICS already holds (U10)
+
+
+@dataclass(frozen=True)
+class EnsureEnrolment:
+    """U5: enrol the learner on the course for one learner qualification, once."""
+
+    learner: SaId
+    qualification_id: str
+    fields: Mapping[str, Any]  # SA's names; values may be Refs
+
+
+@dataclass(frozen=True)
+class Update:
+    """Set these fields on an SA record; unchanged content makes no call (X1)."""
+
+    kind: str  # "learner", "employer", "assessor", "enrolment"
+    target: SaId  # for an enrolment: Ref("enrolment", qualification id)
     fields: Mapping[str, Any]
+    learner: SaId | None = None  # an enrolment's learner
 
-    @property
-    def resource(self) -> str:
-        """The SA resource this step writes, for the pushed-state hash (X1)."""
-        return f"learner:{self.sa_id}"
+
+@dataclass(frozen=True)
+class Report:
+    """Something an operator should know that does not stop the rest (e.g. an unsupported course)."""
+
+    reason: str
+    rule: str
 
 
 @dataclass(frozen=True)
@@ -40,5 +90,15 @@ class Park:
     rule: str
 
 
-Step = UpdateLearner | Skip | Park
+Step = EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment | Update | Report | Skip | Park
 Plan = tuple[Step, ...]
+
+
+def update_learner(sa_id: SaId, fields: Mapping[str, Any]) -> Update:
+    """An Update of the learner record."""
+    return Update("learner", sa_id, fields)
+
+
+def update_enrolment(learner: SaId, qualification_id: str, fields: Mapping[str, Any]) -> Update:
+    """An Update of the learner's course enrolment for one learner qualification."""
+    return Update("enrolment", Ref("enrolment", qualification_id), fields, learner=learner)

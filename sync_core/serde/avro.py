@@ -29,7 +29,7 @@ from sync_core.serde.catalog import (
     parse_record,
     plain,
 )
-from sync_core.serde.events import TOPIC_RECORDS, DecodedEvent, Envelope
+from sync_core.serde.events import TOPIC_RECORDS, DecodedEvent, Envelope, event_records
 from sync_core.serde.registry import SchemaRegistry
 
 # What fastavro raises reading bytes that are not what the writer schema says.
@@ -44,6 +44,12 @@ class _Writer:
     schema: ParsedSchema
     reader: ParsedSchema | None
     """The current schema of ``record``; None when it is the writer schema itself."""
+    sole_event: str | None
+    """The fullname of the only record in the writer's ``event`` union, if it has just one.
+
+    Read with ``return_record_name_override``, a union with one record (``["null", Officer]``, or
+    such an ``event`` union) yields the bare record; ``event`` then needs its name from here.
+    """
 
 
 class AvroSerde:
@@ -61,6 +67,7 @@ class AvroSerde:
         record = TOPIC_RECORDS.get(topic)
         if record is None:
             raise ConfigurationError(f"topic {topic!r} has no Avro record in TOPIC_RECORDS")
+        _require_topic(value.get("event"), topic)
         out = io.BytesIO()
         out.write(self._headers.get(topic) or self._header(topic, record))
         # strict_allow_default: a misspelt or missing field fails here, not in the consumer.
@@ -72,7 +79,7 @@ class AvroSerde:
         data = data or b""  # a tombstone's None is refused as empty, like b""
         writer_schema_id, offset = framing.parse_header(data)
         writer = self._writers.get(writer_schema_id) or self._find_writer(writer_schema_id)
-        return _event(_read(data, offset, writer, writer_schema_id), writer_schema_id)
+        return _event(_read(data, offset, writer, writer_schema_id), writer, writer_schema_id)
 
     def _header(self, topic: str, record: str) -> bytes:
         """Works out the header of ``topic``'s values: registers the schema when framed so."""
@@ -122,7 +129,31 @@ class AvroSerde:
         record = schema.get("name")
         if record not in TOPIC_RECORDS.values() or record not in self._current:
             raise UndecodableEvent(f"schema id {schema_id} is {record}, not a record we consume")
-        return _Writer(record, schema, self._current[record])
+        return _Writer(record, schema, self._current[record], _sole_event(schema))
+
+
+def _require_topic(event: Any, topic: str) -> None:
+    """Refuses an event record named in ``new_event``'s tuple notation that ``topic`` does not carry."""
+    if isinstance(event, tuple) and event and isinstance(event[0], str):
+        carried_by = event_records().get(event[0].rpartition(".")[2])
+        if carried_by != topic:
+            raise ValueError(f"{event[0]} is not an event of topic {topic!r} (it goes on {carried_by!r})")
+
+
+def _sole_event(schema: ParsedSchema) -> str | None:
+    """The fullname of the record in the ``event`` union of ``schema`` when it holds only one."""
+    event = next((field for field in schema.get("fields", ()) if field.get("name") == "event"), None)
+    if event is None:
+        return None
+    branches = event["type"] if isinstance(event["type"], list) else [event["type"]]
+    # Parsed: a record appears inline (a dict) where first used, by its fullname (a str) after.
+    names = [
+        branch["name"] if isinstance(branch, dict) else branch
+        for branch in branches
+        if (isinstance(branch, dict) and branch.get("type") == "record")
+        or (isinstance(branch, str) and "." in branch)
+    ]
+    return names[0] if len(names) == 1 else None
 
 
 def _known_writers(current: Schemas, history: Mapping[int, Schemas]) -> dict[str, _Writer]:
@@ -134,7 +165,7 @@ def _known_writers(current: Schemas, history: Mapping[int, Schemas]) -> dict[str
                 continue  # a record that is gone has no reader schema left
             fingerprint = fingerprint_of(schemas[record])
             reader = None if fingerprint == fingerprint_of(current[record]) else current[record]
-            writer = _Writer(record, schemas[record], reader)
+            writer = _Writer(record, schemas[record], reader, _sole_event(schemas[record]))
             writers.setdefault(framing.FINGERPRINT_PREFIX + fingerprint, writer)
     return writers
 
@@ -144,7 +175,14 @@ def _read(data: bytes, offset: int, writer: _Writer, writer_schema_id: str) -> A
     body = io.BytesIO(data)
     body.seek(offset)
     try:
-        value = schemaless_reader(body, writer.schema, writer.reader, return_record_name=True)
+        # Names only where a union has several records: the event branch, not ["null", Officer].
+        value = schemaless_reader(
+            body,
+            writer.schema,
+            writer.reader,
+            return_record_name=True,
+            return_record_name_override=True,
+        )
     except SchemaResolutionError as exc:
         raise UndecodableEvent(
             f"writer schema {writer_schema_id} cannot be resolved against the current {writer.record}: {exc}"
@@ -163,9 +201,17 @@ def _read(data: bytes, offset: int, writer: _Writer, writer_schema_id: str) -> A
     return value
 
 
-def _event(record: Mapping[str, Any], writer_schema_id: str) -> DecodedEvent:
+def _event(record: Mapping[str, Any], writer: _Writer, writer_schema_id: str) -> DecodedEvent:
     """The decoded envelope record as a ``DecodedEvent``."""
-    branch, payload = record["event"]
+    event = record["event"]
+    if isinstance(event, tuple):
+        branch, payload = event
+    elif writer.sole_event is not None:
+        branch, payload = writer.sole_event, event
+    else:  # a union of one non-record type: not our contract
+        raise UndecodableEvent(
+            f"the event of {writer.record} (writer schema {writer_schema_id}) is no record"
+        )
     envelope = Envelope(
         event_id=str(record["event_id"]),
         occurred_at=record["occurred_at"],

@@ -73,6 +73,16 @@ def history_schemas() -> dict[int, Schemas]:
     return {version: load_directory(versions[version]) for version in sorted(versions)}
 
 
+def union_branches(record: str) -> tuple[str, ...]:
+    """Fullnames of the records in the ``event`` union of the current topic record ``record``."""
+    schema = json.loads((files(SCHEMA_PACKAGE) / f"{record}{SUFFIX}").read_text(encoding="utf-8"))
+    namespace = schema.get("namespace") or record.rpartition(".")[0]
+    event = next(field for field in schema["fields"] if field["name"] == "event")
+    branches = event["type"] if isinstance(event["type"], list) else [event["type"]]
+    names = (branch if isinstance(branch, str) else branch["name"] for branch in branches)
+    return tuple(name if "." in name else f"{namespace}.{name}" for name in names)
+
+
 def parse_record(schema: Mapping[str, Any]) -> ParsedSchema:
     """Parses a self-contained record schema, e.g. one fetched from a schema registry."""
     parsed = parse_schema(dict(schema))

@@ -2,7 +2,8 @@
 
 Every topic value is an envelope record (``event_id``, ``occurred_at``, ``source``,
 ``schema_version``, ``changed_fields``) whose ``event`` field is a union of the event records of
-that topic; see ``schemas/`` and DESIGN.md "Event contract".
+that topic; see ``schemas/`` and DESIGN.md "Event contract". ``event_records`` reads those unions:
+which event records there are and the topic each arrives on.
 """
 
 from __future__ import annotations
@@ -11,18 +12,69 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
+from sync_core.errors import UndecodableEvent
+from sync_core.serde.catalog import union_branches
+
 NAMESPACE = "pics.events"
 
-SCHEMA_VERSION = 1
-"""The contract version this code writes; ``schemas/history/v1`` holds its schemas."""
+SCHEMA_VERSION = 2
+"""The contract version this code writes; ``schemas/history/v2`` holds its schemas."""
 
 TOPIC_RECORDS: Mapping[str, str] = MappingProxyType(
-    {"pics.learner": "pics.events.LearnerEvent"},
+    {
+        "pics.learner": "pics.events.LearnerEvent",
+        "pics.organisation": "pics.events.OrganisationEvent",
+        "pics.officer": "pics.events.OfficerEvent",
+    },
 )
 """Topic → fullname of the Avro record of its values."""
+
+
+class BreakPhase(StrEnum):
+    """The ``phase`` of a ``BreakInLearning`` event (DOMAIN.md B1, B2)."""
+
+    START = "start"
+    RETURN = "return"
+
+
+def break_phase(value: str) -> BreakPhase:
+    """The phase a ``BreakInLearning`` payload's ``phase`` string names.
+
+    The schema keeps ``phase`` a string so a new phase does not break readers; a value this code
+    does not know is an event it cannot read, so ``UndecodableEvent`` (the event is parked).
+    """
+    try:
+        return BreakPhase(value)
+    except ValueError:
+        known = ", ".join(phase.value for phase in BreakPhase)
+        raise UndecodableEvent(f"BreakInLearning phase {value!r} is not one of {known}") from None
+
+
+@cache
+def _event_fullnames() -> Mapping[str, tuple[str, str]]:
+    """Short name of every event record → (its fullname, the topic it arrives on)."""
+    records: dict[str, tuple[str, str]] = {}
+    for topic, record in TOPIC_RECORDS.items():
+        for fullname in union_branches(record):
+            short = fullname.rpartition(".")[2]
+            if short in records:
+                raise ValueError(f"event record {short} is in the unions of two topics")
+            records[short] = (fullname, topic)
+    return MappingProxyType(records)
+
+
+@cache
+def event_records() -> Mapping[str, str]:
+    """Short name of every event record (``LearnerEdited``) → the logical topic it arrives on.
+
+    Read from the ``event`` unions of the current topic records in ``schemas/``.
+    """
+    return MappingProxyType({short: topic for short, (_, topic) in _event_fullnames().items()})
 
 
 @dataclass(frozen=True)
@@ -50,8 +102,14 @@ class DecodedEvent:
 
 
 def record_fullname(name: str) -> str:
-    """The fullname of an event record given by its short name (``LearnerEdited``) or fullname."""
-    return name if "." in name else f"{NAMESPACE}.{name}"
+    """The fullname of an event record given by its short name (``LearnerEdited``) or fullname.
+
+    Raises ``ValueError`` for a name that is in no topic's union.
+    """
+    known = _event_fullnames().get(name.rpartition(".")[2])
+    if known is None or name not in (known[0], known[0].rpartition(".")[2]):
+        raise ValueError(f"{name!r} is not an event record; known: {', '.join(sorted(_event_fullnames()))}")
+    return known[0]
 
 
 def new_event(
@@ -65,8 +123,15 @@ def new_event(
 ) -> dict[str, Any]:
     """A topic value carrying event ``name`` with ``payload``, ready for ``AvroSerde.encode``.
 
-    The id is a new UUID4 and the time now, unless given.
+    ``name`` is an event record's short name or fullname; the id is a new UUID4 and the time now,
+    unless given. The payload's shape is checked by the encoder; a ``BreakInLearning`` phase here.
     """
+    fullname = record_fullname(name)
+    if fullname == f"{NAMESPACE}.BreakInLearning" and "phase" in payload:
+        try:
+            break_phase(payload["phase"])
+        except UndecodableEvent as exc:
+            raise ValueError(str(exc)) from None
     when = datetime.now(UTC) if occurred_at is None else occurred_at
     # fastavro would read a naive time as UTC; PICS runs on UK local time, so refuse to guess.
     if when.tzinfo is None:
@@ -78,5 +143,5 @@ def new_event(
         "schema_version": SCHEMA_VERSION,
         "changed_fields": list(changed_fields),
         # fastavro's tuple notation names the union branch, so records alike in shape stay apart.
-        "event": (record_fullname(name), dict(payload)),
+        "event": (fullname, dict(payload)),
     }

@@ -1,60 +1,156 @@
-"""Executing plans: X1, an unchanged push makes no call; dry runs and forced pushes."""
+"""Executing plans: X1 (no call for unchanged content), U2/U3/U10 (link before create), dry runs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from sync_core.executor import content_hash, execute
-from sync_core.plan import Skip, UpdateLearner
+import pytest
+
+from sync_core.errors import MappingError
+from sync_core.executor import Ports, content_hash, execute
+from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Ref, Skip, update_learner
+from tests.unit.fakes import FakeSa, FakeState
+
+PLAN = (update_learner("g1", {"email": "a@example.org", "surname": "Lovelace"}),)
+ORG = {
+    "organisation_id": "ORG1",
+    "name": "Acme Ltd",
+    "edrs_number": "123456",
+    "postcode": "LS1 1AA",
+    "additional_id": None,
+}
+OFFICER = {
+    "officer_id": "OFF1",
+    "first_name": "Grace",
+    "surname": "Hopper",
+    "email": "grace@example.org",
+    "additional_id": None,
+}
 
 
-class RecordingSa:
-    """Records the updates it is asked for."""
-
-    def __init__(self) -> None:
-        self.updates: list[tuple[str, dict[str, Any]]] = []
-
-    def update_learner(self, sa_id: str, fields: Mapping[str, Any]) -> Mapping[str, Any]:
-        self.updates.append((sa_id, dict(fields)))
-        return {"id": sa_id, **fields}
-
-
-class Hashes(dict[str, str]):
-    """Pushed-state hashes held in memory."""
-
-    def pushed_hash(self, sa_resource: str) -> str | None:
-        return self.get(sa_resource)
-
-
-PLAN = (UpdateLearner("sa-1", {"email": "a@example.org", "surname": "Lovelace"}),)
+def ports(sa: FakeSa, state: FakeState, **changes: Any) -> Ports:
+    return replace(Ports(sa, state, state, state, state), **changes)
 
 
 def test_first_push_calls_sa_and_returns_the_hash() -> None:
     """A new content is pushed and its hash returned for the ledger."""
-    sa = RecordingSa()
-    effects = execute(PLAN, sa, Hashes())
-    assert sa.updates == [("sa-1", {"email": "a@example.org", "surname": "Lovelace"})]
-    assert effects.pushed == {"learner:sa-1": content_hash(PLAN[0].fields)}
+    sa, state = FakeSa(), FakeState()
+    sa.learners["g1"] = {"id": "g1"}
+    effects = execute(PLAN, ports(sa, state))
+    assert sa.writes() == [("update learner", "g1")]
+    assert list(effects.pushed.values()) == [content_hash(PLAN[0].fields)]
 
 
 def test_unchanged_content_makes_no_call() -> None:
     """X1: content equal to what was last pushed makes no SA call, whatever the key order."""
-    sa = RecordingSa()
-    hashes = Hashes({"learner:sa-1": content_hash({"surname": "Lovelace", "email": "a@example.org"})})
-    effects = execute(PLAN, sa, hashes)
-    assert sa.updates == [] and effects.sa_calls == 0
+    sa, state = FakeSa(), FakeState()
+    state.hashes["learner:g1#email,surname"] = content_hash({"surname": "Lovelace", "email": "a@example.org"})
+    effects = execute(PLAN, ports(sa, state))
+    assert sa.calls == [] and effects.sa_calls == 0
 
 
 def test_force_pushes_unchanged_content() -> None:
     """--force re-pushes even when the hash says SA has it (an SA that lost data)."""
-    sa = RecordingSa()
-    execute(PLAN, sa, Hashes({"learner:sa-1": content_hash(PLAN[0].fields)}), force=True)
-    assert len(sa.updates) == 1
+    sa, state = FakeSa(), FakeState()
+    sa.learners["g1"] = {"id": "g1"}
+    state.hashes["learner:g1#email,surname"] = content_hash(PLAN[0].fields)
+    execute(PLAN, ports(sa, state), force=True)
+    assert sa.writes() == [("update learner", "g1")]
 
 
-def test_dry_run_plans_but_calls_nothing() -> None:
-    """A dry run lists the calls it would make and makes none."""
-    sa = RecordingSa()
-    effects = execute((*PLAN, Skip("x", rule="L5")), sa, Hashes(), dry_run=True)
-    assert sa.updates == [] and effects.calls == ("PATCH learner:sa-1",) and effects.sa_calls == 0
+def test_dry_run_plans_but_writes_nothing() -> None:
+    """A dry run lists the writes it would make and makes none."""
+    sa, state = FakeSa(), FakeState()
+    effects = execute((*PLAN, EnsureEmployer(ORG), Skip("x", rule="L5")), ports(sa, state), dry_run=True)
+    assert sa.writes() == [] and effects.calls == ("update learner", "create employer")
+    assert state.links == {}
+
+
+def test_employer_with_additional_id_is_linked_without_a_search() -> None:
+    """U2: an organisation whose Additional ID is set links to that SA employer; no search, no create."""
+    sa, state = FakeSa(), FakeState()
+    execute((EnsureEmployer({**ORG, "additional_id": "1234"}),), ports(sa, state))
+    assert sa.calls == [] and state.links == {("employer", "ORG1"): "1234"}
+    assert state.written_back == {}
+
+
+@pytest.mark.parametrize(
+    ("existing", "found_by"),
+    [
+        pytest.param({"misId": "ORG1"}, "misId=ORG1", id="U2-found-by-mis-id"),
+        pytest.param(
+            {"misId": None, "edrsNumber": "123456", "postcode": "LS1 1AA"},
+            "edrsNumber=123456,postcode=LS1 1AA",
+            id="U2-found-by-edrs-and-postcode",
+        ),
+    ],
+)
+def test_employer_found_in_sa_is_linked_and_written_back(existing: dict[str, Any], found_by: str) -> None:
+    """U2: SA's employer found by MIS id, then by EDRS + postcode, is linked and its id written to PICS."""
+    sa, state = FakeSa(), FakeState()
+    sa.employers["77"] = {"id": 77, "name": "Acme Ltd", **existing}
+    execute((EnsureEmployer(ORG),), ports(sa, state))
+    assert sa.writes() == [] and ("find employer", found_by) in sa.calls
+    assert state.links[("employer", "ORG1")] == "77" and state.written_back[("employer", "ORG1")] == "77"
+
+
+def test_employer_unknown_to_sa_is_created_once_from_u2_fields() -> None:
+    """U2: with no match SA gets one new employer carrying U2's fields; a second plan links it."""
+    sa, state = FakeSa(), FakeState()
+    execute((EnsureEmployer(ORG),), ports(sa, state))
+    execute((EnsureEmployer(ORG),), ports(sa, state))
+    assert [w for w in sa.writes() if w[0] == "create employer"] == [("create employer", "1001")]
+    assert sa.employers["1001"]["misId"] == "ORG1" and sa.employers["1001"]["edrsNumber"] == "123456"
+    assert ("employer", "ORG1") in state.guarded
+
+
+def test_assessor_found_by_email() -> None:
+    """U3: an SA assessor with the officer's email is linked, not duplicated."""
+    sa, state = FakeSa(), FakeState()
+    sa.assessors["55"] = {"id": 55, "misId": "other", "email": "grace@example.org"}
+    execute((EnsureAssessor(OFFICER),), ports(sa, state))
+    assert sa.writes() == [] and state.links[("assessor", "OFF1")] == "55"
+
+
+def test_crash_after_create_then_retry_links_the_created_record() -> None:
+    """U10: a crash between SA's create and our link write leaves one SA learner after the retry."""
+
+    class Crash(BaseException):
+        pass
+
+    def crash(name: str) -> None:
+        if name == "after_sa_create:learner":
+            raise Crash
+
+    sa, state = FakeSa(), FakeState()
+    plan = (EnsureLearner("L1", {"misId": "L1", "firstName": "Ada", "surname": "Lovelace"}),)
+    with pytest.raises(Crash):
+        execute(plan, ports(sa, state, checkpoint=crash))
+    assert state.links == {} and len(sa.learners) == 1
+    execute(plan, ports(sa, state))
+    assert len(sa.learners) == 1 and state.links[("learner", "L1")] == next(iter(sa.learners))
+
+
+def test_learner_with_smart_assessor_id_links_without_creating() -> None:
+    """U10: a learner PICS already holds an SA id for is linked, never uploaded again."""
+    sa, state = FakeSa(), FakeState()
+    execute((EnsureLearner("L1", {"misId": "L1"}, sa_id="g-old"),), ports(sa, state))
+    assert sa.calls == [] and state.links[("learner", "L1")] == "g-old"
+
+
+def test_refs_resolve_from_earlier_steps() -> None:
+    """A Ref to an employer created earlier in the plan becomes SA's numeric id."""
+    sa, state = FakeSa(), FakeState()
+    plan = (EnsureEmployer(ORG), EnsureLearner("L1", {"misId": "L1", "employerId": Ref("employer", "ORG1")}))
+    execute(plan, ports(sa, state))
+    learner = next(iter(sa.learners.values()))
+    assert learner["employerId"] == 1001
+
+
+def test_unresolvable_ref_is_a_mapping_error() -> None:
+    """A Ref nothing links is a permanent mapping error, not a silent null."""
+    with pytest.raises(MappingError, match="no Smart Assessor employer"):
+        execute(
+            (update_learner("g1", {"employerId": Ref("employer", "ORG9")}),), ports(FakeSa(), FakeState())
+        )

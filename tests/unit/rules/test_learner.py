@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from sync_core.plan import Park, Skip, UpdateLearner
-from sync_core.rules.learner import DEMOGRAPHICS, plan_learner_edited
+from sync_core.plan import Park, Skip, Update
+from sync_core.rules.fields import DEMOGRAPHICS
+from sync_core.rules.learner import plan_learner_edited
 from sync_core.settings import IntegrationSettings, Mode
 
 TODAY = date(2026, 11, 23)
@@ -17,9 +18,12 @@ PUSH = IntegrationSettings(integration_enabled=True, learner_mode=Mode.PUSH)
 
 
 class NoLinks:
-    """A link store that holds nothing."""
+    """Lookups that find nothing."""
 
     def sa_id(self, entity: str, pics_id: str) -> str | None:
+        return None
+
+    def course_id(self, qualification_reference: str) -> str | None:
         return None
 
 
@@ -37,7 +41,7 @@ def learner(**changes: Any) -> dict[str, Any]:
 
 def pushed(settings: IntegrationSettings, **changes: Any) -> dict[str, Any]:
     plan = plan_learner_edited({"learner": learner(**changes)}, settings, NoLinks(), TODAY)
-    assert len(plan) == 1 and isinstance(plan[0], UpdateLearner), plan
+    assert len(plan) == 1 and isinstance(plan[0], Update), plan
     return dict(plan[0].fields)
 
 
@@ -112,6 +116,6 @@ def test_learner_not_in_sa_is_parked() -> None:
 def test_only_eligible_learners_are_pushed(changes: dict[str, Any], eligible: bool) -> None:
     """Y2: a change of an ineligible learner is skipped as "not eligible"."""
     plan = plan_learner_edited({"learner": learner(**changes)}, PUSH, NoLinks(), TODAY)
-    assert isinstance(plan[0], UpdateLearner) is eligible
+    assert isinstance(plan[0], Update) is eligible
     if not eligible:
         assert plan == (Skip("not eligible", rule="Y2"),)

@@ -1,0 +1,110 @@
+"""The learner upload at enrolment (PICS → SA, once): rules U1–U10 of DOMAIN.md §3.
+
+U1  learner fields, Learner Ident as SA's MIS id, Start Date; Student ID = LRN with S4.
+U2  employer: the current placement, linked or created (``EnsureEmployer``).
+U3  assessor: the Main Officer, linked or created (``EnsureAssessor``).
+U4  second assessor: the officer in S14's role, set on every course.
+U5  courses: each qualification whose reference SA supports; others are reported, not sent.
+U6  Planned OTJ Hours go with the learner.   U7  welcome email with S3.
+U8  the new SA learner id is written back to PICS (the executor's write-back).
+U9  the learner's synchronisation step runs once right after the upload.
+U10 an already-linked learner, or one whose MIS id SA holds, is linked, never created twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sync_core.plan import (
+    EnsureAssessor,
+    EnsureEmployer,
+    EnsureEnrolment,
+    EnsureLearner,
+    Plan,
+    Ref,
+    Report,
+    Skip,
+    Step,
+)
+from sync_core.rules.eligibility import LIVE
+from sync_core.rules.fields import DEMOGRAPHICS, Lookups, to_sa, wire
+from sync_core.rules.learner import plan_details
+from sync_core.settings import IntegrationSettings
+
+MAIN_OFFICER = "Main Officer"
+
+
+def officer_in_role(officers: Sequence[Mapping[str, Any]], role: str | None) -> Mapping[str, Any] | None:
+    """The officer holding ``role`` for the learner, if any."""
+    return next((o["officer"] for o in officers if role and o["role"] == role), None)
+
+
+def upload_fields(
+    learner: Mapping[str, Any], settings: IntegrationSettings, placement: Any, main: Any
+) -> dict[str, Any]:
+    """U1, U2, U3, U6, U7: the SA learner created at enrolment."""
+    fields = {"misId": learner["learner_ident"], **to_sa(learner, DEMOGRAPHICS)}
+    fields["startDate"] = wire(learner.get("start_date"))
+    fields["plannedOtjHours"] = learner.get("planned_otj_hours")  # U6
+    if settings.student_id_from_lrn:  # U1 with S4
+        fields["studentId"] = learner.get("lrn")
+    if placement is not None:  # U2
+        fields["employerId"] = Ref("employer", placement["organisation_id"])
+    if main is not None:  # U3
+        fields["assessorId"] = Ref("assessor", main["officer_id"])
+    if settings.send_welcome_email:  # U7
+        fields["sendWelcomeEmail"] = True
+    return fields
+
+
+def plan_courses(
+    learner_ident: str, qualifications: Sequence[Mapping[str, Any]], main: Any, second: Any, lookups: Lookups
+) -> list[Step]:
+    """U4, U5: one enrolment per supported qualification; unsupported ones reported."""
+    steps: list[Step] = []
+    for qualification in qualifications:
+        course_id = lookups.course_id(qualification["qualification_reference"])
+        if course_id is None:
+            steps.append(
+                Report(
+                    f"qualification {qualification['qualification_reference']} is not supported in SA",
+                    rule="U5",
+                )
+            )
+            continue
+        assessor = qualification.get("assessor") or main
+        if qualification.get("assessor"):
+            steps.append(EnsureAssessor(qualification["assessor"]))
+        steps.append(EnsureEnrolment(Ref("learner", learner_ident), qualification["qualification_id"], {
+            "courseId": int(course_id),
+            "misId": qualification["qualification_id"],
+            "startDate": wire(qualification.get("start_date")),
+            "plannedEndDate": wire(qualification.get("planned_end_date")),
+            "assessorId": None if assessor is None else Ref("assessor", assessor["officer_id"]),
+            "secondAssessorId": None if second is None else Ref("assessor", second["officer_id"]),
+        }))  # fmt: skip
+    return steps
+
+
+def plan_learner_enrolled(
+    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date
+) -> Plan:
+    """LearnerEnrolled ("Create in Smart Assessor") → employer, assessors, learner, courses, sync."""
+    learner = payload["learner"]
+    if learner.get("system_status") != LIVE:
+        return (Skip("not eligible: only a Live learner is uploaded", rule="Y2"),)
+    placement, officers = payload.get("placement"), payload.get("officers", ())
+    main = officer_in_role(officers, MAIN_OFFICER)
+    second = officer_in_role(officers, settings.second_assessor_role)  # U4
+    steps: list[Step] = []
+    steps += [EnsureEmployer(placement)] if placement is not None else []
+    steps += [EnsureAssessor(o) for o in (main, second) if o is not None]
+    ident = str(learner["learner_ident"])
+    fields = upload_fields(learner, settings, placement, main)
+    steps.append(EnsureLearner(ident, fields, sa_id=learner.get("smart_assessor_id")))
+    steps += plan_courses(ident, payload.get("qualifications", ()), main, second, lookups)
+    details = plan_details(Ref("learner", ident), learner, settings)  # U9
+    steps += [step for step in details if not isinstance(step, Skip)]
+    return tuple(steps)

@@ -1,0 +1,281 @@
+"""Pushed changes E1, G1, O1, Q1, Q2, A1, B1, B2, R1 and X2, run through the executor against an in-memory SA."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+
+from sync_core.executor import Ports, execute
+from sync_core.plan import Park, Plan, Skip
+from sync_core.rules.breaks import plan_break_in_learning
+from sync_core.rules.employer import plan_employer_changed
+from sync_core.rules.organisation import plan_officer_edited, plan_organisation_edited
+from sync_core.rules.qualification import plan_aim_closed, plan_qualification_changed
+from sync_core.rules.refresh import plan_refresh_requested
+from sync_core.settings import IntegrationSettings, Mode
+from tests.unit.fakes import FakeSa, FakeState
+from tests.unit.rules.builders import TODAY, learner, officer, organisation, qualification, roles
+
+ON = IntegrationSettings(integration_enabled=True)
+
+
+def world() -> tuple[FakeSa, FakeState]:
+    """SA holding learner L1 (g-L1) enrolled on Q1 (enrolment 9001) with assessor 55 for OFF1."""
+    sa, state = FakeSa(), FakeState()
+    sa.learners["g-L1"] = {"id": "g-L1", "misId": "L1", "status": "active"}
+    sa.enrolments["9001"] = {"id": 9001, "misId": "Q1", "learnerId": "g-L1", "status": "in_training"}
+    sa.assessors["55"] = {"id": 55, "misId": "OFF1"}
+    state.links.update({("learner", "L1"): "g-L1", ("enrolment", "Q1"): "9001", ("assessor", "OFF1"): "55"})
+    return sa, state
+
+
+def run(rule: Any, payload: dict[str, Any], settings: IntegrationSettings) -> tuple[FakeSa, FakeState, Plan]:
+    sa, state = world()
+    plan = rule(payload, settings, state, TODAY)
+    execute(plan, Ports(sa, state, state, state, state))
+    return sa, state, plan
+
+
+@pytest.mark.parametrize(
+    ("settings", "moved"),
+    [
+        pytest.param(ON, False, id="E1-S13-off-sa-unchanged"),
+        pytest.param(replace(ON, push_employer_changes=True), True, id="E1-S13-on-new-employer"),
+    ],
+)
+def test_e1_employer_change_follows_s13(settings: IntegrationSettings, moved: bool) -> None:
+    """E1: with S13 on the learner's SA employer becomes the new placement's (linked/created by U2)."""
+    sa, _, _ = run(
+        plan_employer_changed,
+        {"learner": learner(), "placement": organisation(organisation_id="ORG2")},
+        settings,
+    )
+    employer_id = sa.learners["g-L1"].get("employerId")
+    assert (employer_id is not None) == moved
+    if moved:
+        assert sa.employers[str(employer_id)]["misId"] == "ORG2"
+
+
+@pytest.mark.parametrize(
+    ("mode", "pushed"),
+    [
+        pytest.param(Mode.PUSH, True, id="G1-push-sets-employer-fields"),
+        pytest.param(Mode.NONE, False, id="G1-none-sends-nothing"),
+        pytest.param(Mode.PULL, False, id="G1-pull-sends-nothing"),
+    ],
+)
+def test_g1_organisation_edit_follows_s12(mode: Mode, pushed: bool) -> None:
+    """G1: with S12 = Push U2's organisation fields are set on the linked SA employer."""
+    sa, state = world()
+    sa.employers["77"] = {"id": 77, "misId": "ORG1", "name": "Old name"}
+    plan = plan_organisation_edited(
+        {"organisation": organisation(additional_id="77", name="New name")},
+        replace(ON, organisation_mode=mode),
+        state,
+        TODAY,
+    )
+    execute(plan, Ports(sa, state, state, state, state))
+    assert (sa.employers["77"]["name"] == "New name") == pushed
+    if pushed:
+        assert sa.employers["77"]["edrsNumber"] == "123456" and sa.employers["77"]["employerSize"] == "50-249"
+
+
+@pytest.mark.parametrize(
+    ("mode", "pushed"),
+    [
+        pytest.param(Mode.PUSH, True, id="O1-push-sets-assessor-fields"),
+        pytest.param(Mode.NONE, False, id="O1-none-sends-nothing"),
+        pytest.param(Mode.PULL, False, id="O1-pull-sends-nothing"),
+    ],
+)
+def test_o1_officer_edit_follows_s10(mode: Mode, pushed: bool) -> None:
+    """O1: with S10 = Push U3's officer fields are set on the linked SA assessor."""
+    sa, _, _ = run(
+        plan_officer_edited,
+        {"officer": officer("OFF1", email="new@example.org")},
+        replace(ON, officer_mode=mode),
+    )
+    assert (sa.assessors["55"].get("email") == "new@example.org") == pushed
+
+
+def test_o1_unlinked_officer_is_skipped() -> None:
+    """O1: an officer with no SA assessor has nothing to update."""
+    _, _, plan = run(plan_officer_edited, {"officer": officer("OFF9")}, replace(ON, officer_mode=Mode.PUSH))
+    assert plan == (Skip("officer is not linked to a Smart Assessor assessor", rule="O1"),)
+
+
+def changed_qualification(**changes: Any) -> dict[str, Any]:
+    return {
+        "learner": learner(),
+        "qualification": qualification("Q1", **changes),
+        "officers": roles(Main_Officer=officer("OFF1"), IQA=officer("OFF2")),
+    }
+
+
+@pytest.mark.parametrize(
+    ("settings", "assessor_changed"),
+    [
+        pytest.param(
+            replace(ON, qualification_dates_mode=Mode.PULL), False, id="Q1-S15-off-assessor-unchanged"
+        ),
+        pytest.param(
+            replace(ON, push_assessor_changes=True, second_assessor_role="IQA"),
+            True,
+            id="Q1-S15-on-assessors-set",
+        ),
+    ],
+)
+def test_q1_assessor_change_follows_s15(settings: IntegrationSettings, assessor_changed: bool) -> None:
+    """Q1: with S15 on the course's assessor and second assessor become the qualification's."""
+    sa, _, plan = run(plan_qualification_changed, changed_qualification(assessor=officer("OFF3")), settings)
+    course = sa.enrolments["9001"]
+    assert ("assessorId" in course) == assessor_changed
+    if assessor_changed:
+        by_mis = {a["misId"]: a["id"] for a in sa.assessors.values()}
+        assert (course["assessorId"], course["secondAssessorId"]) == (by_mis["OFF3"], by_mis["OFF2"])
+    else:
+        assert plan == (Skip("qualification changes are not pushed (S15 off, S16 pulls)", rule="Q1"),)
+
+
+@pytest.mark.parametrize(
+    ("mode", "dates_set"),
+    [
+        pytest.param(Mode.PUSH, True, id="Q2-push-sets-dates"),
+        pytest.param(Mode.PULL, False, id="Q2-pull-sends-no-dates"),
+    ],
+)
+def test_q2_dates_follow_s16(mode: Mode, dates_set: bool) -> None:
+    """Q2: with S16 = Push the course's Start Date and Planned End Date are set."""
+    sa, _, _ = run(
+        plan_qualification_changed,
+        changed_qualification(planned_end_date=date(2028, 1, 31)),
+        replace(ON, qualification_dates_mode=mode),
+    )
+    assert (sa.enrolments["9001"].get("plannedEndDate") == "2028-01-31") == dates_set
+
+
+def test_q_unsupported_qualification_is_skipped() -> None:
+    """U5: a change of a qualification with no SA course has nothing to update."""
+    _, _, plan = run(
+        plan_qualification_changed, {**changed_qualification(), "qualification": qualification("Q9")}, ON
+    )
+    assert plan == (Skip("qualification has no course in Smart Assessor", rule="U5"),)
+
+
+@pytest.mark.parametrize(
+    ("completion", "outcome", "status"),
+    [
+        pytest.param(2, 1, "completed", id="A1-completed-achieved"),
+        pytest.param(3, 3, "withdrawn", id="A1-withdrawn"),
+        pytest.param(4, 8, "transferred", id="A1-transferred"),
+        pytest.param(6, 8, "break_in_learning", id="A1-agreed-break"),
+        pytest.param(1, 8, "in_training", id="A1-continuing"),
+    ],
+)
+def test_a1_aim_closure_sets_course_status(completion: int, outcome: int, status: str) -> None:
+    """A1: the course gets the actual end date, completion status, outcome and mapped status."""
+    payload = {
+        "learner": learner(),
+        "qualification": qualification(
+            "Q1", actual_end_date=date(2026, 11, 20), completion_status=completion, outcome=outcome
+        ),
+    }
+    sa, _, _ = run(plan_aim_closed, payload, ON)
+    course = sa.enrolments["9001"]
+    assert (course["status"], course["completionStatus"], course["outcome"], course["actualEndDate"]) == (
+        status,
+        completion,
+        outcome,
+        "2026-11-20",
+    )
+
+
+def test_b1_break_start_sets_learner_and_courses_on_break() -> None:
+    """B1: SA learner and each course PICS put on the break become break in learning."""
+    start = date(2026, 11, 1)
+    payload = {
+        "learner": learner(programme_status="Break in learning"),
+        "phase": "start",
+        "break_date": start,
+        "qualifications": [qualification("Q1", completion_status=6, actual_end_date=start)],
+    }
+    sa, _, _ = run(plan_break_in_learning, payload, ON)
+    assert sa.learners["g-L1"]["status"] == "break_in_learning"
+    assert (sa.enrolments["9001"]["status"], sa.enrolments["9001"]["actualEndDate"]) == (
+        "break_in_learning",
+        "2026-11-01",
+    )
+
+
+def test_b2_return_restores_learner_and_courses() -> None:
+    """B2: on return the SA learner and those courses go back to in training."""
+    payload = {
+        "learner": learner(),
+        "phase": "return",
+        "break_date": date(2026, 11, 20),
+        "qualifications": [qualification("Q1", completion_status=1)],
+    }
+    sa, _, _ = run(plan_break_in_learning, payload, ON)
+    assert sa.learners["g-L1"]["status"] == "active"
+    assert (sa.enrolments["9001"]["status"], sa.enrolments["9001"]["actualEndDate"]) == ("in_training", None)
+
+
+def refresh_payload() -> dict[str, Any]:
+    return {
+        "learner": learner(programme_status="Withdrawn", email="r@example.org"),
+        "placement": organisation(),
+        "officers": roles(Main_Officer=officer("OFF1")),
+        "qualifications": [qualification("Q1", planned_end_date=date(2028, 2, 1))],
+    }
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected_writes"),
+    [
+        pytest.param(
+            replace(ON, qualification_dates_mode=Mode.PULL), [], id="R1-nothing-allowed-nothing-sent"
+        ),
+        pytest.param(
+            replace(ON, learner_mode=Mode.PUSH, qualification_dates_mode=Mode.PULL),
+            ["update learner"],
+            id="R1-details-with-S6-push",
+        ),
+        pytest.param(
+            replace(ON, qualification_dates_mode=Mode.PUSH), ["update enrolment"], id="R1-dates-with-S16-push"
+        ),
+        pytest.param(
+            replace(ON, push_employer_changes=True, qualification_dates_mode=Mode.PULL),
+            ["create employer", "update learner"],
+            id="R1-employer-with-S13",
+        ),
+    ],
+)
+def test_r1_refresh_pushes_what_the_settings_allow(
+    settings: IntegrationSettings, expected_writes: list[str]
+) -> None:
+    """R1: a refresh runs the learner's whole push step, even for a learner not in learning (Y2)."""
+    sa, _, _ = run(plan_refresh_requested, refresh_payload(), settings)
+    assert [kind for kind, _ in sa.writes()] == expected_writes
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param(plan_employer_changed, id="X2-employer-change"),
+        pytest.param(plan_qualification_changed, id="X2-qualification-change"),
+        pytest.param(plan_aim_closed, id="X2-aim-closed"),
+    ],
+)
+def test_x2_change_of_learner_not_in_sa_parks(rule: Any) -> None:
+    """X2: a change of a learner with no SA id parks as "not enrolled"."""
+    payload = {
+        "learner": learner(learner_ident="L7", smart_assessor_id=None),
+        "placement": organisation(),
+        "qualification": qualification(),
+        "officers": [],
+    }
+    _, _, plan = run(rule, payload, replace(ON, push_employer_changes=True))
+    assert plan == (Park("not enrolled", rule="X2"),)
