@@ -1,75 +1,44 @@
 """The Smart Assessor API client: the only code that knows SA's URLs and status codes.
 
-Every SA answer is translated here, once, into the exception tree of ``sync_core.errors``:
-
-    timeout, connection error, 408, 5xx   SaUnavailable(status)     transient
-    429                                   SaRateLimited(retry_after) transient
-    token endpoint refusing; any 401      ConfigurationError         fatal
-    404                                   SaNotFound                 permanent
-    other 4xx                             SaRejected(status, code, field)
-
-Messages name the route, SA's record id, the status and SA's code and field; never a value sent
-or received, as they end up in logs. Thread-safe: one instance serves every worker thread.
+Learners, employers, assessors, the course catalogue and a learner's course enrolments; records
+are SA's camelCase JSON as dicts. Every failure is raised as ``sa_errors`` translates it (its
+docstring has the table); messages carry ids, never values. Endpoints are in ``sa_routes``.
+Thread-safe: one instance serves every worker thread.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 import httpx
 
-from sync_core.errors import (
-    ConfigurationError,
-    SaNotFound,
-    SaRateLimited,
-    SaRejected,
-    SaUnavailable,
-)
+from sync_core import sa_routes as routes
 from sync_core.sa_auth import SaCredentials, SaTokenAuth
+from sync_core.sa_errors import (
+    as_page,
+    as_record,
+    json_body,
+    raise_for_status,
+    unavailable_on_transport_error,
+)
+from sync_core.sa_routes import ROUTES, Route
 
 __all__ = ["ROUTES", "Route", "SaClient", "SaCredentials"]
 
 Record = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Route:
-    """One SA endpoint: method and path template (``{id}`` is SA's id of the record)."""
-
-    method: str
-    path: str
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}"
-
-    def url(self, resource_id: str | None = None) -> str:
-        return self.path if resource_id is None else self.path.format(id=quote(resource_id, ""))
-
-
-TOKEN = Route("POST", "/auth/token")
-CREATE_LEARNER = Route("POST", "/learners")
-GET_LEARNER = Route("GET", "/learners/{id}")
-UPDATE_LEARNER = Route("PATCH", "/learners/{id}")
-FIND_LEARNERS = Route("GET", "/learners")
-
-#: Every endpoint this client calls; a test checks each is in the sandbox's OpenAPI document.
-ROUTES = (TOKEN, CREATE_LEARNER, GET_LEARNER, UPDATE_LEARNER, FIND_LEARNERS)
+SaId = int | str
 PAGE_SIZE = 100
 _JSON_BODY = {"Content-Type": "application/json"}
 
 
 class SaClient:
-    """Smart Assessor's API over one pooled ``httpx.Client``; records are SA's camelCase JSON."""
+    """Smart Assessor's API over one pooled ``httpx.Client``."""
 
     def __init__(
         self,
@@ -81,7 +50,7 @@ class SaClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._auth = SaTokenAuth(credentials, token_url=self.base_url + TOKEN.path)
+        self._auth = SaTokenAuth(credentials, token_url=self.base_url + routes.TOKEN.path)
         self._username = credentials.username
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -96,22 +65,71 @@ class SaClient:
         return f"SaClient(base_url={self.base_url!r}, username={self._username!r})"
 
     def create_learner(self, fields: Mapping[str, Any]) -> Record:
-        """POST /learners: the new learner, with the GUID SA gave it."""
-        return _record(self._send(CREATE_LEARNER, body=fields), CREATE_LEARNER)
+        """POST /learners: the new learner, with the GUID SA gave it. ``sendWelcomeEmail`` in
+        ``fields`` has SA e-mail the learner (U7)."""
+        return self._record(routes.CREATE_LEARNER, body=fields)
 
     def get_learner(self, sa_id: str) -> Record:
-        return _record(self._send(GET_LEARNER, sa_id), GET_LEARNER)
-
-    def find_learners(self, *, mis_id: str | None = None, uln: str | None = None) -> list[Record]:
-        """Learners matching every criterion given, all pages; at least one criterion."""
-        criteria = {name: v for name, v in (("misId", mis_id), ("uln", uln)) if v is not None}
-        if not criteria:
-            raise ValueError("find_learners needs mis_id or uln")
-        return self._all_pages(FIND_LEARNERS, criteria)
+        return self._record(routes.GET_LEARNER, sa_id)
 
     def update_learner(self, sa_id: str, fields: Mapping[str, Any]) -> Record:
         """PATCH /learners/{id}: only the keys in ``fields`` change; the updated learner."""
-        return _record(self._send(UPDATE_LEARNER, sa_id, body=fields), UPDATE_LEARNER)
+        return self._record(routes.UPDATE_LEARNER, sa_id, body=fields)
+
+    def find_learners(self, *, mis_id: str | None = None, uln: str | None = None) -> list[Record]:
+        """Learners matching every criterion given, all pages; at least one criterion."""
+        return self._search(routes.FIND_LEARNERS, misId=mis_id, uln=uln)
+
+    def create_employer(self, fields: Mapping[str, Any]) -> Record:
+        """POST /employers: the new employer, with the number SA gave it."""
+        return self._record(routes.CREATE_EMPLOYER, body=fields)
+
+    def get_employer(self, sa_id: SaId) -> Record:
+        return self._record(routes.GET_EMPLOYER, sa_id)
+
+    def update_employer(self, sa_id: SaId, fields: Mapping[str, Any]) -> Record:
+        """PATCH /employers/{id}: only the keys in ``fields`` change; the updated employer."""
+        return self._record(routes.UPDATE_EMPLOYER, sa_id, body=fields)
+
+    def find_employers(
+        self, *, mis_id: str | None = None, edrs_number: str | None = None, postcode: str | None = None
+    ) -> list[Record]:
+        """Employers matching every criterion given (SA ignores case and spaces in postcodes)."""
+        return self._search(routes.FIND_EMPLOYERS, misId=mis_id, edrsNumber=edrs_number, postcode=postcode)
+
+    def create_assessor(self, fields: Mapping[str, Any]) -> Record:
+        """POST /assessors: the new assessor, with the number SA gave it."""
+        return self._record(routes.CREATE_ASSESSOR, body=fields)
+
+    def get_assessor(self, sa_id: SaId) -> Record:
+        return self._record(routes.GET_ASSESSOR, sa_id)
+
+    def update_assessor(self, sa_id: SaId, fields: Mapping[str, Any]) -> Record:
+        """PATCH /assessors/{id}: only the keys in ``fields`` change; the updated assessor."""
+        return self._record(routes.UPDATE_ASSESSOR, sa_id, body=fields)
+
+    def find_assessors(self, *, mis_id: str | None = None, email: str | None = None) -> list[Record]:
+        """Assessors matching every criterion given (SA ignores the e-mail address's case)."""
+        return self._search(routes.FIND_ASSESSORS, misId=mis_id, email=email)
+
+    def list_courses(self) -> list[Record]:
+        """SA's whole course catalogue: ``{id, qanCode, title}`` each."""
+        return self._all_pages(routes.LIST_COURSES, {})
+
+    def enrol(self, learner_id: str, fields: Mapping[str, Any]) -> Record:
+        """POST /learners/{id}/courses: the new enrolment, with its number and SA's progress."""
+        return self._record(routes.ENROL, learner_id, body=fields)
+
+    def list_enrolments(self, learner_id: str) -> list[Record]:
+        """Every course enrolment of the learner."""
+        return self._all_pages(routes.LIST_ENROLMENTS, {}, learner_id)
+
+    def get_enrolment(self, learner_id: str, enrolment_id: SaId) -> Record:
+        return self._record(routes.GET_ENROLMENT, learner_id, enrolment_id)
+
+    def update_enrolment(self, learner_id: str, enrolment_id: SaId, fields: Mapping[str, Any]) -> Record:
+        """PATCH /learners/{id}/courses/{enrolmentId}: only the keys in ``fields`` change."""
+        return self._record(routes.UPDATE_ENROLMENT, learner_id, enrolment_id, body=fields)
 
     def close(self) -> None:
         self._http.close()
@@ -127,11 +145,21 @@ class SaClient:
     ) -> None:
         self.close()
 
-    def _all_pages(self, route: Route, criteria: Mapping[str, str]) -> list[Record]:
+    def _record(self, route: Route, *ids: SaId, body: Mapping[str, Any] | None = None) -> Record:
+        return as_record(self._send(route, *ids, body=body), route.where(*ids))
+
+    def _search(self, route: Route, **criteria: str | None) -> list[Record]:
+        """Every match of the criteria given (not None); ValueError when none is."""
+        given = {name: value for name, value in criteria.items() if value is not None}
+        if not given:
+            raise ValueError(f"{route} needs one of the criteria {', '.join(criteria)}")
+        return self._all_pages(route, given)
+
+    def _all_pages(self, route: Route, criteria: Mapping[str, str], *ids: SaId) -> list[Record]:
         records: list[Record] = []
         for page in itertools.count(1):
             params: dict[str, str | int] = {**criteria, "page": page, "pageSize": PAGE_SIZE}
-            items, total = _page(self._send(route, params=params), route)
+            items, total = as_page(self._send(route, *ids, params=params), route.where(*ids))
             records += items
             if not items or len(records) >= total:
                 break
@@ -140,109 +168,20 @@ class SaClient:
     def _send(
         self,
         route: Route,
-        resource_id: str | None = None,
-        *,
+        *ids: SaId,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str | int] | None = None,
     ) -> Any:
         """One call to SA; its JSON answer, or the translated error."""
-        where = _where(route, resource_id)
+        where = route.where(*ids)
         content = None if body is None else _encode(body)
         headers = None if body is None else _JSON_BODY
-        with _unavailable_on_transport_error(where):
+        with unavailable_on_transport_error(where):
             response = self._http.request(
-                route.method, route.url(resource_id), content=content, params=params, headers=headers
+                route.method, route.url(*ids), content=content, params=params, headers=headers
             )
-        _raise_for_status(response, where, from_token_endpoint=response.url == self._auth.token_url)
-        return _json(response, where)
-
-
-@contextmanager
-def _unavailable_on_transport_error(where: str) -> Iterator[None]:
-    """httpx's timeouts and network errors (the token request's too) as SaUnavailable."""
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        raise SaUnavailable(f"Smart Assessor timed out on {where}") from exc
-    except httpx.RequestError as exc:
-        kind = type(exc).__name__
-        raise SaUnavailable(f"Smart Assessor unreachable on {where} ({kind})") from exc
-
-
-def _raise_for_status(response: httpx.Response, where: str, *, from_token_endpoint: bool) -> None:
-    status = response.status_code
-    if httpx.codes.is_success(status):
-        return
-    said = f"Smart Assessor answered {status} to {where}"
-    if status == httpx.codes.TOO_MANY_REQUESTS:
-        raise SaRateLimited(said, retry_after=_retry_after(response))
-    if status >= 500 or status == httpx.codes.REQUEST_TIMEOUT:
-        raise SaUnavailable(said, status=status)
-    if from_token_endpoint or status == httpx.codes.UNAUTHORIZED:
-        raise ConfigurationError(f"Smart Assessor refused the credentials: {said}")
-    if status == httpx.codes.NOT_FOUND:
-        raise SaNotFound(said)
-    if httpx.codes.is_client_error(status):
-        code, field = _error_code_and_field(response)
-        detail = "".join([f" {code}" if code else "", f" (field {field})" if field else ""])
-        raise SaRejected(said + detail, status=status, code=code, field=field)
-    raise SaUnavailable(f"{said}, which this client does not expect", status=status)
-
-
-def _error_code_and_field(response: httpx.Response) -> tuple[str | None, str | None]:
-    """``code`` and ``field`` of SA's error body ``{code, message, field}``; SA's ``message``
-    is left out, as it may quote the value refused."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, None
-    if not isinstance(body, dict):
-        return None, None
-    code, field = body.get("code"), body.get("field")
-    return (code if isinstance(code, str) else None), (field if isinstance(field, str) else None)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from ``Retry-After`` (delta-seconds or an HTTP date); None when absent or bad."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _json(response: httpx.Response, where: str) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        status = response.status_code
-        raise SaUnavailable(f"Smart Assessor's answer to {where} is not JSON", status=status) from exc
-
-
-def _record(body: Any, route: Route) -> Record:
-    if not isinstance(body, dict):
-        raise SaUnavailable(f"Smart Assessor's answer to {route} is not a record")
-    return body
-
-
-def _page(body: Any, route: Route) -> tuple[list[Record], int]:
-    """``items`` and ``total`` of SA's page ``{items, page, pageSize, total}``."""
-    items = body.get("items") if isinstance(body, dict) else None
-    total = body.get("total") if isinstance(body, dict) else None
-    if not isinstance(items, list) or not isinstance(total, int):
-        raise SaUnavailable(f"Smart Assessor's answer to {route} is not a page")
-    return [_record(item, route) for item in items], total
-
-
-def _where(route: Route, resource_id: str | None) -> str:
-    return str(route) if resource_id is None else f"{route} (id {resource_id})"
+        raise_for_status(response, where, from_token_endpoint=response.url == self._auth.token_url)
+        return json_body(response, where)
 
 
 def _encode(fields: Mapping[str, Any]) -> bytes:

@@ -1,14 +1,14 @@
 """The Smart Assessor sandbox: ``create_app(config)`` builds the FastAPI app, state in memory.
 
-Each SA resource is one router module (``auth``, ``learners``; employers, assessors, courses,
-sessions and OTJ slot in the same way) with its table in ``SandboxState``.
+Each SA resource is one router module (``auth``, ``learners``, ``employers``, ``assessors``,
+``courses``, ``enrolments``; sessions and OTJ slot in the same way) with its table in ``SandboxState``.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sandbox.sa import auth, inspection, learners
+from sandbox.sa import assessors, auth, courses, employers, enrolments, inspection, learners
 from sandbox.sa.config import SandboxConfig
 from sandbox.sa.errors import install_error_handlers
 from sandbox.sa.gateway import SaGateway
@@ -23,12 +23,13 @@ DESCRIPTION = (
 
 
 def create_app(config: SandboxConfig | None = None) -> FastAPI:
-    """A fresh sandbox: no records, no calls, the given credentials and faults."""
+    """A fresh sandbox: no records but the default catalogue, no calls; the given credentials and faults."""
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1.0.0")
     state = SandboxState(config or SandboxConfig())
     app.state.sandbox = state
     install_error_handlers(app)
-    for router in (auth.router, learners.router, inspection.router):
-        app.include_router(router)
+    resources = (auth, learners, enrolments, employers, assessors, courses, inspection)
+    for resource in resources:
+        app.include_router(resource.router)
     app.add_middleware(SaGateway, state=state, openapi=app.openapi())
     return app

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox.sa.courses import CourseEntry
+from sandbox.sa.errors import ApiError
 from sandbox.sa.state import sandbox_state
 from sandbox.sa.store import Record
 
@@ -47,6 +49,45 @@ async def all_learners(request: Request) -> list[Record]:
     return sandbox_state(request).learners.all()
 
 
+@router.get("/employers")
+async def all_employers(request: Request) -> list[Record]:
+    """Every employer record, oldest first."""
+    return sandbox_state(request).employers.all()
+
+
+@router.get("/assessors")
+async def all_assessors(request: Request) -> list[Record]:
+    """Every assessor record, oldest first."""
+    return sandbox_state(request).assessors.all()
+
+
+@router.get("/enrolments")
+async def all_enrolments(request: Request) -> list[Record]:
+    """Every enrolment of every learner (each names its ``learnerId``), oldest first."""
+    return sandbox_state(request).enrolments.all()
+
+
+@router.get("/welcome-emails")
+async def welcome_emails(request: Request) -> list[Record]:
+    """Every welcome email sent ``{learnerId, email, loginLink, sentAt}``, oldest first."""
+    return list(sandbox_state(request).welcome_emails)
+
+
+@router.get("/courses")
+async def courses(request: Request) -> list[Record]:
+    """The course catalogue ``{id, qanCode, title}``, in order."""
+    return sandbox_state(request).courses.all()
+
+
+@router.put("/courses")
+async def replace_courses(catalogue: list[CourseEntry], request: Request) -> list[Record]:
+    """Replace the catalogue; ids are numbered afresh in the order given. A qanCode twice is a 422."""
+    entries = [entry.model_dump() for entry in catalogue]
+    if len({entry["qanCode"] for entry in entries}) < len(entries):
+        raise ApiError(422, "duplicate_qan_code", "A qanCode is given twice.", field="qanCode")
+    return sandbox_state(request).replace_courses(entries)
+
+
 @router.get("/calls")
 async def calls(request: Request, since: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
     """Counts of every SA call by method and route, and the log of calls after ``since``."""
@@ -55,7 +96,7 @@ async def calls(request: Request, since: Annotated[int, Query(ge=0)] = 0) -> dic
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, str]:
-    """Forget every record and call; keep credentials, settings and issued tokens."""
+    """Forget every record and call, restore the default catalogue; keep credentials, settings, tokens."""
     sandbox_state(request).reset()
     return {"status": "reset"}
 

@@ -1,19 +1,34 @@
-"""SA's learners: create, get, partial update and search by ``misId`` or ``uln``."""
+"""SA's learners: create (and send the welcome email, U7), get, partial update, search.
+
+Search is by ``misId`` or ``uln``. ``employerId`` and ``assessorId`` must name records SA holds.
+"""
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sandbox.sa.auth import require_token
 from sandbox.sa.errors import ApiError
-from sandbox.sa.models import Learner, LearnerCreate, LearnerPage, LearnerPatch, error_responses
-from sandbox.sa.state import sandbox_state
-from sandbox.sa.store import DuplicateKey, Record, Table, now_iso
+from sandbox.sa.models import Learner, LearnerCreateRequest, LearnerPage, LearnerPatch, error_responses
+from sandbox.sa.records import (
+    PageNumber,
+    PageSize,
+    existing,
+    given,
+    insert,
+    located,
+    page_of,
+    patch,
+    referenced,
+    stamped,
+)
+from sandbox.sa.state import SandboxState, sandbox_state
+from sandbox.sa.store import Record, now_iso
 
 router = APIRouter(
     prefix="/learners",
@@ -24,31 +39,35 @@ router = APIRouter(
 
 
 @router.post("", status_code=201, response_model=Learner, responses=error_responses(409))
-async def create_learner(body: LearnerCreate, request: Request, response: Response) -> Record:
-    """Create a learner; SA assigns its GUID. A ``misId`` SA already holds is a 409."""
-    now = now_iso()
-    record = {"id": str(uuid.uuid4()), **body.model_dump(), "createdAt": now, "updatedAt": now}
-    with _unique_mis_id():
-        _table(request).insert(record)
-    response.headers["Location"] = f"{request.url.path}/{record['id']}"
-    return record
+async def create_learner(body: LearnerCreateRequest, request: Request, response: Response) -> Record:
+    """Create a learner; SA assigns its GUID. A ``misId`` SA already holds is a 409.
+
+    With ``sendWelcomeEmail`` SA e-mails the learner a login link; the learner needs an ``email``.
+    """
+    state = sandbox_state(request)
+    fields = body.model_dump(exclude={"sendWelcomeEmail"})
+    _check_links(state, fields)
+    if body.sendWelcomeEmail and not body.email:
+        raise ApiError(422, "missing_field", "A welcome email needs the learner's email.", field="email")
+    record = insert(state.learners, {"id": str(uuid.uuid4()), **stamped(fields)}, "learner")
+    if body.sendWelcomeEmail:
+        state.welcome_emails.append(_welcome_email(record, str(request.base_url)))
+    return located(request, response, record)
 
 
 @router.get("/{id}", response_model=Learner, responses=error_responses(404))
 async def get_learner(id: str, request: Request) -> Record:
-    return _existing(_table(request), id)
+    return existing(sandbox_state(request).learners, id, "learner")
 
 
 @router.patch("/{id}", response_model=Learner, responses=error_responses(404, 409))
 async def update_learner(id: str, body: LearnerPatch, request: Request) -> Record:
     """Change only the keys sent; ``updatedAt`` moves only when a value changes."""
-    table = _table(request)
-    record = _existing(table, id)
-    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if record[k] != v}
-    if not changes:
-        return record
-    with _unique_mis_id():
-        return table.update(id, {**changes, "updatedAt": now_iso()})
+    state = sandbox_state(request)
+    record = existing(state.learners, id, "learner")
+    changes = body.model_dump(exclude_unset=True)
+    _check_links(state, changes)
+    return patch(state.learners, record, changes, "learner")
 
 
 @router.get("", response_model=LearnerPage)
@@ -56,32 +75,21 @@ async def find_learners(
     request: Request,
     mis_id: Annotated[str | None, Query(alias="misId")] = None,
     uln: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ) -> dict[str, Any]:
     """Learners matching every criterion given (all learners when none), oldest first."""
-    criteria = {k: v for k, v in {"misId": mis_id, "uln": uln}.items() if v is not None}
-    matches = _table(request).find(**criteria)
-    start = (page - 1) * page_size
-    items = matches[start : start + page_size]
-    return {"items": items, "page": page, "pageSize": page_size, "total": len(matches)}
+    matches = sandbox_state(request).learners.find(**given(misId=mis_id, uln=uln))
+    return page_of(matches, page, page_size)
 
 
-def _table(request: Request) -> Table:
-    return sandbox_state(request).learners
+def _check_links(state: SandboxState, fields: Mapping[str, Any]) -> None:
+    """422 ``unknown_employer`` / ``unknown_assessor`` for an id SA does not hold."""
+    referenced(state.employers, fields.get("employerId"), field="employerId", what="employer")
+    referenced(state.assessors, fields.get("assessorId"), field="assessorId", what="assessor")
 
 
-def _existing(table: Table, learner_id: str) -> Record:
-    record = table.get(learner_id)
-    if record is None:
-        raise ApiError(404, "not_found", f"No learner has id {learner_id}.")
-    return record
-
-
-@contextmanager
-def _unique_mis_id() -> Iterator[None]:
-    """Turn the table's DuplicateKey into SA's 409."""
-    try:
-        yield
-    except DuplicateKey as exc:
-        raise ApiError(409, "duplicate_mis_id", "A learner has this misId.", field="misId") from exc
+def _welcome_email(learner: Record, base_url: str) -> Record:
+    """What SA sends a new learner: a one-time login link."""
+    link = f"{base_url}welcome/{secrets.token_urlsafe(16)}"
+    return {"learnerId": learner["id"], "email": learner["email"], "loginLink": link, "sentAt": now_iso()}

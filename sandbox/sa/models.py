@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 
 def _calendar_date(value: str) -> str:
@@ -27,7 +27,18 @@ Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 T = TypeVar("T")
 
 
-def _absent() -> Any:
+def one_of(*allowed: int) -> Any:
+    """An integer code that must be one of ``allowed`` (``true`` is no ``1``)."""
+
+    def check(value: int) -> int:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(map(str, allowed))}")
+        return value
+
+    return Annotated[StrictInt, Field(json_schema_extra={"enum": list(allowed)}), AfterValidator(check)]
+
+
+def absent() -> Any:
     """Default for a key that may be left out of a PATCH but, when sent, must not be null."""
     return Field(default=None)
 
@@ -85,8 +96,8 @@ class LearnerDetails(ApiModel):
     disability: Text | None = None
     startDate: IsoDate | None = None
     plannedOtjHours: Hours | None = None
-    employerId: StrictInt | None = None
-    assessorId: StrictInt | None = None
+    employerId: StrictInt | None = Field(default=None, description="An SA employer's id")
+    assessorId: StrictInt | None = Field(default=None, description="An SA assessor's id")
 
 
 class LearnerCreate(LearnerDetails):
@@ -98,13 +109,21 @@ class LearnerCreate(LearnerDetails):
     status: LearnerStatus = "active"
 
 
+class LearnerCreateRequest(LearnerCreate):
+    """The body of POST /learners: a learner, and whether SA sends it the welcome email (U7)."""
+
+    sendWelcomeEmail: StrictBool = Field(
+        default=False, description="Send the welcome email (needs `email`); not stored on the learner"
+    )
+
+
 class LearnerPatch(LearnerDetails):
     """PATCH /learners/{id}: only the keys sent change; required keys may not be set to null."""
 
-    misId: Name = _absent()
-    firstName: Name = _absent()
-    surname: Name = _absent()
-    status: LearnerStatus = _absent()
+    misId: Name = absent()
+    firstName: Name = absent()
+    surname: Name = absent()
+    status: LearnerStatus = absent()
 
 
 class Learner(LearnerCreate):

@@ -118,7 +118,31 @@ class SaSandboxProcess:
 
     def learners(self) -> list[dict[str, Any]]:
         """Every learner record the sandbox holds, oldest first."""
-        result: list[dict[str, Any]] = self._call("GET", "/learners")
+        return self._records("/learners")
+
+    def employers(self) -> list[dict[str, Any]]:
+        """Every employer record, oldest first."""
+        return self._records("/employers")
+
+    def assessors(self) -> list[dict[str, Any]]:
+        """Every assessor record, oldest first."""
+        return self._records("/assessors")
+
+    def enrolments(self) -> list[dict[str, Any]]:
+        """Every course enrolment of every learner (each with its ``learnerId``), oldest first."""
+        return self._records("/enrolments")
+
+    def welcome_emails(self) -> list[dict[str, Any]]:
+        """Every welcome email sent: ``{learnerId, email, loginLink, sentAt}``, oldest first."""
+        return self._records("/welcome-emails")
+
+    def courses(self) -> list[dict[str, Any]]:
+        """The course catalogue: ``{id, qanCode, title}`` in order."""
+        return self._records("/courses")
+
+    def set_courses(self, courses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Replace the catalogue with ``[{qanCode, title}, ...]``; answer it with the new ids."""
+        result: list[dict[str, Any]] = self._call("PUT", "/courses", json=courses)
         return result
 
     def calls(self, since: int = 0) -> dict[str, Any]:
@@ -127,7 +151,8 @@ class SaSandboxProcess:
         return result
 
     def reset(self) -> None:
-        """Forget every record and call (settings, credentials and tokens stay)."""
+        """Forget every record and call, restore the default catalogue (settings, credentials and
+        tokens stay)."""
         self._call("POST", "/reset")
 
     def configure(self, **settings: Any) -> dict[str, Any]:
@@ -138,6 +163,10 @@ class SaSandboxProcess:
     def expire_tokens(self) -> None:
         """Expire every token issued so far: the next SA call with one answers 401."""
         self._call("POST", "/expire-tokens")
+
+    def _records(self, path: str) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", path)
+        return result
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         if self._http is None:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import Request
 
 from sandbox.sa.calls import CallLog
+from sandbox.sa.catalogue import DEFAULT_CATALOGUE, FIRST_COURSE_ID
 from sandbox.sa.config import SandboxConfig
 from sandbox.sa.faults import Faults
-from sandbox.sa.store import Table
+from sandbox.sa.store import Record, Table, fold_case, fold_postcode
 from sandbox.sa.tokens import TokenStore
+
+FIRST_EMPLOYER_ID = 1001
+FIRST_ASSESSOR_ID = 5001
+FIRST_ENROLMENT_ID = 9001
 
 
 class SandboxState:
@@ -21,8 +27,21 @@ class SandboxState:
         self.config = config
         self.tokens = TokenStore()
         self.learners = Table(unique=("misId",), indexed=("uln",))
+        self.employers = Table(
+            unique=("misId",),
+            indexed=("edrsNumber", "postcode"),
+            fold={"postcode": fold_postcode},
+            first_id=FIRST_EMPLOYER_ID,
+        )
+        self.assessors = Table(
+            unique=("misId",), indexed=("email",), fold={"email": fold_case}, first_id=FIRST_ASSESSOR_ID
+        )
+        self.courses = Table(unique=("qanCode",), first_id=FIRST_COURSE_ID)
+        self.enrolments = Table(indexed=("learnerId", "misId"), first_id=FIRST_ENROLMENT_ID)
+        self.welcome_emails: list[Record] = []
         self.calls = CallLog()
         self.faults = Faults(config)
+        self.replace_courses(DEFAULT_CATALOGUE)
 
     def reconfigure(self, **changes: Any) -> SandboxConfig:
         """Change run-time settings; tokens issued earlier keep their expiry."""
@@ -30,9 +49,19 @@ class SandboxState:
         self.faults.reconfigure(self.config)
         return self.config
 
+    def replace_courses(self, courses: Iterable[Mapping[str, str]]) -> list[Record]:
+        """Make ``courses`` ({qanCode, title}) the catalogue, numbered from FIRST_COURSE_ID."""
+        self.courses.clear()
+        for course in courses:
+            self.courses.insert(dict(course))
+        return self.courses.all()
+
     def reset(self) -> None:
-        """Forget every record and call; keep the configuration and the issued tokens."""
-        self.learners.clear()
+        """Forget every record and call, restore the default catalogue; keep configuration and tokens."""
+        for table in (self.learners, self.employers, self.assessors, self.enrolments):
+            table.clear()
+        self.welcome_emails.clear()
+        self.replace_courses(DEFAULT_CATALOGUE)
         self.calls.clear()
         self.faults.reconfigure(self.config)
 

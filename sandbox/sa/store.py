@@ -6,17 +6,29 @@ method's check-then-write cannot interleave with another request's.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 Record = dict[str, Any]
+Fold = Callable[[Any], Any]
 
 
 def now_iso() -> str:
     """The current UTC time as SA writes timestamps: ``2025-01-31T09:30:00.000Z``."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def fold_case(value: Any) -> Any:
+    """Compare text case-insensitively (e-mail addresses)."""
+    return value.casefold() if isinstance(value, str) else value
+
+
+def fold_postcode(value: Any) -> Any:
+    """Compare postcodes without regard to case or spaces: ``sw1a 1aa`` is ``SW1A1AA``."""
+    return "".join(value.split()).upper() if isinstance(value, str) else value
 
 
 class DuplicateKey(Exception):
@@ -28,11 +40,25 @@ class DuplicateKey(Exception):
 
 
 class Table:
-    """Records by id, with an index per searchable key; ``unique`` keys refuse duplicates."""
+    """Records by id, with an index per searchable key; ``unique`` keys refuse duplicates.
 
-    def __init__(self, *, unique: Iterable[str] = (), indexed: Iterable[str] = ()) -> None:
+    ``fold`` maps a key to how its values compare (``fold_postcode``); ``first_id`` makes the
+    table number the records inserted without an id from there, as SA numbers employers and assessors.
+    """
+
+    def __init__(
+        self,
+        *,
+        unique: Iterable[str] = (),
+        indexed: Iterable[str] = (),
+        fold: Mapping[str, Fold] | None = None,
+        first_id: int = 1,
+    ) -> None:
         self._unique = tuple(unique)
         self._keys = self._unique + tuple(indexed)
+        self._fold = dict(fold or {})
+        self._first_id = first_id
+        self._ids = itertools.count(first_id)
         self._records: dict[Any, Record] = {}
         self._order: dict[Any, int] = {}
         self._index: dict[str, defaultdict[Any, set[Any]]] = {key: defaultdict(set) for key in self._keys}
@@ -51,12 +77,17 @@ class Table:
         """The records matching every ``key=value`` given (all records when none), oldest first."""
         if not criteria:
             return self.all()
-        ids = set.intersection(*(set(self._index[k].get(v, ())) for k, v in criteria.items()))
+        ids = set.intersection(*(set(self._holders(key, value)) for key, value in criteria.items()))
         return [self._records[record_id] for record_id in sorted(ids, key=self._order.__getitem__)]
 
     def insert(self, record: Record) -> Record:
-        """Store ``record`` under ``record["id"]``; DuplicateKey if a unique value is taken."""
+        """Store ``record`` under ``record["id"]``; DuplicateKey if a unique value is taken.
+
+        A record without ``id`` gets the next number from ``first_id`` (none lost to a refusal).
+        """
         self._check_unique(record, None)
+        if "id" not in record:
+            record = {"id": next(self._ids), **record}
         self._records[record["id"]] = record
         self._order[record["id"]] = len(self._order)
         self._add_to_index(record)
@@ -72,22 +103,30 @@ class Table:
         return record
 
     def clear(self) -> None:
+        """Forget every record and restart the id sequence."""
         self._records.clear()
         self._order.clear()
+        self._ids = itertools.count(self._first_id)
         for index in self._index.values():
             index.clear()
 
+    def _holders(self, key: str, value: Any) -> set[Any]:
+        return self._index[key].get(self._folded(key, value), set())
+
+    def _folded(self, key: str, value: Any) -> Any:
+        fold = self._fold.get(key)
+        return value if fold is None else fold(value)
+
     def _check_unique(self, values: Mapping[str, Any], own_id: Any) -> None:
         for key in self._unique:
-            holders = self._index[key].get(values.get(key), set()) - {own_id}
-            if key in values and holders:
+            if key in values and self._holders(key, values[key]) - {own_id}:
                 raise DuplicateKey(key)
 
     def _add_to_index(self, record: Record) -> None:
         for key in self._keys:
             if record.get(key) is not None:
-                self._index[key][record[key]].add(record["id"])
+                self._index[key][self._folded(key, record[key])].add(record["id"])
 
     def _remove_from_index(self, record: Record) -> None:
         for key in self._keys:
-            self._index[key].get(record.get(key), set()).discard(record["id"])
+            self._holders(key, record.get(key)).discard(record["id"])

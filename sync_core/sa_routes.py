@@ -1,0 +1,83 @@
+"""Smart Assessor's endpoints as ``sa_client`` calls them: method and path template.
+
+Part of the SA adapter: only ``sa_client`` builds URLs from these. ``{id}`` is SA's id of the
+record (for a learner's courses, the learner's); ``{enrolmentId}`` that of the enrolment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One SA endpoint: method and path template, as the sandbox's OpenAPI document lists it."""
+
+    method: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        """The template's ``{names}``, in order."""
+        return tuple(_PLACEHOLDER.findall(self.path))
+
+    def url(self, *ids: str | int) -> str:
+        """The path with ``ids`` in its placeholders, in order, each percent-encoded."""
+        if len(ids) != len(self.placeholders):
+            raise ValueError(f"{self} takes {len(self.placeholders)} id(s), not {len(ids)}")
+        values = iter(ids)
+        return _PLACEHOLDER.sub(lambda _: quote(str(next(values)), safe=""), self.path)
+
+    def where(self, *ids: str | int) -> str:
+        """How error messages name a call: ``PATCH /learners/{id} (id 42)``; ids only, no values."""
+        named = ", ".join(f"{name} {value}" for name, value in zip(self.placeholders, ids, strict=True))
+        return f"{self} ({named})" if named else str(self)
+
+
+TOKEN = Route("POST", "/auth/token")
+CREATE_LEARNER = Route("POST", "/learners")
+GET_LEARNER = Route("GET", "/learners/{id}")
+UPDATE_LEARNER = Route("PATCH", "/learners/{id}")
+FIND_LEARNERS = Route("GET", "/learners")
+CREATE_EMPLOYER = Route("POST", "/employers")
+GET_EMPLOYER = Route("GET", "/employers/{id}")
+UPDATE_EMPLOYER = Route("PATCH", "/employers/{id}")
+FIND_EMPLOYERS = Route("GET", "/employers")
+CREATE_ASSESSOR = Route("POST", "/assessors")
+GET_ASSESSOR = Route("GET", "/assessors/{id}")
+UPDATE_ASSESSOR = Route("PATCH", "/assessors/{id}")
+FIND_ASSESSORS = Route("GET", "/assessors")
+LIST_COURSES = Route("GET", "/courses")
+ENROL = Route("POST", "/learners/{id}/courses")
+LIST_ENROLMENTS = Route("GET", "/learners/{id}/courses")
+GET_ENROLMENT = Route("GET", "/learners/{id}/courses/{enrolmentId}")
+UPDATE_ENROLMENT = Route("PATCH", "/learners/{id}/courses/{enrolmentId}")
+
+#: Every endpoint the client calls; a test checks each is in the sandbox's OpenAPI document.
+ROUTES = (
+    TOKEN,
+    CREATE_LEARNER,
+    GET_LEARNER,
+    UPDATE_LEARNER,
+    FIND_LEARNERS,
+    CREATE_EMPLOYER,
+    GET_EMPLOYER,
+    UPDATE_EMPLOYER,
+    FIND_EMPLOYERS,
+    CREATE_ASSESSOR,
+    GET_ASSESSOR,
+    UPDATE_ASSESSOR,
+    FIND_ASSESSORS,
+    LIST_COURSES,
+    ENROL,
+    LIST_ENROLMENTS,
+    GET_ENROLMENT,
+    UPDATE_ENROLMENT,
+)
