@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 
 from consumers.kafka_edge import ensure_topics, make_consumer
+from consumers.routes import PUSH_TOPICS
 from consumers.runtime import ConsumeLoop
 from consumers.service import open_service
 from sync_core.config import load_config, topic
@@ -28,14 +29,14 @@ def register(subcommands: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     config = load_config()
     configure_logging(config.log_level)
-    learner_topic = topic(config, "pics.learner")
-    ensure_topics(config.kafka_bootstrap_servers, {learner_topic: args.partitions})
+    topics = [topic(config, name) for name in PUSH_TOPICS]
+    ensure_topics(config.kafka_bootstrap_servers, dict.fromkeys(topics, args.partitions))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
-    consumer.subscribe([learner_topic])
-    log.info("consumer.started", topic=learner_topic, group=config.kafka_group_id)
+    consumer.subscribe(topics)
+    log.info("consumer.started", topics=topics, group=config.kafka_group_id)
     with open_service(config) as service:
         try:
             tally = ConsumeLoop(consumer, service.ports).run(stop)

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import Field, StrictInt
+from pydantic import AfterValidator, Field, StrictInt
 
 from sandbox.sa.auth import require_token
 from sandbox.sa.errors import ApiError
-from sandbox.sa.models import ApiModel, IsoDate, Name, Page, Timestamp, absent, error_responses, one_of
+from sandbox.sa.models import ApiModel, IsoDate, Name, Page, Timestamp, absent, error_responses, only
 from sandbox.sa.records import PageNumber, PageSize, existing, located, page_of, patch, referenced, stamped
 from sandbox.sa.state import SandboxState, sandbox_state
 from sandbox.sa.store import Record
@@ -28,8 +28,12 @@ router = APIRouter(
 
 ELEMENTS_TOTAL = 20
 EnrolmentStatus = Literal["in_training", "completed", "withdrawn", "transferred", "break_in_learning"]
-CompletionStatus = one_of(1, 2, 3, 4, 6)
-Outcome = one_of(1, 2, 3, 8)
+CompletionStatus = Annotated[
+    StrictInt, Field(json_schema_extra={"enum": [1, 2, 3, 4, 6]}), AfterValidator(only(1, 2, 3, 4, 6))
+]
+Outcome = Annotated[
+    StrictInt, Field(json_schema_extra={"enum": [1, 2, 3, 8]}), AfterValidator(only(1, 2, 3, 8))
+]
 EnrolmentId = Annotated[int, Path(alias="enrolmentId")]
 
 

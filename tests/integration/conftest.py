@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from consumers.cli.demo_cmd import stack_config
 from consumers.kafka_edge import ensure_topics, make_consumer
 from consumers.producer import EventProducer
+from consumers.routes import PUSH_TOPICS
 from consumers.runtime import ConsumeLoop, Tally
 from consumers.service import Service, open_service
 from sandbox.postgres_local import fresh_database
@@ -50,7 +51,7 @@ def config(stack: Stack, sa: SaSandboxProcess) -> RuntimeConfig:
         update={"database_url": SecretStr(fresh_database(stack.database_url)),
                 "topic_prefix": f"t{run}.", "kafka_group_id": f"g{run}", "settings_ttl_s": 0.0}
     )  # fmt: skip
-    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + "pics.learner": 3})
+    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 3 for t in PUSH_TOPICS})
     return config
 
 
@@ -71,11 +72,11 @@ def producer(config: RuntimeConfig, service: Service) -> EventProducer:
 
 @pytest.fixture
 def drain(config: RuntimeConfig, service: Service) -> Callable[[], Tally]:
-    """Runs the push consumer (this test's group) until the learner topic is read to its end."""
+    """Runs the push consumer (this test's group) until the push topics are read to their end."""
 
     def run() -> Tally:
         consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
-        consumer.subscribe([config.topic_prefix + "pics.learner"])
+        consumer.subscribe([config.topic_prefix + t for t in PUSH_TOPICS])
         try:
             return ConsumeLoop(consumer, service.ports, poll_timeout=0.2).run_until_drained(
                 threading.Event(), timeout=60
