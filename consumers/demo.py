@@ -1,7 +1,9 @@
-"""``pics-sync demo``: learners linked in SA, a stream of PICS edits, the consumer, and a check.
+"""``pics-sync demo``: a simulated PICS enrols learners, then makes every kind of change; the push
+consumer keeps SA in step; a check compares SA with PICS record by record.
 
-The check compares what SA holds with PICS's latest values under the settings in force, learner
-by learner, so the summary says whether the sync is right, not just that it ran.
+Phase 1 enrols every learner (LearnerEnrolled: employers, assessors, learners and courses are
+linked or created). Phase 2 streams a mix of every PICS event type, a share of them delivered
+twice. The summary says whether the sync is right, not just that it ran.
 """
 
 from __future__ import annotations
@@ -9,116 +11,128 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from consumers.kafka_edge import ensure_topics, make_consumer
 from consumers.producer import EventProducer
+from consumers.routes import PUSH_TOPICS
 from consumers.runtime import ConsumeLoop, Tally
 from consumers.service import Service, open_service
+from consumers.sync_check import SyncCheck, check_sync
+from sandbox.changes import next_change
 from sandbox.people import People
+from sandbox.pics_store import PicsStore
+from sandbox.world import Emitted, World
 from sync_core.config import RuntimeConfig
 from sync_core.outcome import Kind
-from sync_core.pics.learners import LearnerRepository
-from sync_core.rules.learner import pushed_fields
+from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.serde import new_event
-from sync_core.settings import IntegrationSettings
 from sync_core.state.settings_repo import SettingsRepository
 
+# Every push on, so every rule has work to do.
 DEMO_SETTINGS = {
     "Integration Enabled": "on",
-    "Update Learner Demographics Mode": "Push PICS Data to Smart Assessor",
+    "Send Learner Welcome Email": "on",
     "Set Student ID to LRN": "on",
+    "Update Learner Demographics Mode": "Push PICS Data to Smart Assessor",
     "Update Learner Gender": "on",
     "Update Learner Ethnicity": "on",
     "Send Learner Disability": "on",
+    "Update Officer Demographics Mode": "Push PICS Data to Smart Assessor",
+    "Update Organisation Demographics Mode": "Push PICS Data to Smart Assessor",
+    "Push Changes to Learner Employer": "on",
+    "Qualification Second Assessor Role": "IQA",
+    "Push Changes to Qualification Assessors": "on",
+    "Update Qualification Dates Mode": "Push PICS Data to Smart Assessor",
 }
+CallCounts = Callable[[], Mapping[str, int]]
 
 
 @dataclass(frozen=True)
 class DemoSize:
     """How much the demo does."""
 
-    learners: int = 200
-    events: int = 1000
+    learners: int = 500
+    events: int = 5000
     duplicate_share: float = 0.02  # share of events delivered a second time
     seed: int = 7
 
 
-def run_demo(config: RuntimeConfig, size: DemoSize) -> dict[str, Any]:
-    """Seed, stream, consume, and compare; returns the summary."""
+class Sender:
+    """Sends emitted PICS events, delivering a share of them twice."""
+
+    def __init__(self, service: Service, people: People, duplicate_share: float) -> None:
+        config = service.config
+        self.producer = EventProducer(
+            config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=config.topic_prefix
+        )
+        self.rng, self.share, self.sent = people.rng, duplicate_share, 0
+
+    def send_all(self, events: Iterable[Emitted]) -> None:
+        """Send and wait until the broker has every event."""
+        for emitted in events:
+            data = self.producer.send(
+                emitted.topic,
+                emitted.key,
+                new_event(emitted.name, emitted.payload, changed_fields=emitted.changed),
+            )
+            self.sent += 1
+            if self.rng.random() < self.share:
+                self.producer.send_raw(emitted.topic, emitted.key, data)
+                self.sent += 1
+        self.producer.flush()
+
+
+def run_demo(
+    config: RuntimeConfig, size: DemoSize, sa_call_counts: CallCounts | None = None
+) -> dict[str, Any]:
+    """Enrol, change, consume, and compare; returns the summary."""
     run_id = uuid.uuid4().hex[:8]
     config = config.model_copy(update={"topic_prefix": f"demo-{run_id}.", "kafka_group_id": f"demo-{run_id}"})
-    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + "pics.learner": 6})
-    started = time.monotonic()
+    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 6 for t in PUSH_TOPICS})
+    started, prefix = time.monotonic(), f"D{run_id}-"
     with open_service(config) as service:
         SettingsRepository(service.pool).set_many(DEMO_SETTINGS)
-        settings = SettingsRepository(service.pool).load()
-        people = People(size.seed)
-        learners = seed_learners(service, people, settings, prefix=f"D{run_id}-", count=size.learners)
-        produced = stream_edits(service, people, learners, size)
-        tally = consume(config, service)
-        check = compare(service, settings, prefix=f"D{run_id}-")
-    return summary(produced, tally, check, time.monotonic() - started)
+        world, store, sender, tally = _prepare(service, size, prefix)
+        sender.send_all(world.enrolments())
+        _consume(service, tally)
+        world.adopt_ids(*store.written_back(prefix))
+        changes = [next_change(world) for _ in range(size.events)]
+        store.save_all(world)
+        sender.send_all(changes)
+        _consume(service, tally)
+        calls = dict(sa_call_counts()) if sa_call_counts else {"total": tally.sa_calls}
+        check = check_sync(service.pool, service.sa, service.ports.settings(), prefix)
+    return summary(sender.sent, tally, check, calls, time.monotonic() - started)
 
 
-def seed_learners(
-    service: Service, people: People, settings: IntegrationSettings, *, prefix: str, count: int
-) -> list[dict[str, Any]]:
-    """Learners in PICS, already enrolled in SA and linked (their Smart Assessor ID set)."""
-    learners = []
-    for n in range(count):
-        learner = people.learner(f"{prefix}{n:06d}")
-        created = service.sa.create_learner(
-            {"misId": learner["learner_ident"], **pushed_fields(learner, settings)}
-        )
-        learners.append({**learner, "smart_assessor_id": created["id"]})
-    LearnerRepository(service.pool).upsert(learners)
-    return learners
+def _prepare(service: Service, size: DemoSize, prefix: str) -> tuple[World, PicsStore, Sender, Tally]:
+    catalogue = service.sa.list_courses()
+    QualificationLinks(service.pool).refresh(catalogue)  # "Refresh Qualification Links"
+    people = People(size.seed)
+    world = World(people, prefix)
+    world.populate(size.learners, [str(course["qanCode"]) for course in catalogue])
+    store = PicsStore(service.pool)
+    store.save_all(world)
+    return world, store, Sender(service, people, size.duplicate_share), Tally()
 
 
-def stream_edits(service: Service, people: People, learners: list[dict[str, Any]], size: DemoSize) -> int:
-    """PICS edits learners and emits LearnerEdited after each; some are delivered twice."""
-    producer = EventProducer(
-        service.config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=service.config.topic_prefix
-    )
-    repo, sent = LearnerRepository(service.pool), 0
-    for _ in range(size.events):
-        index = people.rng.randrange(len(learners))
-        learners[index], changed = people.edit(learners[index])
-        repo.upsert([learners[index]])
-        event = new_event("LearnerEdited", {"learner": learners[index]}, changed_fields=changed)
-        data = producer.send("pics.learner", learners[index]["learner_ident"], event)
-        sent += 1
-        if people.rng.random() < size.duplicate_share:
-            producer.send_raw("pics.learner", learners[index]["learner_ident"], data)
-            sent += 1
-    producer.flush()
-    return sent
-
-
-def consume(config: RuntimeConfig, service: Service) -> Tally:
-    """Run the push consumer until the topic is drained."""
+def _consume(service: Service, tally: Tally) -> None:
+    """Run the push consumer until every push topic is drained, adding to ``tally``."""
+    config = service.config
     consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
-    consumer.subscribe([config.topic_prefix + "pics.learner"])
+    consumer.subscribe([config.topic_prefix + t for t in PUSH_TOPICS])
     try:
-        return ConsumeLoop(consumer, service.ports).run_until_drained(threading.Event())
+        ConsumeLoop(consumer, service.ports, tally=tally).run_until_drained(threading.Event(), timeout=1800)
     finally:
         consumer.close()
 
 
-def compare(service: Service, settings: IntegrationSettings, *, prefix: str) -> Mapping[str, int]:
-    """How many SA learners of this run hold exactly PICS's latest values under the settings."""
-    pics = LearnerRepository(service.pool).with_prefix(prefix)
-    matching = 0
-    for learner in pics:
-        held = service.sa.get_learner(learner["smart_assessor_id"])
-        matching += all(held.get(k) == v for k, v in pushed_fields(learner, settings).items())
-    return {"sa_learners_total": len(pics), "sa_learners_matching_pics": matching}
-
-
-def summary(produced: int, tally: Tally, check: Mapping[str, int], seconds: float) -> dict[str, Any]:
+def summary(
+    produced: int, tally: Tally, check: SyncCheck, calls: Mapping[str, int], seconds: float
+) -> dict[str, Any]:
     """The demo's figures, as the README and CI read them."""
     return {
         "events_produced": produced,
@@ -126,7 +140,21 @@ def summary(produced: int, tally: Tally, check: Mapping[str, int], seconds: floa
         "duplicates_skipped": tally.count(Kind.DUPLICATE),
         "events_skipped": tally.count(Kind.SKIPPED),
         "events_parked": tally.count(Kind.PARKED),
-        "sa_calls": tally.sa_calls,
-        **check,
+        "sa_learners_total": check.learners_total,
+        "sa_learners_matching_pics": check.learners_matching,
+        "sa_duplicate_records": check.duplicate_records,
+        "field_mismatches": check.field_mismatches,
+        "mismatch_examples": check.examples,
+        "sa_calls": calls,
         "seconds": round(seconds, 2),
     }
+
+
+def passed(result: Mapping[str, Any]) -> bool:
+    """The demo's own verdict: in step, no duplicates, every event applied or a skipped duplicate."""
+    return bool(
+        result["sa_learners_matching_pics"] == result["sa_learners_total"]
+        and result["sa_duplicate_records"] == 0
+        and result["field_mismatches"] == 0
+        and result["events_applied"] + result["duplicates_skipped"] == result["events_produced"]
+    )

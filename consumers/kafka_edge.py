@@ -6,10 +6,10 @@ deals in TransientError / FatalError only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from consumers.pipeline import Delivery
@@ -90,10 +90,15 @@ def to_delivery(msg: Message) -> Delivery:
 
 
 def lag(consumer: Consumer, timeout: float = 10.0) -> int:
-    """Messages in the assigned partitions that this consumer has not yet stored an offset past."""
-    assignment: Iterable[TopicPartition] = consumer.assignment()
+    """Messages in the assigned partitions past this consumer's position.
+
+    The high watermark comes from the last fetch response when there is one; asking the broker
+    costs a round trip per partition.
+    """
     total = 0
-    for tp in consumer.position(list(assignment)):
-        _low, high = consumer.get_watermark_offsets(tp, timeout=timeout, cached=False)
-        total += max(0, high - (tp.offset if tp.offset >= 0 else _low))
+    for tp in consumer.position(list(consumer.assignment())):
+        low, high = consumer.get_watermark_offsets(tp, cached=True)
+        if high < 0:
+            low, high = consumer.get_watermark_offsets(tp, timeout=timeout, cached=False)
+        total += max(0, high - (tp.offset if tp.offset >= 0 else low))
     return total

@@ -73,3 +73,41 @@ class People:
         fresh = self.learner(learner["learner_ident"])
         edited = {**learner, **{name: fresh[name] for name in names}}
         return edited, [name for name in names if edited[name] != learner[name]] or names
+
+
+class Organisations:
+    """Seeded employers (PICS organisations) and officers (assessors)."""
+
+    def __init__(self, people: People) -> None:
+        self.fake, self.rng = people.fake, people.rng
+
+    def organisation(self, ident: str) -> dict[str, Any]:
+        """A placement organisation with every U2 field filled."""
+        name = self.fake.company()
+        return {
+            "organisation_id": ident,
+            "name": name,
+            "phone_number": self.fake.phone_number(),
+            "edrs_number": str(self.rng.randint(100_000_000, 999_999_999)),
+            "address_1": self.fake.building_number() + " " + self.fake.street_name(),
+            "address_2": self.fake.city(),
+            "address_3": None,
+            "address_4": None,
+            "postcode": self.fake.postcode(),
+            "website": f"https://www.{self.fake.domain_word()}.example",
+            "employer_size": self.rng.choice(("1-9", "10-49", "50-249", "250+")),
+            "additional_id": None,
+        }
+
+    def officer(self, ident: str) -> dict[str, Any]:
+        """A PICS officer with every U3 field filled."""
+        first, surname = self.fake.first_name(), self.fake.last_name()
+        return {
+            "officer_id": ident,
+            "first_name": first,
+            "surname": surname,
+            "email": f"{first}.{surname}.{ident}@provider.example".lower(),
+            "phone_number": self.fake.phone_number(),
+            "mobile_number": f"07{self.rng.randint(100_000_000, 999_999_999)}",
+            "additional_id": None,
+        }

@@ -24,9 +24,11 @@ def test_demo_ends_in_sync(
     monkeypatch.setenv("PICS_SYNC_SA_USERNAME", stack.sa.username)
     monkeypatch.setenv("PICS_SYNC_SA_PASSWORD", stack.sa.password)
     monkeypatch.setenv("PICS_SYNC_SA_CLIENT_KEY", stack.sa.client_key)
-    code = main(["demo", "--learners", "30", "--events", "150", "--json"])
+    code = main(["demo", "--learners", "40", "--events", "300", "--json"])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert code == 0
-    assert result["sa_learners_total"] == 30
+    assert result["sa_learners_total"] == 40
     assert result["sa_learners_matching_pics"] == result["sa_learners_total"]
-    assert result["events_applied"] + result["duplicates_skipped"] == result["events_produced"] >= 150
+    assert (result["sa_duplicate_records"], result["field_mismatches"]) == (0, 0), result["mismatch_examples"]
+    assert result["events_applied"] + result["duplicates_skipped"] == result["events_produced"] >= 340
+    assert result["sa_calls"]["POST /learners"] == 40 and result["sa_calls"]["PATCH /employers/{id}"] > 0
+    assert code == 0
