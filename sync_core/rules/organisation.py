@@ -22,27 +22,31 @@ def linked_id(record: Mapping[str, Any], entity: str, pics_id: str, lookups: Loo
     return additional or lookups.sa_id(entity, pics_id)
 
 
+def _plan_record_edited(
+    record: Mapping[str, Any], linked: str | None, mode: Mode, kind: str, fields: Mapping[str, str], rule: str
+) -> Plan:
+    if mode is not Mode.PUSH:
+        return (Skip(f"{kind} details are not pushed under the settings", rule=rule),)
+    if linked is None:
+        return (Skip(f"not linked to a Smart Assessor {kind}", rule=rule),)
+    return (Update(kind, linked, to_sa(record, fields)),)
+
+
 def plan_organisation_edited(
     payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
-    """OrganisationEdited → G1."""
+    """OrganisationEdited → G1 (S12)."""
     organisation = payload["organisation"]
-    if settings.organisation_mode is not Mode.PUSH:
-        return (Skip("organisation details are not pushed (S12)", rule="G1"),)
-    sa_id = linked_id(organisation, "employer", str(organisation["organisation_id"]), lookups)
-    if sa_id is None:
-        return (Skip("organisation is not linked to a Smart Assessor employer", rule="G1"),)
-    return (Update("employer", sa_id, to_sa(organisation, EMPLOYER_FIELDS)),)
+    linked = linked_id(organisation, "employer", str(organisation["organisation_id"]), lookups)
+    return _plan_record_edited(
+        organisation, linked, settings.organisation_mode, "employer", EMPLOYER_FIELDS, "G1"
+    )
 
 
 def plan_officer_edited(
     payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
-    """OfficerEdited → O1."""
+    """OfficerEdited → O1 (S10)."""
     officer = payload["officer"]
-    if settings.officer_mode is not Mode.PUSH:
-        return (Skip("officer details are not pushed (S10)", rule="O1"),)
-    sa_id = linked_id(officer, "assessor", str(officer["officer_id"]), lookups)
-    if sa_id is None:
-        return (Skip("officer is not linked to a Smart Assessor assessor", rule="O1"),)
-    return (Update("assessor", sa_id, to_sa(officer, ASSESSOR_FIELDS)),)
+    linked = linked_id(officer, "assessor", str(officer["officer_id"]), lookups)
+    return _plan_record_edited(officer, linked, settings.officer_mode, "assessor", ASSESSOR_FIELDS, "O1")

@@ -74,17 +74,22 @@ def has_course(qualification: Mapping[str, Any], lookups: Lookups) -> bool:
     return lookups.sa_id("enrolment", str(qualification["qualification_id"])) is not None
 
 
+def course_gate(payload: Mapping[str, Any], lookups: Lookups, on: date) -> tuple[str | None, Plan]:
+    """(SA learner id, ()) when the event's qualification has an SA course to change; else the plan."""
+    sa_id, gated = change_gate(payload["learner"], lookups, on)
+    if sa_id is not None and not has_course(payload["qualification"], lookups):
+        return None, (Skip("qualification has no course in Smart Assessor", rule="U5"),)
+    return sa_id, gated
+
+
 def plan_qualification_changed(
     payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date
 ) -> Plan:
     """QualificationChanged → Q1 and Q2."""
-    sa_id, gated = change_gate(payload["learner"], lookups, on)
+    sa_id, gated = course_gate(payload, lookups, on)
     if sa_id is None:
         return gated
-    qualification = payload["qualification"]
-    if not has_course(qualification, lookups):
-        return (Skip("qualification has no course in Smart Assessor", rule="U5"),)
-    steps = plan_qualification(sa_id, qualification, payload.get("officers", ()), settings)
+    steps = plan_qualification(sa_id, payload["qualification"], payload.get("officers", ()), settings)
     return steps or (Skip("qualification changes are not pushed (S15 off, S16 pulls)", rule="Q1"),)
 
 
@@ -92,12 +97,10 @@ def plan_aim_closed(
     payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date
 ) -> Plan:
     """IlrAimClosed → A1."""
-    sa_id, gated = change_gate(payload["learner"], lookups, on)
+    sa_id, gated = course_gate(payload, lookups, on)
     if sa_id is None:
         return gated
     qualification = payload["qualification"]
-    if not has_course(qualification, lookups):
-        return (Skip("qualification has no course in Smart Assessor", rule="U5"),)
     status = qualification.get("completion_status")
     fields = {
         "actualEndDate": wire(qualification.get("actual_end_date")),

@@ -104,7 +104,7 @@ def test_o1_officer_edit_follows_s10(mode: Mode, pushed: bool) -> None:
 def test_o1_unlinked_officer_is_skipped() -> None:
     """O1: an officer with no SA assessor has nothing to update."""
     _, _, plan = run(plan_officer_edited, {"officer": officer("OFF9")}, replace(ON, officer_mode=Mode.PUSH))
-    assert plan == (Skip("officer is not linked to a Smart Assessor assessor", rule="O1"),)
+    assert plan == (Skip("not linked to a Smart Assessor assessor", rule="O1"),)
 
 
 def changed_qualification(**changes: Any) -> dict[str, Any]:
