@@ -103,7 +103,7 @@ def run_demo(
         store.save_all(world)
         sender.send_all(changes)
         _consume(service, tally)
-        calls = dict(sa_call_counts()) if sa_call_counts else {"total": tally.sa_calls}
+        calls = dict(sa_call_counts()) if sa_call_counts else {}
         check = check_sync(service.pool, service.sa, service.ports.settings(), prefix)
     return summary(sender.sent, tally, check, calls, time.monotonic() - started)
 
@@ -145,7 +145,8 @@ def summary(
         "sa_duplicate_records": check.duplicate_records,
         "field_mismatches": check.field_mismatches,
         "mismatch_examples": check.examples,
-        "sa_calls": calls,
+        "sa_calls": {"total": tally.sa_calls, **dict(sorted(tally.writes.items()))},
+        "sa_calls_seen_by_sandbox": calls,
         "seconds": round(seconds, 2),
     }
 

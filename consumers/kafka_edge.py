@@ -54,8 +54,14 @@ def ensure_topics(bootstrap: str, topics: Mapping[str, int], timeout: float = 30
     """Create the topics (name → partitions) that do not exist yet."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
     existing = admin.list_topics(timeout=timeout).topics
-    wanted = [NewTopic(name, num_partitions=n, replication_factor=1) for name, n in topics.items()]
-    futures = admin.create_topics([t for t in wanted if t.topic not in existing], operation_timeout=timeout)
+    missing = [
+        NewTopic(name, num_partitions=n, replication_factor=1)
+        for name, n in topics.items()
+        if name not in existing
+    ]
+    if not missing:
+        return
+    futures = admin.create_topics(missing, operation_timeout=timeout)
     for future in futures.values():
         try:
             future.result(timeout)
@@ -92,13 +98,19 @@ def to_delivery(msg: Message) -> Delivery:
 def lag(consumer: Consumer, timeout: float = 10.0) -> int:
     """Messages in the assigned partitions past this consumer's position.
 
-    The high watermark comes from the last fetch response when there is one; asking the broker
-    costs a round trip per partition.
+    Before a consumer has fetched from a partition its position is unknown; the group's committed
+    offset stands in, then the start of the partition. The high watermark comes from the last
+    fetch response when there is one; asking the broker costs a round trip per partition.
     """
+    assignment = list(consumer.assignment())
+    committed = {
+        (tp.topic, tp.partition): tp.offset for tp in consumer.committed(assignment, timeout=timeout)
+    }
     total = 0
-    for tp in consumer.position(list(consumer.assignment())):
+    for tp in consumer.position(assignment):
         low, high = consumer.get_watermark_offsets(tp, cached=True)
         if high < 0:
             low, high = consumer.get_watermark_offsets(tp, timeout=timeout, cached=False)
-        total += max(0, high - (tp.offset if tp.offset >= 0 else low))
+        at = next(o for o in (tp.offset, committed.get((tp.topic, tp.partition), -1), low) if o >= 0)
+        total += max(0, high - at)
     return total

@@ -97,7 +97,9 @@ def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports) -> Outco
         return _park(delivery, parked, ports, type(refused).__name__)
     reason = "; ".join(effects.reports) or None
     return _record(
-        delivery, replace(base, sa_calls=effects.sa_calls, pushed=effects.pushed, reason=reason), ports
+        delivery,
+        replace(base, sa_calls=effects.sa_calls, writes=effects.calls, pushed=effects.pushed, reason=reason),
+        ports,
     )
 
 

@@ -30,6 +30,7 @@ class Tally:
 
     kinds: Counter[Kind] = field(default_factory=Counter)
     sa_calls: int = 0
+    writes: Counter[str] = field(default_factory=Counter)
 
     def count(self, kind: Kind) -> int:
         """How many messages ended as ``kind``."""
@@ -79,4 +80,5 @@ class ConsumeLoop:
                 outcome = process(delivery, self.ports)
         self.tally.kinds[outcome.kind] += 1
         self.tally.sa_calls += outcome.sa_calls
+        self.tally.writes.update(outcome.writes)
         self.consumer.store_offsets(message=msg)

@@ -25,6 +25,9 @@ class RuntimeConfig(BaseSettings):
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_group_id: str = "pics-sync-push"
+    kafka_session_timeout_ms: int = Field(
+        default=45_000, ge=6_000
+    )  # how soon a dead member's partitions move
     topic_prefix: str = ""  # prepended to every topic name, e.g. "staging." or a test's own prefix
     schema_registry_url: str | None = None
     database_url: SecretStr = SecretStr("postgresql://postgres@localhost/postgres")

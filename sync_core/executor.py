@@ -60,6 +60,7 @@ class _Run:
     dry_run: bool
     force: bool
     resolved: dict[tuple[str, str], str] = field(default_factory=dict)
+    created: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # SA id → content it was created with
     pushed: dict[str, str] = field(default_factory=dict)
     writes: list[str] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
@@ -130,6 +131,7 @@ def _create(run: _Run, spec: Natural) -> str:
     run.ports.checkpoint(f"before_sa_create:{spec.entity}")
     created = run.write(f"create {spec.entity}", spec.create)
     run.ports.checkpoint(f"after_sa_create:{spec.entity}")
+    run.created[str(created["id"])] = created
     return str(created["id"])
 
 
@@ -148,12 +150,18 @@ def _natural(run: _Run, step: EnsureEmployer | EnsureAssessor | EnsureLearner | 
     raise AssertionError(f"not an Ensure step: {step!r}")
 
 
+def _holds(record: Mapping[str, Any], fields: Mapping[str, Any]) -> bool:
+    return bool(record) and all(name in record and record[name] == value for name, value in fields.items())
+
+
 def _update(run: _Run, step: Update) -> None:
     target = str(_resolve(run, step.target))
     fields = _resolved_fields(run, step.fields)
     resource = f"{step.kind}:{target}#{','.join(sorted(fields))}"
     digest = content_hash(fields)
-    if not run.force and run.ports.hashes.pushed_hash(resource) == digest:
+    just_created = run.created.get(target, {})
+    if not run.force and (_holds(just_created, fields) or run.ports.hashes.pushed_hash(resource) == digest):
+        run.pushed[resource] = digest
         return  # X1: SA already holds exactly this from us
     write = f"update {step.kind}"
     if run.dry_run:

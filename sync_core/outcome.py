@@ -37,4 +37,5 @@ class Outcome:
     reason: str | None = None
     rule: str | None = None
     sa_calls: int = 0
+    writes: tuple[str, ...] = ()  # the SA writes made, e.g. "create employer", "update learner"
     pushed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # resource → hash

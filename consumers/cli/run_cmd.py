@@ -34,7 +34,11 @@ def _run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
+    consumer = make_consumer(
+        config.kafka_bootstrap_servers,
+        config.kafka_group_id,
+        **{"session.timeout.ms": config.kafka_session_timeout_ms},
+    )
     consumer.subscribe(topics)
     log.info("consumer.started", topics=topics, group=config.kafka_group_id)
     with open_service(config) as service:

@@ -152,6 +152,9 @@ def test_u8_sa_learner_id_written_back() -> None:
     ("settings", "pushed"),
     [
         pytest.param(ON, None, id="U9-nothing-toggled-no-sync-push"),
+        pytest.param(
+            replace(ON, learner_mode=Mode.PUSH), None, id="U9-X1-details-just-uploaded-no-second-call"
+        ),
         pytest.param(replace(ON, send_disability=True), {"disability": "N"}, id="U9-disability-goes-out"),
         pytest.param(
             replace(ON, learner_mode=Mode.PUSH, sync_gender=True),

@@ -1,4 +1,4 @@
-"""Integration fixtures: the real broker, PostgreSQL and SA sandbox, started once per session.
+"""Fixtures for integration and scenario tests: the real broker, PostgreSQL and SA sandbox, started once per session.
 
 How each part starts (environment, testcontainers, or local processes) is decided in one place,
 ``sandbox.stack``; these fixtures only hand each test its own database, topics and group.
@@ -23,8 +23,6 @@ from sandbox.postgres_local import fresh_database
 from sandbox.sa.process import SaSandboxProcess
 from sandbox.stack import Stack, local_stack
 from sync_core.config import RuntimeConfig
-
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")
