@@ -32,11 +32,23 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
+# The sandbox's run-time settings with no fault, put back before every test that uses it.
+CALM = {
+    "token_ttl_s": 600,
+    "latency_ms": 0,
+    "error_rate": 0.0,
+    "timeout_rate": 0.0,
+    "timeout_hang_s": 30.0,
+    "rate_limit_per_s": None,
+}
+
+
 @pytest.fixture
 def sa(stack: Stack) -> SaSandboxProcess:
-    """The SA sandbox, emptied for this test."""
+    """The session's SA sandbox, emptied (default catalogue) and without faults."""
     assert stack.sa is not None
     stack.sa.reset()
+    stack.sa.configure(**CALM)
     return stack.sa
 
 

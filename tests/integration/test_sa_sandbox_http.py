@@ -15,30 +15,7 @@ from sync_core.sa_client import ROUTES, SaClient, SaCredentials
 
 pytestmark = pytest.mark.integration
 
-CALM = {
-    "token_ttl_s": 600,
-    "latency_ms": 0,
-    "error_rate": 0.0,
-    "timeout_rate": 0.0,
-    "timeout_hang_s": 30.0,
-    "rate_limit_per_s": None,
-}
 ADA = {"misId": "L-1001", "firstName": "Ada", "surname": "Lovelace", "uln": "1234567890"}
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SaSandboxProcess]:
-    """One sandbox server for this module."""
-    with SaSandboxProcess() as running:
-        yield running
-
-
-@pytest.fixture
-def sa(sandbox: SaSandboxProcess) -> SaSandboxProcess:
-    """The sandbox emptied and without faults."""
-    sandbox.reset()
-    sandbox.configure(**CALM)
-    return sandbox
 
 
 def client_of(sa: SaSandboxProcess, **options: Any) -> SaClient:

@@ -14,26 +14,10 @@ from sync_core.sa_client import SaClient, SaCredentials
 
 pytestmark = pytest.mark.integration
 
-CALM = {"error_rate": 0.0, "timeout_rate": 0.0, "latency_ms": 0, "rate_limit_per_s": None}
 ACME = {"misId": "ORG-1", "name": "Acme Care Ltd", "edrsNumber": "123456789", "postcode": "SW1A 1AA"}
 ANN = {"misId": "OFF-1", "firstName": "Ann", "surname": "Smith", "email": "Ann.Smith@Example.org"}
 ADA = {"misId": "L-1001", "firstName": "Ada", "surname": "Lovelace", "email": "ada@example.org"}
 DUPLICATE = (409, "duplicate_mis_id", "misId")
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SaSandboxProcess]:
-    """One sandbox server for this module."""
-    with SaSandboxProcess() as running:
-        yield running
-
-
-@pytest.fixture
-def sa(sandbox: SaSandboxProcess) -> SaSandboxProcess:
-    """The sandbox emptied (default catalogue) and without faults."""
-    sandbox.reset()
-    sandbox.configure(**CALM)
-    return sandbox
 
 
 @pytest.fixture
