@@ -85,9 +85,7 @@ class Sender:
         self.producer.flush()
 
 
-def run_demo(
-    config: RuntimeConfig, size: DemoSize, sa_call_counts: CallCounts | None = None
-) -> dict[str, Any]:
+def run_demo(config: RuntimeConfig, size: DemoSize, sa_call_counts: CallCounts | None = None) -> dict[str, Any]:
     """Enrol, change, consume, and compare; returns the summary."""
     run_id = uuid.uuid4().hex[:8]
     config = config.model_copy(update={"topic_prefix": f"demo-{run_id}.", "kafka_group_id": f"demo-{run_id}"})
@@ -130,9 +128,7 @@ def _consume(service: Service, tally: Tally) -> None:
         consumer.close()
 
 
-def summary(
-    produced: int, tally: Tally, check: SyncCheck, calls: Mapping[str, int], seconds: float
-) -> dict[str, Any]:
+def summary(produced: int, tally: Tally, check: SyncCheck, calls: Mapping[str, int], seconds: float) -> dict[str, Any]:
     """The demo's figures, as the README and CI read them."""
     return {
         "events_produced": produced,

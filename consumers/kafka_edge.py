@@ -55,9 +55,7 @@ def ensure_topics(bootstrap: str, topics: Mapping[str, int], timeout: float = 30
     admin = AdminClient({"bootstrap.servers": bootstrap})
     existing = admin.list_topics(timeout=timeout).topics
     missing = [
-        NewTopic(name, num_partitions=n, replication_factor=1)
-        for name, n in topics.items()
-        if name not in existing
+        NewTopic(name, num_partitions=n, replication_factor=1) for name, n in topics.items() if name not in existing
     ]
     if not missing:
         return
@@ -103,9 +101,7 @@ def lag(consumer: Consumer, timeout: float = 10.0) -> int:
     fetch response when there is one; asking the broker costs a round trip per partition.
     """
     assignment = list(consumer.assignment())
-    committed = {
-        (tp.topic, tp.partition): tp.offset for tp in consumer.committed(assignment, timeout=timeout)
-    }
+    committed = {(tp.topic, tp.partition): tp.offset for tp in consumer.committed(assignment, timeout=timeout)}
     total = 0
     for tp in consumer.position(assignment):
         low, high = consumer.get_watermark_offsets(tp, cached=True)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 
 import structlog
 
-from consumers.routes import ROUTES
+from consumers.routes import ROUTES, Route
 from sync_core import executor
 from sync_core.errors import PermanentError, UndecodableEvent
 from sync_core.outcome import Kind, Outcome, Source
+from sync_core.pics_executor import PicsWriter, execute_pics
 from sync_core.plan import Park, Plan, Skip
 from sync_core.rules.fields import Lookups
 from sync_core.serde import AvroSerde, DecodedEvent
@@ -42,6 +43,7 @@ class Ports:
     ledger: Ledger
     lookups: Lookups
     execution: executor.Ports
+    pics: PicsWriter
     settings: Callable[[], IntegrationSettings]
 
 
@@ -65,40 +67,41 @@ def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports) -> Outcome:
         return _logged(replace(base, kind=Kind.DUPLICATE, reason="event id already processed"))
     settings = ports.settings()
     if not settings.integration_enabled:
-        return _record(
-            delivery, replace(base, kind=Kind.SKIPPED, reason="integration disabled", rule="S1"), ports
-        )
+        return _record(delivery, replace(base, kind=Kind.SKIPPED, reason="integration disabled", rule="S1"), ports)
     if ports.ledger.has_parked(delivery.source.topic, delivery.source.key):
         parked = replace(base, kind=Kind.PARKED, reason="waiting behind a parked event of this learner")
         return _park(delivery, parked, ports, "ParkedBehind")
     route = ROUTES.get(event.name)
     if route is None:
-        return _park(
-            delivery, replace(base, kind=Kind.PARKED, reason=f"no route for {event.name}"), ports, "NoRoute"
-        )
+        return _park(delivery, replace(base, kind=Kind.PARKED, reason=f"no route for {event.name}"), ports, "NoRoute")
     plan = route.rule(event.payload, settings, ports.lookups, event.envelope.occurred_at.date())
-    return _apply(delivery, base, plan, ports)
+    return _apply(delivery, base, plan, ports, route)
 
 
-def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports) -> Outcome:
+def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports, route: Route) -> Outcome:
     park = next((step for step in plan if isinstance(step, Park)), None)
     if park is not None:
-        return _park(
-            delivery, replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule), ports, "Park"
-        )
+        return _park(delivery, replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule), ports, "Park")
     if plan and all(isinstance(step, Skip) for step in plan):
         skip = plan[0]
         assert isinstance(skip, Skip)
         return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=skip.reason, rule=skip.rule), ports)
     try:
-        effects = executor.execute(plan, ports.execution)
+        effects = execute_pics(plan, ports.pics) if route.pulls else executor.execute(plan, ports.execution)
     except PermanentError as refused:
         parked = replace(base, kind=Kind.PARKED, reason=f"{refused.reason}: {refused}")
         return _park(delivery, parked, ports, type(refused).__name__)
     reason = "; ".join(effects.reports) or None
     return _record(
         delivery,
-        replace(base, sa_calls=effects.sa_calls, writes=effects.calls, pushed=effects.pushed, reason=reason),
+        replace(
+            base,
+            sa_calls=effects.sa_calls,
+            writes=effects.calls,
+            pushed=effects.pushed,
+            reason=reason,
+            pics_rows_changed=effects.pics_rows_changed,
+        ),
         ports,
     )
 
@@ -110,9 +113,7 @@ def _record(delivery: Delivery, outcome: Outcome, ports: Ports) -> Outcome:
 
 
 def _park(delivery: Delivery, outcome: Outcome, ports: Ports, error_class: str) -> Outcome:
-    ports.ledger.park(
-        delivery.source, outcome, value=delivery.value, headers=delivery.headers, error_class=error_class
-    )
+    ports.ledger.park(delivery.source, outcome, value=delivery.value, headers=delivery.headers, error_class=error_class)
     return _logged(outcome)
 
 

@@ -17,13 +17,25 @@ from sync_core.rules.enrolment import plan_learner_enrolled
 from sync_core.rules.fields import Lookups
 from sync_core.rules.learner import plan_learner_edited
 from sync_core.rules.organisation import plan_officer_edited, plan_organisation_edited
+from sync_core.rules.pulled import (
+    plan_demographics,
+    plan_officer,
+    plan_organisation,
+    plan_otj,
+    plan_progress,
+    plan_qualification_dates,
+    plan_risk,
+)
 from sync_core.rules.qualification import plan_aim_closed, plan_qualification_changed
 from sync_core.rules.refresh import plan_refresh_requested
+from sync_core.rules.reviews import plan_review
 from sync_core.settings import IntegrationSettings
 
 Rule = Callable[[Mapping[str, Any], IntegrationSettings, Lookups, date], Plan]
 LEARNER, ORGANISATION, OFFICER = "pics.learner", "pics.organisation", "pics.officer"
-PUSH_TOPICS = (LEARNER, ORGANISATION, OFFICER)
+SA_LEARNER, SA_ORGANISATION, SA_OFFICER = "sa.learner", "sa.organisation", "sa.officer"
+PUSH_TOPICS = (LEARNER, ORGANISATION, OFFICER)  # PICS → SA: the push consumers
+PULL_TOPICS = (SA_LEARNER, SA_ORGANISATION, SA_OFFICER)  # SA → PICS: the PICS updaters
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,11 @@ class Route:
 
     rule: Rule
     topic: str  # the logical topic the record arrives on
+
+    @property
+    def pulls(self) -> bool:
+        """True for an SA → PICS updater (its plan writes PICS, not SA)."""
+        return self.topic in PULL_TOPICS
 
 
 ROUTES: Mapping[str, Route] = {
@@ -44,4 +61,12 @@ ROUTES: Mapping[str, Route] = {
     "RefreshRequested": Route(plan_refresh_requested, LEARNER),
     "OrganisationEdited": Route(plan_organisation_edited, ORGANISATION),
     "OfficerEdited": Route(plan_officer_edited, OFFICER),
+    "QualificationProgress": Route(plan_progress, SA_LEARNER),
+    "ReviewUpserted": Route(plan_review, SA_LEARNER),
+    "OtjHoursTotal": Route(plan_otj, SA_LEARNER),
+    "SmartCoachRisk": Route(plan_risk, SA_LEARNER),
+    "LearnerDemographicsPulled": Route(plan_demographics, SA_LEARNER),
+    "QualificationDatesPulled": Route(plan_qualification_dates, SA_LEARNER),
+    "OfficerPulled": Route(plan_officer, SA_OFFICER),
+    "OrganisationPulled": Route(plan_organisation, SA_ORGANISATION),
 }

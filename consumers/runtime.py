@@ -31,6 +31,7 @@ class Tally:
     kinds: Counter[Kind] = field(default_factory=Counter)
     sa_calls: int = 0
     writes: Counter[str] = field(default_factory=Counter)
+    pics_rows_changed: int = 0
 
     def count(self, kind: Kind) -> int:
         """How many messages ended as ``kind``."""
@@ -81,4 +82,5 @@ class ConsumeLoop:
         self.tally.kinds[outcome.kind] += 1
         self.tally.sa_calls += outcome.sa_calls
         self.tally.writes.update(outcome.writes)
+        self.tally.pics_rows_changed += outcome.pics_rows_changed
         self.consumer.store_offsets(message=msg)

@@ -16,6 +16,7 @@ from sync_core import executor
 from sync_core.config import RuntimeConfig
 from sync_core.faults import crash_checkpoint
 from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.pics.updates import PicsUpdates
 from sync_core.pics.writeback import PicsIdWriter
 from sync_core.sa_client import SaClient, SaCredentials
 from sync_core.serde import AvroSerde, HttpSchemaRegistry
@@ -82,9 +83,7 @@ def open_service(config: RuntimeConfig) -> Service:
     sa = exits.enter_context(sa_client(config))
     registry = None
     if config.schema_registry_url:
-        client = exits.enter_context(
-            httpx.Client(base_url=config.schema_registry_url, timeout=config.sa_timeout_s)
-        )
+        client = exits.enter_context(httpx.Client(base_url=config.schema_registry_url, timeout=config.sa_timeout_s))
         registry = HttpSchemaRegistry(client)
     settings = CachedSettings(SettingsRepository(pool).load, config.settings_ttl_s)
     links, ledger = LinkRepository(pool), Ledger(pool)
@@ -92,5 +91,5 @@ def open_service(config: RuntimeConfig) -> Service:
         sa, ledger, links, DatabaseCreationGuard(pool), PicsIdWriter(pool), crash_checkpoint(config.crash_at)
     )
     lookups = DatabaseLookups(links, QualificationLinks(pool))
-    ports = Ports(AvroSerde(registry=registry), ledger, lookups, execution, settings)
+    ports = Ports(AvroSerde(registry=registry), ledger, lookups, execution, PicsUpdates(pool), settings)
     return Service(config, pool, sa, ports, exits)

@@ -57,9 +57,7 @@ def _load(tables: PicsTables, prefix: str) -> _Pics:
     return _Pics(
         organisations={r["id"]: r for r in tables.rows("organisation", prefix)},
         officers={r["id"]: r for r in tables.rows("officer", prefix)},
-        roles={
-            (r["learner_ident"], r["role"]): r["officer_id"] for r in tables.rows("learner_officer", prefix)
-        },
+        roles={(r["learner_ident"], r["role"]): r["officer_id"] for r in tables.rows("learner_officer", prefix)},
         qualifications=quals,
     )
 
@@ -93,9 +91,7 @@ def _check_learner(
         check.mismatch(f"learner {ident}", ["not in Smart Assessor"])
         return
     expected = pushed_fields(learner, settings)
-    expected["status"] = (
-        "break_in_learning" if learner["programme_status"] == "Break in learning" else "active"
-    )
+    expected["status"] = "break_in_learning" if learner["programme_status"] == "Break in learning" else "active"
     placement = pics.organisations.get(learner["placement_organisation_id"] or "")
     if settings.push_employer_changes and placement and placement["additional_id"]:
         expected["employerId"] = int(placement["additional_id"])

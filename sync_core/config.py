@@ -25,9 +25,7 @@ class RuntimeConfig(BaseSettings):
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_group_id: str = "pics-sync-push"
-    kafka_session_timeout_ms: int = Field(
-        default=45_000, ge=6_000
-    )  # how soon a dead member's partitions move
+    kafka_session_timeout_ms: int = Field(default=45_000, ge=6_000)  # how soon a dead member's partitions move
     topic_prefix: str = ""  # prepended to every topic name, e.g. "staging." or a test's own prefix
     schema_registry_url: str | None = None
     database_url: SecretStr = SecretStr("postgresql://postgres@localhost/postgres")
@@ -63,7 +61,5 @@ def load_config(**overrides: Any) -> RuntimeConfig:
     try:
         return RuntimeConfig(**overrides)
     except ValidationError as invalid:
-        lines = [
-            f"{ENV_PREFIX}{'.'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in invalid.errors()
-        ]
+        lines = [f"{ENV_PREFIX}{'.'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in invalid.errors()]
         raise ConfigurationError("invalid configuration:\n" + "\n".join(lines)) from None

@@ -46,9 +46,7 @@ def employer(sa: SaApi, call: Call, org: Mapping[str, Any]) -> Natural:
     pics_id = str(org["organisation_id"])
     finders: list[Finder] = [partial(call, sa.find_employers, mis_id=pics_id)]
     if org.get("edrs_number") and org.get("postcode"):
-        finders.append(
-            partial(call, sa.find_employers, edrs_number=org["edrs_number"], postcode=org["postcode"])
-        )
+        finders.append(partial(call, sa.find_employers, edrs_number=org["edrs_number"], postcode=org["postcode"]))
     create = partial(sa.create_employer, {"misId": pics_id, **to_sa(org, EMPLOYER_FIELDS)})
     return Natural("employer", pics_id, org.get("additional_id"), tuple(finders), create)
 
@@ -63,9 +61,7 @@ def assessor(sa: SaApi, call: Call, officer: Mapping[str, Any]) -> Natural:
     return Natural("assessor", pics_id, officer.get("additional_id"), tuple(finders), create)
 
 
-def learner(
-    sa: SaApi, call: Call, ident: str, held: str | None, fields: Callable[[], Mapping[str, Any]]
-) -> Natural:
+def learner(sa: SaApi, call: Call, ident: str, held: str | None, fields: Callable[[], Mapping[str, Any]]) -> Natural:
     """U10: by Smart Assessor ID, then MIS id (Learner Ident); else uploaded (U1)."""
     return Natural(
         "learner",

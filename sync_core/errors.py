@@ -58,9 +58,7 @@ class SaRejected(PermanentError):
 
     reason = "rejected by Smart Assessor"
 
-    def __init__(
-        self, message: str, *, status: int, code: str | None = None, field: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, status: int, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code

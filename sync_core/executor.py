@@ -52,6 +52,7 @@ class Effects:
     pushed: Mapping[str, str] = field(default_factory=dict)  # SA resource → content hash
     calls: tuple[str, ...] = ()  # the SA writes made or planned, e.g. "POST /employers"
     reports: tuple[str, ...] = ()
+    pics_rows_changed: int = 0  # the pull side: PICS rows that really changed (P12)
 
 
 @dataclass

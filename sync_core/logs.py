@@ -42,9 +42,7 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def drop_personal_data(
-    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
+def drop_personal_data(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: replace personal and secret values with a marker, at any depth."""
     scrubbed: MutableMapping[str, Any] = _scrub(event_dict)
     return scrubbed

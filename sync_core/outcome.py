@@ -38,4 +38,5 @@ class Outcome:
     rule: str | None = None
     sa_calls: int = 0
     writes: tuple[str, ...] = ()  # the SA writes made, e.g. "create employer", "update learner"
+    pics_rows_changed: int = 0  # the pull side: PICS rows this event changed
     pushed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # resource → hash

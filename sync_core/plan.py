@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sync_core.pics_plan import PicsStep
+
 
 @dataclass(frozen=True)
 class Ref:
@@ -90,7 +92,7 @@ class Park:
     rule: str
 
 
-Step = EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment | Update | Report | Skip | Park
+Step = EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment | Update | Report | Skip | Park | PicsStep
 Plan = tuple[Step, ...]
 
 

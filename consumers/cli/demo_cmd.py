@@ -23,9 +23,7 @@ def register(subcommands: Any) -> None:
         "keeps SA in step; SA is then compared with PICS record by record.",
     )
     cmd.add_argument("--learners", type=int, default=500, help="learners to enrol (default 500)")
-    cmd.add_argument(
-        "--events", type=int, default=5000, help="PICS changes to stream after enrolment (default 5000)"
-    )
+    cmd.add_argument("--events", type=int, default=5000, help="PICS changes to stream after enrolment (default 5000)")
     cmd.add_argument("--seed", type=int, default=7, help="seed for the generated data (default 7)")
     cmd.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     cmd.set_defaults(handler=_demo)

@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 
 from consumers.kafka_edge import ensure_topics, make_consumer
-from consumers.routes import PUSH_TOPICS
+from consumers.routes import PULL_TOPICS, PUSH_TOPICS
 from consumers.runtime import ConsumeLoop
 from consumers.service import open_service
 from sync_core.config import load_config, topic
@@ -21,7 +21,16 @@ log = structlog.get_logger("pics_sync.run")
 
 def register(subcommands: Any) -> None:
     """Add ``run``."""
-    cmd = subcommands.add_parser("run", help="consume PICS events and push them to Smart Assessor")
+    cmd = subcommands.add_parser(
+        "run", help="consume events: PICS changes to SA (--side push), or pulled SA items to PICS (--side pull)"
+    )
+    cmd.add_argument(
+        "--side",
+        choices=("push", "pull"),
+        default="push",
+        help="push: pics.* → SA (group PICS_SYNC_KAFKA_GROUP_ID); pull: the PICS updaters, sa.* → PICS "
+        "(group PICS_SYNC_KAFKA_GROUP_ID + '-updaters')",
+    )
     cmd.add_argument("--partitions", type=int, default=6, help="partitions for topics it creates (default 6)")
     cmd.set_defaults(handler=_run)
 
@@ -29,18 +38,19 @@ def register(subcommands: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     config = load_config()
     configure_logging(config.log_level)
-    topics = [topic(config, name) for name in PUSH_TOPICS]
+    topics = [topic(config, name) for name in (PUSH_TOPICS if args.side == "push" else PULL_TOPICS)]
+    group = config.kafka_group_id if args.side == "push" else f"{config.kafka_group_id}-updaters"
     ensure_topics(config.kafka_bootstrap_servers, dict.fromkeys(topics, args.partitions))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     consumer = make_consumer(
         config.kafka_bootstrap_servers,
-        config.kafka_group_id,
+        group,
         **{"session.timeout.ms": config.kafka_session_timeout_ms},
     )
     consumer.subscribe(topics)
-    log.info("consumer.started", topics=topics, group=config.kafka_group_id)
+    log.info("consumer.started", topics=topics, group=group)
     with open_service(config) as service:
         try:
             tally = ConsumeLoop(consumer, service.ports).run(stop)

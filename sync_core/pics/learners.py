@@ -25,9 +25,7 @@ class LearnerRepository:
         """One learner by Learner Ident."""
         with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
-            return cur.execute(
-                "SELECT * FROM pics.learner WHERE learner_ident = %s", (learner_ident,)
-            ).fetchone()
+            return cur.execute("SELECT * FROM pics.learner WHERE learner_ident = %s", (learner_ident,)).fetchone()
 
     def with_prefix(self, prefix: str) -> list[dict[str, Any]]:
         """Every learner whose ident starts with ``prefix``, in ident order."""

@@ -25,6 +25,8 @@ TABLES: Mapping[str, tuple[Sequence[str], Sequence[str]]] = {
     "officer": (("id",), ("first_name", "surname", "email", "phone_number", "mobile_number",
                           "additional_id")),
     "learner_officer": (("learner_ident", "role"), ("officer_id",)),
+    "review": (("review_ident",), ("learner_ident", "review_type", "proposed_at", "actual_at",
+                                   "attended_status", "reviewer_id", "smart_assessor_system_id")),
     "learner_qualification": (("id",), ("learner_ident", "qualification_reference", "title", "start_date",
                                         "planned_end_date", "actual_end_date", "assessor_id", "elements_done",
                                         "total_elements", "completion_status", "outcome")),
@@ -35,9 +37,7 @@ def _upsert(table: str, keep: Sequence[str] = ()) -> sql.Composed:
     keys, others = TABLES[table]
     columns = (*keys, *others)
     updates = [c for c in others if c not in keep]
-    return sql.SQL(
-        "INSERT INTO pics.{t} ({cols}) VALUES ({vals}) ON CONFLICT ({keys}) DO UPDATE SET {sets}"
-    ).format(
+    return sql.SQL("INSERT INTO pics.{t} ({cols}) VALUES ({vals}) ON CONFLICT ({keys}) DO UPDATE SET {sets}").format(
         t=sql.Identifier(table),
         cols=sql.SQL(", ").join(map(sql.Identifier, columns)),
         vals=sql.SQL(", ").join(sql.Placeholder(c) for c in columns),

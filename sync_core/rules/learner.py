@@ -44,9 +44,7 @@ def plan_details(sa_id: SaId, learner: Mapping[str, Any], settings: IntegrationS
     return (update_learner(sa_id, fields),)
 
 
-def plan_learner_edited(
-    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date
-) -> Plan:
+def plan_learner_edited(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date) -> Plan:
     """LearnerEdited → set the learner's SA fields that the settings push."""
     learner = payload["learner"]
     sa_id, gated = change_gate(learner, lookups, on)

@@ -38,14 +38,10 @@ def plan_organisation_edited(
     """OrganisationEdited → G1 (S12)."""
     organisation = payload["organisation"]
     linked = linked_id(organisation, "employer", str(organisation["organisation_id"]), lookups)
-    return _plan_record_edited(
-        organisation, linked, settings.organisation_mode, "employer", EMPLOYER_FIELDS, "G1"
-    )
+    return _plan_record_edited(organisation, linked, settings.organisation_mode, "employer", EMPLOYER_FIELDS, "G1")
 
 
-def plan_officer_edited(
-    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
-) -> Plan:
+def plan_officer_edited(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date) -> Plan:
     """OfficerEdited → O1 (S10)."""
     officer = payload["officer"]
     linked = linked_id(officer, "assessor", str(officer["officer_id"]), lookups)

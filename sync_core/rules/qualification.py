@@ -93,9 +93,7 @@ def plan_qualification_changed(
     return steps or (Skip("qualification changes are not pushed (S15 off, S16 pulls)", rule="Q1"),)
 
 
-def plan_aim_closed(
-    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date
-) -> Plan:
+def plan_aim_closed(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date) -> Plan:
     """IlrAimClosed → A1."""
     sa_id, gated = course_gate(payload, lookups, on)
     if sa_id is None:

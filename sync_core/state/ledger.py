@@ -25,9 +25,7 @@ class Ledger:
     def pushed_hash(self, sa_resource: str) -> str | None:
         """The hash of what we last pushed to this SA resource, if anything."""
         with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT hash FROM sync.pushed_state WHERE sa_resource = %s", (sa_resource,)
-            ).fetchone()
+            row = conn.execute("SELECT hash FROM sync.pushed_state WHERE sa_resource = %s", (sa_resource,)).fetchone()
             return None if row is None else str(row[0])
 
     def has_parked(self, topic: str, key: str | None) -> bool:
@@ -35,9 +33,7 @@ class Ledger:
         if key is None:
             return False
         with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT 1 FROM sync.parked_events WHERE topic = %s AND key = %s LIMIT 1", (topic, key)
-            )
+            row = conn.execute("SELECT 1 FROM sync.parked_events WHERE topic = %s AND key = %s LIMIT 1", (topic, key))
             return row.fetchone() is not None
 
     def record(self, source: Source, outcome: Outcome) -> bool:

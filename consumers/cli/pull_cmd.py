@@ -1,0 +1,85 @@
+"""``pics-sync pull daily|learner``: the daily pull SA → PICS (the producer half; `run --side pull` applies)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from datetime import UTC, date, datetime
+from typing import Any
+
+import structlog
+
+from consumers.pull import PullOptions, daily_pull, learner_pull
+from consumers.schedule import next_run, parse_at, parse_every
+from consumers.service import open_service
+from sync_core.config import load_config
+from sync_core.logs import configure_logging
+
+log = structlog.get_logger("pics_sync.pull")
+
+
+def register(subcommands: Any) -> None:
+    """Add ``pull`` and its actions."""
+    cmd = subcommands.add_parser("pull", help="read progress, reviews, OTJ hours and risk from SA onto sa.* topics")
+    actions = cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
+    daily = actions.add_parser("daily", help="every eligible learner (Y1), once a day or on a schedule")
+    daily.add_argument(
+        "--date", type=date.fromisoformat, help="the run date (default today); eligibility counts from it"
+    )
+    daily.add_argument("--resume", action="store_true", help="carry on the date's unfinished run after its checkpoint")
+    daily.add_argument("--every", type=parse_every, help="run again this often (e.g. 24h) instead of once")
+    daily.add_argument(
+        "--at", type=parse_at, default=parse_at("02:00"), help="with --every: the time of day (default 02:00)"
+    )
+    _common(daily)
+    daily.set_defaults(handler=_daily)
+    one = actions.add_parser("learner", help="one learner now (the manual refresh)")
+    one.add_argument("ident", help="the Learner Ident")
+    _common(one)
+    one.set_defaults(handler=_learner)
+
+
+def _common(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--concurrency", type=int, default=16, help="learners read at once (default 16)")
+    cmd.add_argument("--rate", type=float, default=25.0, help="SA calls a second at most (default 25)")
+    cmd.add_argument("--json", action="store_true", help="end with the run's summary as one JSON object")
+
+
+def _options(args: argparse.Namespace, run_date: date) -> PullOptions:
+    resume = getattr(args, "resume", False)
+    return PullOptions(run_date=run_date, resume=resume, concurrency=args.concurrency, rate_per_s=args.rate)
+
+
+def _report(summary: dict[str, Any], as_json: bool) -> None:
+    shown = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in summary.items()}
+    print(json.dumps(shown) if as_json else "\n".join(f"{k:<18} {v}" for k, v in shown.items()))
+
+
+def _daily(args: argparse.Namespace) -> int:
+    config = load_config()
+    configure_logging(config.log_level)
+    if args.every is None:
+        with open_service(config) as service:
+            _report(daily_pull(service, _options(args, args.date or date.today())), args.json)
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.is_set():
+        due = next_run(datetime.now(UTC), args.at.replace(tzinfo=UTC), args.every)
+        log.info("pull.scheduled", at=due.isoformat())
+        if stop.wait((due - datetime.now(UTC)).total_seconds()):
+            break
+        with open_service(config) as service:
+            _report(daily_pull(service, _options(args, due.date())), args.json)
+    return 0
+
+
+def _learner(args: argparse.Namespace) -> int:
+    config = load_config()
+    configure_logging(config.log_level)
+    with open_service(config) as service:
+        _report(learner_pull(service, _options(args, date.today()), args.ident), args.json)
+    return 0

@@ -1,0 +1,178 @@
+"""The daily pull producer: reads every eligible learner from SA and emits the items on ``sa.*``.
+
+Learners are read in Learner Ident order, many at once (``concurrency``) under one token bucket
+(``rate_per_s``), in chunks. After each chunk's events are on Kafka the run's checkpoint moves to
+the chunk's last learner, so a crashed run resumes there (``--resume``) and re-reads at most one
+chunk. Event ids are deterministic per (run date, item), so a rerun re-emits the same ids.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import stamina
+import structlog
+
+from consumers.kafka_edge import ensure_topics
+from consumers.producer import EventProducer
+from consumers.progress import Progress
+from consumers.routes import PULL_TOPICS
+from consumers.service import Service
+from sync_core.errors import PermanentError
+from sync_core.pics.eligible import EligibleLearners
+from sync_core.pull.reads import Pulled, Reader
+from sync_core.rate_limit import TokenBucket
+from sync_core.retry import backoff_hook
+from sync_core.serde import new_event
+from sync_core.settings import IntegrationSettings, Mode
+from sync_core.state.pull_runs import PullRuns
+
+log = structlog.get_logger("pics_sync.pull")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PullOptions:
+    """How a pull runs."""
+
+    run_date: date
+    resume: bool = False
+    concurrency: int = 16
+    rate_per_s: float = 25.0  # SA's limit as we pace ourselves under it
+    chunk: int = 500
+    progress: bool = True
+
+
+class PacedCalls:
+    """Every SA call of a pull: paced by the token bucket, retried when transient, counted."""
+
+    def __init__(self, rate_per_s: float) -> None:
+        self.bucket = TokenBucket(rate_per_s, burst=max(1.0, rate_per_s / 20))
+        self._count = itertools.count()
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, fn: Callable[..., T], *args: Any) -> T:
+        for attempt in stamina.retry_context(on=backoff_hook, attempts=10, timeout=600, wait_max=30):
+            with attempt:
+                self.bucket.acquire()
+                with self._lock:
+                    self.calls += 1
+                return fn(*args)
+        raise AssertionError("unreachable: stamina raises when it gives up")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class _Run:
+    service: Service
+    options: PullOptions
+    reader: Reader
+    producer: EventProducer
+    run_id: int
+    checkpoint: Callable[[str], None]
+    failed: int = 0
+
+    def send(self, events: list[Pulled]) -> None:
+        for pulled in events:
+            value = new_event(pulled.name, pulled.payload, source="smart-assessor", event_id=pulled.event_id)
+            self.producer.send(pulled.topic, pulled.key, value)
+
+    def read(self, learner: dict[str, Any]) -> list[Pulled]:
+        try:
+            return self.reader.learner(learner["learner_ident"], learner["smart_assessor_id"])
+        except PermanentError as refused:
+            log.warning(
+                "pull.learner_failed", key=learner["learner_ident"], error=type(refused).__name__, reason=str(refused)
+            )
+            self.failed += 1
+            return []
+
+
+def run_pull(service: Service, options: PullOptions, learners: Sequence[dict[str, Any]], run_id: int) -> dict[str, Any]:
+    """Read ``learners`` (and the officers and organisations a pull mode needs), emit, checkpoint."""
+    config = service.config
+    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 6 for t in PULL_TOPICS})
+    calls = PacedCalls(options.rate_per_s)
+    settings = service.ports.settings()
+    reader = Reader(service.sa, settings, options.run_date, calls)
+    producer = EventProducer(config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=config.topic_prefix)
+    run = _Run(service, options, reader, producer, run_id, service.ports.execution.checkpoint)
+    progress = Progress(len(learners), "pull: learners read") if options.progress else None
+    with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="pull") as pool:
+        for number, chunk in enumerate(chunks(learners, options.chunk), start=1):
+            _chunk(run, pool, chunk, calls, progress)
+            run.checkpoint(f"after_pull_chunk:{number}")
+        _linked_records(run, pool, learners, settings)
+    if progress:
+        progress.close()
+    return PullRuns(service.pool).finish(run_id, "succeeded") | {"learners_failed": run.failed}
+
+
+def _chunk(
+    run: _Run, pool: ThreadPoolExecutor, chunk: Sequence[dict[str, Any]], calls: PacedCalls, progress: Progress | None
+) -> None:
+    before, unmapped_before, sent = calls.calls, run.reader.unmapped_sessions, 0
+    for events in pool.map(run.read, chunk):
+        run.send(events)
+        sent += len(events)
+        if progress:
+            progress.advance()
+    run.producer.flush()
+    PullRuns(run.service.pool).checkpoint(
+        run.run_id, chunk[-1]["learner_ident"], read=len(chunk), events=sent,
+        calls=calls.calls - before, unmapped=run.reader.unmapped_sessions - unmapped_before,
+    )  # fmt: skip
+
+
+def _linked_records(
+    run: _Run, pool: ThreadPoolExecutor, learners: Sequence[dict[str, Any]], settings: IntegrationSettings
+) -> None:
+    """P10, P11: the linked officers and organisations, when their mode pulls."""
+    if settings.officer_mode is not Mode.PULL and settings.organisation_mode is not Mode.PULL:
+        return
+    idents = [learner["learner_ident"] for learner in learners]
+    officers, organisations = EligibleLearners(run.service.pool).linked_records(idents)
+    events: list[Pulled] = []
+    if settings.officer_mode is Mode.PULL:
+        events += pool.map(lambda o: run.reader.officer(o["id"], o["additional_id"]), officers)
+    if settings.organisation_mode is Mode.PULL:
+        events += pool.map(lambda g: run.reader.organisation(g["id"], g["additional_id"]), organisations)
+    run.send(events)
+    run.producer.flush()
+
+
+def daily_pull(service: Service, options: PullOptions) -> dict[str, Any]:
+    """``pull daily``: a new run over every eligible learner, or the rest of an unfinished one."""
+    runs, eligible = PullRuns(service.pool), EligibleLearners(service.pool)
+    unfinished = runs.unfinished(options.run_date) if options.resume else None
+    if unfinished is None:
+        learners = eligible.daily(options.run_date)
+        run_id = runs.start(options.run_date, "daily", len(learners))
+    else:
+        learners = eligible.daily(options.run_date, after=unfinished["checkpoint"] or "")
+        run_id = unfinished["id"]
+        log.info("pull.resumed", run_id=run_id, after=unfinished["checkpoint"], remaining=len(learners))
+    summary = run_pull(service, options, learners, run_id)
+    log.info("pull.finished", **{k: v for k, v in summary.items() if k not in ("started_at", "finished_at")})
+    return summary
+
+
+def learner_pull(service: Service, options: PullOptions, learner_ident: str) -> dict[str, Any]:
+    """``pull learner``: one learner on demand (the manual "Refresh with Smart Assessor")."""
+    learner = EligibleLearners(service.pool).one(learner_ident)
+    if learner is None:
+        raise PermanentError(f"learner {learner_ident} is not a Live learner in Smart Assessor (Y2)")
+    run_id = PullRuns(service.pool).start(options.run_date, f"learner:{learner_ident}", 1)
+    return run_pull(service, options, [learner], run_id)

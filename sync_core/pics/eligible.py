@@ -1,0 +1,60 @@
+"""Who the daily pull reads: Y1 and Y2 of DOMAIN.md §2, as queries on the PICS tables."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from sync_core.rules.eligibility import IN_LEARNING, LIVE, month_before
+
+# Y1: Live, enrolled in SA, and in learning or ended within the calendar month before the run.
+_ELIGIBLE = """
+    SELECT learner_ident, smart_assessor_id FROM pics.learner
+    WHERE system_status = %(live)s AND smart_assessor_id IS NOT NULL
+      AND (programme_status = %(learning)s OR end_date BETWEEN %(since)s AND %(on)s)
+      AND learner_ident > %(after)s
+    ORDER BY learner_ident
+"""
+
+
+class EligibleLearners:
+    """Reads the learners a pull covers."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def daily(self, on: date, *, after: str = "") -> list[dict[str, Any]]:
+        """Y1/Y2: the eligible learners in Learner Ident order, those after ``after`` only."""
+        params = {"live": LIVE, "learning": IN_LEARNING, "since": month_before(on), "on": on, "after": after}
+        with self._pool.connection() as conn:
+            return conn.cursor(row_factory=dict_row).execute(_ELIGIBLE, params).fetchall()
+
+    def one(self, learner_ident: str) -> dict[str, Any] | None:
+        """Y2: a refresh of one learner covers any Live learner in SA."""
+        query = (
+            "SELECT learner_ident, smart_assessor_id FROM pics.learner"
+            " WHERE learner_ident = %s AND system_status = %s AND smart_assessor_id IS NOT NULL"
+        )
+        with self._pool.connection() as conn:
+            return conn.cursor(row_factory=dict_row).execute(query, (learner_ident, LIVE)).fetchone()
+
+    def linked_records(self, idents: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(officers, organisations) in SA that these learners are linked to (P10, P11)."""
+        with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            officers = cur.execute(
+                "SELECT DISTINCT o.id, o.additional_id FROM pics.officer o JOIN pics.learner_officer lo"
+                " ON lo.officer_id = o.id WHERE lo.learner_ident = ANY(%s) AND o.additional_id IS NOT NULL"
+                " ORDER BY o.id",
+                (idents,),
+            ).fetchall()
+            organisations = cur.execute(
+                "SELECT DISTINCT g.id, g.additional_id FROM pics.organisation g JOIN pics.learner l"
+                " ON l.placement_organisation_id = g.id WHERE l.learner_ident = ANY(%s) AND g.additional_id IS NOT NULL"
+                " ORDER BY g.id",
+                (idents,),
+            ).fetchall()
+        return officers, organisations

@@ -1,0 +1,72 @@
+"""Daily pull runs: one row a run, with the checkpoint a crashed run resumes from."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+
+class PullRuns:
+    """Reads and writes ``sync.pull_runs``."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def start(self, run_date: date, scope: str, eligible: int) -> int:
+        """Record a new run; returns its id."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "INSERT INTO sync.pull_runs (run_date, scope, learners_eligible) VALUES (%s, %s, %s) RETURNING id",
+                (run_date, scope, eligible),
+            ).fetchone()
+            assert row is not None
+            return int(row[0])
+
+    def unfinished(self, run_date: date, scope: str = "daily") -> dict[str, Any] | None:
+        """The latest run of that date that did not succeed, to resume."""
+        with self._pool.connection() as conn:
+            return (
+                conn.cursor(row_factory=dict_row)
+                .execute(
+                    "SELECT * FROM sync.pull_runs WHERE run_date = %s AND scope = %s AND status <> 'succeeded'"
+                    " ORDER BY started_at DESC LIMIT 1",
+                    (run_date, scope),
+                )
+                .fetchone()
+            )
+
+    def checkpoint(self, run_id: int, last_ident: str, *, read: int, events: int, calls: int, unmapped: int) -> None:
+        """Every learner up to ``last_ident`` has its events on Kafka: add the chunk's figures."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "UPDATE sync.pull_runs SET checkpoint = %s, learners_read = learners_read + %s,"
+                " events = events + %s, sa_calls = sa_calls + %s, sessions_unmapped = sessions_unmapped + %s"
+                " WHERE id = %s",
+                (last_ident, read, events, calls, unmapped, run_id),
+            )
+
+    def finish(self, run_id: int, status: str) -> dict[str, Any]:
+        """Close the run as succeeded or failed; returns its row."""
+        with self._pool.connection() as conn:
+            row = (
+                conn.cursor(row_factory=dict_row)
+                .execute(
+                    "UPDATE sync.pull_runs SET status = %s, finished_at = now() WHERE id = %s RETURNING *",
+                    (status, run_id),
+                )
+                .fetchone()
+            )
+            assert row is not None
+            return row
+
+    def latest(self) -> dict[str, Any] | None:
+        """The most recent run."""
+        with self._pool.connection() as conn:
+            return (
+                conn.cursor(row_factory=dict_row)
+                .execute("SELECT * FROM sync.pull_runs ORDER BY started_at DESC LIMIT 1")
+                .fetchone()
+            )
