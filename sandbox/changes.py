@@ -24,9 +24,7 @@ def edit_learner(world: World, ident: str) -> Emitted | None:
 
 def change_employer(world: World, ident: str) -> Emitted | None:
     """The learner's placement moves to another organisation already in SA (EmployerChanged)."""
-    linked = [
-        o for o, org in world.organisations.items() if org["additional_id"] and o != world.placement[ident]
-    ]
+    linked = [o for o, org in world.organisations.items() if org["additional_id"] and o != world.placement[ident]]
     if not linked:
         return None
     previous, world.placement[ident] = world.placement[ident], world.people.rng.choice(linked)
@@ -62,9 +60,7 @@ def close_aim(world: World, ident: str) -> Emitted | None:
         return None
     qualification.update(actual_end_date=world.today(), completion_status=2, outcome=1)
     payload = {"learner": world.learners[ident], "qualification": qualification}
-    return Emitted(
-        LEARNER, ident, "IlrAimClosed", payload, ["actual_end_date", "completion_status", "outcome"]
-    )
+    return Emitted(LEARNER, ident, "IlrAimClosed", payload, ["actual_end_date", "completion_status", "outcome"])
 
 
 def start_break(world: World, ident: str) -> Emitted | None:
@@ -104,9 +100,7 @@ def edit_organisation(world: World, _ident: str) -> Emitted | None:
     if not linked:
         return None
     organisation = world.people.rng.choice(linked)
-    organisation.update(
-        phone_number=world.people.fake.phone_number(), website=f"https://{world.people.uln()}.example"
-    )
+    organisation.update(phone_number=world.people.fake.phone_number(), website=f"https://{world.people.uln()}.example")
     return Emitted("pics.organisation", organisation["organisation_id"], "OrganisationEdited",
                    {"organisation": organisation}, ["phone_number", "website"])  # fmt: skip
 
@@ -118,9 +112,7 @@ def edit_officer(world: World, _ident: str) -> Emitted | None:
         return None
     officer = world.people.rng.choice(linked)
     officer["mobile_number"] = f"07{world.people.rng.randint(100_000_000, 999_999_999)}"
-    return Emitted(
-        "pics.officer", officer["officer_id"], "OfficerEdited", {"officer": officer}, ["mobile_number"]
-    )
+    return Emitted("pics.officer", officer["officer_id"], "OfficerEdited", {"officer": officer}, ["mobile_number"])
 
 
 Change = Callable[[World, str], Emitted | None]

@@ -36,11 +36,7 @@ class PicsStore:
             [{**world.learners[i], "placement_organisation_id": world.placement[i]} for i in idents],
             keep=("smart_assessor_id",),
         )
-        roles = [
-            {"learner_ident": i, "role": r, "officer_id": o}
-            for i in idents
-            for r, o in world.roles[i].items()
-        ]
+        roles = [{"learner_ident": i, "role": r, "officer_id": o} for i in idents for r, o in world.roles[i].items()]
         self.tables.upsert("learner_officer", roles)
         self.tables.upsert("learner_qualification", [
             {**q, "id": q["qualification_id"], "learner_ident": i,
@@ -61,12 +57,6 @@ class PicsStore:
             for r in self.learners.with_prefix(prefix)
             if r["smart_assessor_id"]
         }
-        orgs = {
-            r["id"]: r["additional_id"]
-            for r in self.tables.rows("organisation", prefix)
-            if r["additional_id"]
-        }
-        officers = {
-            r["id"]: r["additional_id"] for r in self.tables.rows("officer", prefix) if r["additional_id"]
-        }
+        orgs = {r["id"]: r["additional_id"] for r in self.tables.rows("organisation", prefix) if r["additional_id"]}
+        officers = {r["id"]: r["additional_id"] for r in self.tables.rows("officer", prefix) if r["additional_id"]}
         return learners, orgs, officers

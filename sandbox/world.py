@@ -89,9 +89,7 @@ class World:
         for ident in self.learners:
             yield Emitted("pics.learner", ident, "LearnerEnrolled", copy.deepcopy(self.full_state(ident)), [])
 
-    def adopt_ids(
-        self, learners: dict[str, str], organisations: dict[str, str], officers: dict[str, str]
-    ) -> None:
+    def adopt_ids(self, learners: dict[str, str], organisations: dict[str, str], officers: dict[str, str]) -> None:
         """Take the SA ids the sync wrote back to PICS (U2, U3, U8) into the after-images."""
         for ident, sa_id in learners.items():
             self.learners[ident]["smart_assessor_id"] = sa_id
@@ -104,9 +102,7 @@ class World:
         """A continuing qualification of the learner that SA supports, if any."""
         qualifications = self.qualifications[ident]
         open_ones = [
-            q
-            for q in qualifications
-            if q["completion_status"] == 1 and q["qualification_reference"] in self.supported
+            q for q in qualifications if q["completion_status"] == 1 and q["qualification_reference"] in self.supported
         ]
         return self.people.rng.choice(open_ones) if open_ones else None
 

@@ -75,9 +75,7 @@ def service(config: RuntimeConfig) -> Iterator[Service]:
 @pytest.fixture
 def producer(config: RuntimeConfig, service: Service) -> EventProducer:
     """A producer onto this test's topics."""
-    return EventProducer(
-        config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=config.topic_prefix
-    )
+    return EventProducer(config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=config.topic_prefix)
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ from sandbox.stack import Stack
 pytestmark = pytest.mark.integration
 
 
-def test_demo_ends_in_sync(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_demo_ends_in_sync(stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Every SA learner matches PICS and every produced event is applied or a skipped duplicate."""
     assert stack.sa is not None
     monkeypatch.setenv("PICS_SYNC_KAFKA_BOOTSTRAP_SERVERS", stack.kafka_bootstrap)

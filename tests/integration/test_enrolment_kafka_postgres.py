@@ -290,9 +290,7 @@ def test_one_learners_events_apply_in_order(
         *[learner_patch] * 5, learner_patch, course_patch, learner_patch, course_patch,
     ]  # fmt: skip
     with service.pool.connection() as conn:
-        rows = conn.execute(
-            'SELECT event_id::text FROM sync.processed_events ORDER BY processed_at, "offset"'
-        )
+        rows = conn.execute('SELECT event_id::text FROM sync.processed_events ORDER BY processed_at, "offset"')
         assert [r[0] for r in rows] == [e["event_id"] for e in events]
 
 

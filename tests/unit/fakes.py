@@ -71,9 +71,7 @@ class FakeSa:
     def list_enrolments(self, learner_id: str) -> list[dict[str, Any]]:
         return self._find(self.enrolments, "enrolment", learnerId=learner_id)
 
-    def update_enrolment(
-        self, learner_id: str, enrolment_id: int | str, fields: Mapping[str, Any]
-    ) -> dict[str, Any]:
+    def update_enrolment(self, learner_id: str, enrolment_id: int | str, fields: Mapping[str, Any]) -> dict[str, Any]:
         return self._update(self.enrolments, "enrolment", enrolment_id, fields)
 
     def writes(self) -> list[tuple[str, str]]:

@@ -151,6 +151,4 @@ def test_refs_resolve_from_earlier_steps() -> None:
 def test_unresolvable_ref_is_a_mapping_error() -> None:
     """A Ref nothing links is a permanent mapping error, not a silent null."""
     with pytest.raises(MappingError, match="no Smart Assessor employer"):
-        execute(
-            (update_learner("g1", {"employerId": Ref("employer", "ORG9")}),), ports(FakeSa(), FakeState())
-        )
+        execute((update_learner("g1", {"employerId": Ref("employer", "ORG9")}),), ports(FakeSa(), FakeState()))

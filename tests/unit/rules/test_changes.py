@@ -118,9 +118,7 @@ def changed_qualification(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("settings", "assessor_changed"),
     [
-        pytest.param(
-            replace(ON, qualification_dates_mode=Mode.PULL), False, id="Q1-S15-off-assessor-unchanged"
-        ),
+        pytest.param(replace(ON, qualification_dates_mode=Mode.PULL), False, id="Q1-S15-off-assessor-unchanged"),
         pytest.param(
             replace(ON, push_assessor_changes=True, second_assessor_role="IQA"),
             True,
@@ -159,9 +157,7 @@ def test_q2_dates_follow_s16(mode: Mode, dates_set: bool) -> None:
 
 def test_q_unsupported_qualification_is_skipped() -> None:
     """U5: a change of a qualification with no SA course has nothing to update."""
-    _, _, plan = run(
-        plan_qualification_changed, {**changed_qualification(), "qualification": qualification("Q9")}, ON
-    )
+    _, _, plan = run(plan_qualification_changed, {**changed_qualification(), "qualification": qualification("Q9")}, ON)
     assert plan == (Skip("qualification has no course in Smart Assessor", rule="U5"),)
 
 
@@ -235,9 +231,7 @@ def refresh_payload() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("settings", "expected_writes"),
     [
-        pytest.param(
-            replace(ON, qualification_dates_mode=Mode.PULL), [], id="R1-nothing-allowed-nothing-sent"
-        ),
+        pytest.param(replace(ON, qualification_dates_mode=Mode.PULL), [], id="R1-nothing-allowed-nothing-sent"),
         pytest.param(
             replace(ON, learner_mode=Mode.PUSH, qualification_dates_mode=Mode.PULL),
             ["update learner"],
@@ -253,9 +247,7 @@ def refresh_payload() -> dict[str, Any]:
         ),
     ],
 )
-def test_r1_refresh_pushes_what_the_settings_allow(
-    settings: IntegrationSettings, expected_writes: list[str]
-) -> None:
+def test_r1_refresh_pushes_what_the_settings_allow(settings: IntegrationSettings, expected_writes: list[str]) -> None:
     """R1: a refresh runs the learner's whole push step, even for a learner not in learning (Y2)."""
     sa, _, _ = run(plan_refresh_requested, refresh_payload(), settings)
     assert [kind for kind, _ in sa.writes()] == expected_writes

@@ -93,9 +93,7 @@ def test_u4_second_assessor_follows_s14(role: str | None, second: str | None) ->
     """U4: the officer in S14's role is each course's second assessor."""
     sa, _, _ = run(enrolment(), replace(ON, second_assessor_role=role))
     course = only(sa.enrolments)
-    expected = (
-        None if second is None else next(a["id"] for a in sa.assessors.values() if a["misId"] == second)
-    )
+    expected = None if second is None else next(a["id"] for a in sa.assessors.values() if a["misId"] == second)
     assert course["secondAssessorId"] == expected
     assert {a["misId"] for a in sa.assessors.values()} == {"OFF1"} | ({second} if second else set())
 
@@ -112,9 +110,7 @@ def test_u5_only_supported_qualifications_are_enrolled_and_others_reported() -> 
 def test_u5_qualification_assessor_wins_over_main_officer() -> None:
     """U5: a qualification with its own assessor enrols with that assessor."""
     sa, _, _ = run(enrolment(qualifications=[qualification(assessor=officer("OFF3"))]))
-    assert only(sa.enrolments)["assessorId"] == next(
-        a["id"] for a in sa.assessors.values() if a["misId"] == "OFF3"
-    )
+    assert only(sa.enrolments)["assessorId"] == next(a["id"] for a in sa.assessors.values() if a["misId"] == "OFF3")
 
 
 def test_u5_no_supported_qualification_still_creates_the_learner() -> None:
@@ -152,9 +148,7 @@ def test_u8_sa_learner_id_written_back() -> None:
     ("settings", "pushed"),
     [
         pytest.param(ON, None, id="U9-nothing-toggled-no-sync-push"),
-        pytest.param(
-            replace(ON, learner_mode=Mode.PUSH), None, id="U9-X1-details-just-uploaded-no-second-call"
-        ),
+        pytest.param(replace(ON, learner_mode=Mode.PUSH), None, id="U9-X1-details-just-uploaded-no-second-call"),
         pytest.param(replace(ON, send_disability=True), {"disability": "N"}, id="U9-disability-goes-out"),
         pytest.param(
             replace(ON, learner_mode=Mode.PUSH, sync_gender=True),

@@ -64,9 +64,7 @@ def pushed(settings: IntegrationSettings, **changes: Any) -> dict[str, Any]:
         ),
     ],
 )  # fmt: skip
-def test_fields_pushed_follow_the_settings(
-    settings: IntegrationSettings, present: set[str], absent: set[str]
-) -> None:
+def test_fields_pushed_follow_the_settings(settings: IntegrationSettings, present: set[str], absent: set[str]) -> None:
     """Each setting adds or withholds exactly its fields."""
     fields = pushed(settings)
     assert present <= fields.keys()
@@ -90,9 +88,7 @@ def test_values_are_pics_after_image_values() -> None:
 )
 def test_nothing_to_push_is_a_skip(mode: Mode, expected_rule: str) -> None:
     """L5: with no field to push the event is skipped, naming the rule."""
-    plan = plan_learner_edited(
-        {"learner": learner()}, IntegrationSettings(learner_mode=mode), NoLinks(), TODAY
-    )
+    plan = plan_learner_edited({"learner": learner()}, IntegrationSettings(learner_mode=mode), NoLinks(), TODAY)
     assert plan == (Skip("learner details are not pushed under the settings", rule=expected_rule),)
 
 
