@@ -106,8 +106,7 @@ class AvroSerde:
             )
         if self._registry is None:
             raise UndecodableEvent(
-                f"the message is Confluent-framed (schema id {schema_id}) but no schema registry"
-                " is configured"
+                f"the message is Confluent-framed (schema id {schema_id}) but no schema registry is configured"
             )
         writer = self._writer_from_registry(schema_id, self._registry)
         self._writers[writer_schema_id] = writer
@@ -120,9 +119,7 @@ class AvroSerde:
         except KeyError:
             raise UndecodableEvent(f"schema id {schema_id} is not in the schema registry") from None
         except (SchemaParseException, ValueError) as exc:
-            raise UndecodableEvent(
-                f"schema id {schema_id} in the registry is not a valid Avro schema: {exc}"
-            ) from exc
+            raise UndecodableEvent(f"schema id {schema_id} in the registry is not a valid Avro schema: {exc}") from exc
         known = self._writers.get(framing.FINGERPRINT_PREFIX + fingerprint_of(schema))
         if known is not None:
             return known  # the same schema as one of ours: use ours, parsed with logical types
@@ -150,8 +147,7 @@ def _sole_event(schema: ParsedSchema) -> str | None:
     names = [
         branch["name"] if isinstance(branch, dict) else branch
         for branch in branches
-        if (isinstance(branch, dict) and branch.get("type") == "record")
-        or (isinstance(branch, str) and "." in branch)
+        if (isinstance(branch, dict) and branch.get("type") == "record") or (isinstance(branch, str) and "." in branch)
     ]
     return names[0] if len(names) == 1 else None
 
@@ -190,8 +186,7 @@ def _read(data: bytes, offset: int, writer: _Writer, writer_schema_id: str) -> A
     except _CORRUPT_BODY as exc:
         # Not chained: fastavro's messages can quote the field values, which may be personal.
         raise UndecodableEvent(
-            f"corrupt or truncated {writer.record} body (writer schema {writer_schema_id}):"
-            f" {type(exc).__name__}"
+            f"corrupt or truncated {writer.record} body (writer schema {writer_schema_id}): {type(exc).__name__}"
         ) from None
     if body.tell() != len(data):
         raise UndecodableEvent(
@@ -209,9 +204,7 @@ def _event(record: Mapping[str, Any], writer: _Writer, writer_schema_id: str) ->
     elif writer.sole_event is not None:
         branch, payload = writer.sole_event, event
     else:  # a union of one non-record type: not our contract
-        raise UndecodableEvent(
-            f"the event of {writer.record} (writer schema {writer_schema_id}) is no record"
-        )
+        raise UndecodableEvent(f"the event of {writer.record} (writer schema {writer_schema_id}) is no record")
     envelope = Envelope(
         event_id=str(record["event_id"]),
         occurred_at=record["occurred_at"],

@@ -73,14 +73,28 @@ def history_schemas() -> dict[int, Schemas]:
     return {version: load_directory(versions[version]) for version in sorted(versions)}
 
 
+def _raw(record: str) -> dict[str, Any]:
+    """The JSON of the current schema file of ``record``, references not inlined."""
+    schema: dict[str, Any] = json.loads((files(SCHEMA_PACKAGE) / f"{record}{SUFFIX}").read_text(encoding="utf-8"))
+    return schema
+
+
 def union_branches(record: str) -> tuple[str, ...]:
     """Fullnames of the records in the ``event`` union of the current topic record ``record``."""
-    schema = json.loads((files(SCHEMA_PACKAGE) / f"{record}{SUFFIX}").read_text(encoding="utf-8"))
+    schema = _raw(record)
     namespace = schema.get("namespace") or record.rpartition(".")[0]
     event = next(field for field in schema["fields"] if field["name"] == "event")
     branches = event["type"] if isinstance(event["type"], list) else [event["type"]]
     names = (branch if isinstance(branch, str) else branch["name"] for branch in branches)
     return tuple(name if "." in name else f"{namespace}.{name}" for name in names)
+
+
+def field_default(record: str, field: str) -> Any:
+    """The default of field ``field`` of the current record ``record``; KeyError when it has none."""
+    for entry in _raw(record)["fields"]:
+        if entry["name"] == field and "default" in entry:
+            return entry["default"]
+    raise KeyError(f"{record} has no field {field!r} with a default")
 
 
 def parse_record(schema: Mapping[str, Any]) -> ParsedSchema:

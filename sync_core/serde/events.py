@@ -2,8 +2,10 @@
 
 Every topic value is an envelope record (``event_id``, ``occurred_at``, ``source``,
 ``schema_version``, ``changed_fields``) whose ``event`` field is a union of the event records of
-that topic; see ``schemas/`` and DESIGN.md "Event contract". ``event_records`` reads those unions:
-which event records there are and the topic each arrives on.
+that topic; see ``schemas/`` and DESIGN.md "Event contract". PICS's events (namespace
+``pics.events``) go on the ``pics.*`` topics, what the daily pull reads from SA (``sa.events``) on
+the ``sa.*`` topics. ``event_records`` reads those unions: which event records there are and the
+topic each arrives on. Short names are unique across both namespaces.
 """
 
 from __future__ import annotations
@@ -18,18 +20,25 @@ from types import MappingProxyType
 from typing import Any
 
 from sync_core.errors import UndecodableEvent
-from sync_core.serde.catalog import union_branches
+from sync_core.serde.catalog import field_default, union_branches
 
 NAMESPACE = "pics.events"
+"""The namespace of PICS's events and of the records they carry."""
 
-SCHEMA_VERSION = 2
-"""The contract version this code writes; ``schemas/history/v2`` holds its schemas."""
+SA_NAMESPACE = "sa.events"
+"""The namespace of the events the daily pull makes of what it read from SA (DOMAIN.md section 5)."""
+
+SCHEMA_VERSION = 3
+"""The contract version this code writes; ``schemas/history/v3`` holds its schemas."""
 
 TOPIC_RECORDS: Mapping[str, str] = MappingProxyType(
     {
         "pics.learner": "pics.events.LearnerEvent",
         "pics.organisation": "pics.events.OrganisationEvent",
         "pics.officer": "pics.events.OfficerEvent",
+        "sa.learner": "sa.events.SaLearnerEvent",
+        "sa.officer": "sa.events.SaOfficerEvent",
+        "sa.organisation": "sa.events.SaOrganisationEvent",
     },
 )
 """Topic → fullname of the Avro record of its values."""
@@ -66,6 +75,12 @@ def _event_fullnames() -> Mapping[str, tuple[str, str]]:
                 raise ValueError(f"event record {short} is in the unions of two topics")
             records[short] = (fullname, topic)
     return MappingProxyType(records)
+
+
+@cache
+def _sources() -> Mapping[str, str]:
+    """Topic → the default of its envelope's ``source`` (``pics``, ``smart-assessor``)."""
+    return MappingProxyType({topic: field_default(record, "source") for topic, record in TOPIC_RECORDS.items()})
 
 
 @cache
@@ -117,16 +132,18 @@ def new_event(
     payload: Mapping[str, Any],
     *,
     changed_fields: Sequence[str] = (),
-    source: str = "pics",
+    source: str | None = None,
     occurred_at: datetime | None = None,
     event_id: str | None = None,
 ) -> dict[str, Any]:
     """A topic value carrying event ``name`` with ``payload``, ready for ``AvroSerde.encode``.
 
-    ``name`` is an event record's short name or fullname; the id is a new UUID4 and the time now,
+    ``name`` is an event record's short name or fullname; the id is a new UUID4, the time now and
+    the source its topic's default (``pics`` on ``pics.*``, ``smart-assessor`` on ``sa.*``),
     unless given. The payload's shape is checked by the encoder; a ``BreakInLearning`` phase here.
     """
     fullname = record_fullname(name)
+    topic = _event_fullnames()[fullname.rpartition(".")[2]][1]
     if fullname == f"{NAMESPACE}.BreakInLearning" and "phase" in payload:
         try:
             break_phase(payload["phase"])
@@ -139,7 +156,7 @@ def new_event(
     return {
         "event_id": str(uuid.uuid4()) if event_id is None else event_id,
         "occurred_at": when,
-        "source": source,
+        "source": _sources()[topic] if source is None else source,
         "schema_version": SCHEMA_VERSION,
         "changed_fields": list(changed_fields),
         # fastavro's tuple notation names the union branch, so records alike in shape stay apart.

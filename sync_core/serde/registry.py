@@ -68,9 +68,7 @@ class HttpSchemaRegistry:
         try:
             response = self._client.request(method, path, content=body, headers=_HEADERS)
         except httpx.TransportError as exc:
-            raise TransientError(
-                f"schema registry unreachable ({method} {path}): {type(exc).__name__}"
-            ) from exc
+            raise TransientError(f"schema registry unreachable ({method} {path}): {type(exc).__name__}") from exc
         status = response.status_code
         if status >= 500 or status == httpx.codes.TOO_MANY_REQUESTS:
             raise TransientError(f"schema registry answered {status} to {method} {path}")

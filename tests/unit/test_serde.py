@@ -127,6 +127,102 @@ ON_BREAK_QUALIFICATION: dict[str, Any] = QUALIFICATION | {
     "completion_status": 6,
 }
 
+# What the daily pull reads from SA (DOMAIN.md section 5), as sa.* events.
+PULLED_ASSESSOR: dict[str, Any] = {
+    "sa_assessor_id": "1042",
+    "first_name": "Charles",
+    "surname": "Babbage",
+    "email": "charles@example.org",
+    "phone_number": None,
+    "mobile_number": "07700 900456",
+}
+
+LEARNER_DEMOGRAPHICS: dict[str, Any] = {
+    "learner_ident": "L000123",
+    "first_name": "Ada",
+    "surname": "King",
+    "date_of_birth": date(2001, 12, 10),
+    "email": "ada.king@example.org",
+    "address_1": "1 St James's Square",
+    "address_2": None,
+    "address_3": None,
+    "address_4": "London",
+    "postcode": "SW1Y 4JU",
+    "ni_number": "QQ123456C",
+    "phone_number": None,
+    "mobile_number": "07700 900123",
+    "gender": "F",
+    "ethnicity": "31",
+}
+
+SA_EVENTS: dict[str, dict[str, Any]] = {
+    "QualificationProgress": {
+        "learner_ident": "L000123",
+        "qualification_id": "LQ-1",
+        "sa_enrolment_id": "7f3c2e7a-0000-4000-8000-000000000001",
+        "elements_done": 17,
+        "elements_total": 40,
+        "progress_assessed_pc": 42.5,
+        "progress_mapped_pc": 50.0,
+        "timeline_pc": 38.25,
+    },
+    "ReviewUpserted": {
+        "learner_ident": "L000123",
+        "sa_session_id": "S-5501",
+        "session_type": "Formal Review",
+        "start": datetime(2025, 3, 3, 9, 30, tzinfo=UTC),
+        "actual": datetime(2025, 3, 3, 9, 35, 12, 345000, tzinfo=UTC),
+        "duration_minutes": 60,
+        "status": "attended",
+        "assessor": PULLED_ASSESSOR,
+    },
+    "OtjHoursTotal": {"learner_ident": "L000123", "actual_hours": 101.5, "planned_hours": 278.5},
+    "SmartCoachRisk": {"learner_ident": "L000123", "score": 0.82, "band": "High"},
+    "LearnerDemographicsPulled": LEARNER_DEMOGRAPHICS,
+    "QualificationDatesPulled": {
+        "learner_ident": "L000123",
+        "qualification_id": "LQ-1",
+        "start_date": date(2024, 9, 2),
+        "planned_end_date": date(2026, 4, 30),
+    },
+    "OfficerPulled": {
+        "officer_id": "OFF-7",
+        "sa_assessor_id": "1042",
+        "first_name": "Charles",
+        "surname": "Babbage",
+        "email": "c.babbage@example.org",
+        "phone_number": None,
+        "mobile_number": "07700 900456",
+    },
+    "OrganisationPulled": {
+        "organisation_id": "ORG-42",
+        "sa_employer_id": "311",
+        "name": "Analytical Engines Ltd",
+        "phone_number": "020 7946 0001",
+        "edrs_number": "EDRS-1001",
+        "address_1": "2 Babbage Row",
+        "address_2": None,
+        "address_3": None,
+        "address_4": "London",
+        "postcode": "EC1A 1BB",
+        "website": None,
+        "employer_size": "50-249",
+    },
+}
+
+SA_TOPICS = {"sa.learner", "sa.officer", "sa.organisation"}
+
+
+def source_of(name: str) -> str:
+    """The source new_event writes by default for event ``name``: its topic's producer."""
+    return "smart-assessor" if event_records()[name] in SA_TOPICS else "pics"
+
+
+def fullname_of(name: str) -> str:
+    """The fullname of event record ``name``: sa.events on the sa.* topics, else pics.events."""
+    return f"{'sa' if event_records()[name] in SA_TOPICS else 'pics'}.events.{name}"
+
+
 # One payload of every event record, each on its topic, in the current contract's shape.
 EVENTS: dict[str, dict[str, Any]] = {
     "LearnerEdited": {"learner": LEARNER},
@@ -148,6 +244,7 @@ EVENTS: dict[str, dict[str, Any]] = {
     "RefreshRequested": {"learner": LEARNER, "placement": None, "officers": [], "qualifications": []},
     "OrganisationEdited": {"organisation": ORGANISATION},
     "OfficerEdited": {"officer": OFFICER},
+    **SA_EVENTS,
 }
 
 # Payloads that leave out every field with a default: the reader fills them in.
@@ -161,6 +258,42 @@ MINIMAL_EVENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"officers": []},
     ),
     "RefreshRequested": ({"learner": LEARNER}, {"placement": None, "officers": [], "qualifications": []}),
+    "QualificationProgress": (
+        {"learner_ident": "L1", "qualification_id": "LQ-1", "sa_enrolment_id": "E1", "elements_done": 0},
+        {
+            "elements_total": None,
+            "progress_assessed_pc": None,
+            "progress_mapped_pc": None,
+            "timeline_pc": None,
+        },
+    ),
+    "ReviewUpserted": (
+        {
+            "learner_ident": "L1",
+            "sa_session_id": "S1",
+            "session_type": "General",
+            "start": OCCURRED,
+            "status": "planned",
+        },
+        {"actual": None, "duration_minutes": None, "assessor": None},
+    ),
+    "OtjHoursTotal": ({"learner_ident": "L1", "actual_hours": 0.0}, {"planned_hours": None}),
+    "LearnerDemographicsPulled": (
+        {"learner_ident": "L1"},
+        {field: None for field in LEARNER_DEMOGRAPHICS if field != "learner_ident"},
+    ),
+    "QualificationDatesPulled": (
+        {"learner_ident": "L1", "qualification_id": "LQ-1"},
+        {"start_date": None, "planned_end_date": None},
+    ),
+    "OfficerPulled": (
+        {"officer_id": "OFF-1", "sa_assessor_id": "9"},
+        {field: None for field in SA_EVENTS["OfficerPulled"] if not field.endswith("_id")},
+    ),
+    "OrganisationPulled": (
+        {"organisation_id": "ORG-1", "sa_employer_id": "9"},
+        {field: None for field in SA_EVENTS["OrganisationPulled"] if not field.endswith("_id")},
+    ),
 }
 
 
@@ -169,10 +302,10 @@ def envelope(version: int, name: str, payload: dict[str, Any]) -> dict[str, Any]
     return {
         "event_id": EVENT_ID,
         "occurred_at": OCCURRED,
-        "source": "pics",
+        "source": source_of(name),
         "schema_version": version,
         "changed_fields": ["surname"],
-        "event": (f"pics.events.{name}", payload),
+        "event": (fullname_of(name), payload),
     }
 
 
@@ -187,6 +320,25 @@ WRITTEN_BY_VERSION: dict[int, list[tuple[str, dict[str, Any]]]] = {
         (RECORD, envelope(2, "BreakInLearning", EVENTS["BreakInLearning"])),
         ("pics.events.OrganisationEvent", envelope(2, "OrganisationEdited", EVENTS["OrganisationEdited"])),
         ("pics.events.OfficerEvent", envelope(2, "OfficerEdited", EVENTS["OfficerEdited"])),
+    ],
+    3: [
+        (RECORD, envelope(3, "LearnerEdited", {"learner": LEARNER})),
+        (RECORD, envelope(3, "RefreshRequested", EVENTS["RefreshRequested"])),
+        ("pics.events.OrganisationEvent", envelope(3, "OrganisationEdited", EVENTS["OrganisationEdited"])),
+        ("pics.events.OfficerEvent", envelope(3, "OfficerEdited", EVENTS["OfficerEdited"])),
+        *(
+            (TOPIC_RECORDS[topic], envelope(3, name, SA_EVENTS[name]))
+            for name, topic in [
+                ("QualificationProgress", "sa.learner"),
+                ("ReviewUpserted", "sa.learner"),
+                ("OtjHoursTotal", "sa.learner"),
+                ("SmartCoachRisk", "sa.learner"),
+                ("LearnerDemographicsPulled", "sa.learner"),
+                ("QualificationDatesPulled", "sa.learner"),
+                ("OfficerPulled", "sa.officer"),
+                ("OrganisationPulled", "sa.organisation"),
+            ]
+        ),
     ],
 }
 
@@ -326,7 +478,7 @@ def test_round_trip_every_event(name: str, registry: SchemaRegistry | None) -> N
 
     event = AvroSerde(registry=registry).decode(data)
 
-    assert event.envelope == Envelope(EVENT_ID, OCCURRED, "pics", SCHEMA_VERSION, ("x",))
+    assert event.envelope == Envelope(EVENT_ID, OCCURRED, source_of(name), SCHEMA_VERSION, ("x",))
     assert (event.name, event.payload) == (name, EVENTS[name])
 
 
@@ -358,6 +510,14 @@ def test_event_records() -> None:
         "RefreshRequested": "pics.learner",
         "OrganisationEdited": "pics.organisation",
         "OfficerEdited": "pics.officer",
+        "QualificationProgress": "sa.learner",
+        "ReviewUpserted": "sa.learner",
+        "OtjHoursTotal": "sa.learner",
+        "SmartCoachRisk": "sa.learner",
+        "LearnerDemographicsPulled": "sa.learner",
+        "QualificationDatesPulled": "sa.learner",
+        "OfficerPulled": "sa.officer",
+        "OrganisationPulled": "sa.organisation",
     }
 
 
@@ -372,6 +532,20 @@ def test_encode_event_on_the_wrong_topic() -> None:
 
     with pytest.raises(ValueError, match=r"OfficerEdited is not an event of topic 'pics\.learner'"):
         AvroSerde().encode(TOPIC, value)
+
+
+@pytest.mark.parametrize(
+    ("name", "topic"),
+    [
+        pytest.param("OfficerPulled", "pics.officer", id="pulled-on-pics-topic"),
+        pytest.param("OfficerEdited", "sa.officer", id="pics-event-on-sa-topic"),
+        pytest.param("SmartCoachRisk", "sa.organisation", id="learner-item-on-organisation-topic"),
+    ],
+)
+def test_encode_across_namespaces_on_the_wrong_topic(name: str, topic: str) -> None:
+    """A pulled event is refused on a PICS topic, a PICS event on an sa.* topic, and so on."""
+    with pytest.raises(ValueError, match=f"{name} is not an event of topic '{topic}'"):
+        AvroSerde().encode(topic, new_event(name, EVENTS[name]))
 
 
 @pytest.mark.parametrize(
@@ -405,9 +579,75 @@ def test_new_event_names_the_branch(name: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "fullname"),
+    [
+        pytest.param("ReviewUpserted", "sa.events.ReviewUpserted", id="sa-short"),
+        pytest.param("sa.events.ReviewUpserted", "sa.events.ReviewUpserted", id="sa-fullname"),
+        pytest.param("OrganisationPulled", "sa.events.OrganisationPulled", id="sa-organisation"),
+        pytest.param("pics.events.OfficerEdited", "pics.events.OfficerEdited", id="pics-fullname"),
+    ],
+)
+def test_new_event_names_the_branch_in_either_namespace(name: str, fullname: str) -> None:
+    """The fullname lookup spans pics.events and sa.events; short names are unique across both."""
+    assert new_event(name, {})["event"][0] == fullname
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        pytest.param("LearnerEdited", "pics", id="pics"),
+        pytest.param("OtjHoursTotal", "smart-assessor", id="sa-learner"),
+        pytest.param("OfficerPulled", "smart-assessor", id="sa-officer"),
+        pytest.param("OrganisationPulled", "smart-assessor", id="sa-organisation"),
+    ],
+)
+def test_new_event_source_defaults_to_the_topics(name: str, source: str) -> None:
+    """Unless given, the source is the default of the topic record's envelope field."""
+    assert new_event(name, {})["source"] == source
+    assert new_event(name, {}, source="replay")["source"] == "replay"
+
+
+def test_pulled_demographics_carry_no_uln_and_no_disability() -> None:
+    """P9, L2: ULN is push-only and disability never pulled, so the pulled record has neither."""
+    schema = json.loads((SCHEMA_DIR / "sa.events.LearnerDemographicsPulled.avsc").read_text(encoding="utf-8"))
+    fields = {field["name"] for field in schema["fields"]}
+
+    assert "uln" not in fields and "disability" not in fields
+    assert fields == set(LEARNER_DEMOGRAPHICS)
+
+
+def test_pulled_nullable_fields_default_to_null() -> None:
+    """Every nullable field of the sa.events records defaults to null, so it may be left out."""
+    for path in sorted(SCHEMA_DIR.glob("sa.events.*.avsc")):
+        for field in json.loads(path.read_text(encoding="utf-8"))["fields"]:
+            if isinstance(field["type"], list) and "null" in field["type"] and field["name"] != "event":
+                assert field["type"][0] == "null" and field.get("default", "missing") is None, (
+                    f"{path.stem}.{field['name']}"
+                )
+
+
+@pytest.mark.parametrize(
     "name",
-    ["Learner", "LearnerEvent", "Nothing", "other.ns.LearnerEdited"],
-    ids=["not-an-event", "topic-record", "unknown", "wrong-namespace"],
+    [
+        "Learner",
+        "LearnerEvent",
+        "Nothing",
+        "other.ns.LearnerEdited",
+        "SaLearnerEvent",
+        "PulledAssessor",
+        "pics.events.OfficerPulled",
+        "sa.events.OfficerEdited",
+    ],
+    ids=[
+        "not-an-event",
+        "topic-record",
+        "unknown",
+        "wrong-namespace",
+        "sa-topic-record",
+        "sa-not-an-event",
+        "sa-event-pics-namespace",
+        "pics-event-sa-namespace",
+    ],
 )
 def test_new_event_refuses_unknown_name(name: str) -> None:
     """new_event refuses a name that is no event record."""
