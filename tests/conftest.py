@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from consumers.cli.demo_cmd import stack_config
 from consumers.kafka_edge import ensure_topics, make_consumer
 from consumers.producer import EventProducer
-from consumers.routes import PUSH_TOPICS
+from consumers.routes import PULL_TOPICS, PUSH_TOPICS
 from consumers.runtime import ConsumeLoop, Tally
 from consumers.service import Service, open_service
 from sandbox.postgres_local import fresh_database
@@ -78,18 +78,23 @@ def producer(config: RuntimeConfig, service: Service) -> EventProducer:
     return EventProducer(config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=config.topic_prefix)
 
 
+def _drain(config: RuntimeConfig, service: Service, topics: tuple[str, ...], group: str) -> Tally:
+    consumer = make_consumer(config.kafka_bootstrap_servers, group)
+    consumer.subscribe([config.topic_prefix + t for t in topics])
+    try:
+        return ConsumeLoop(consumer, service.ports, poll_timeout=0.2).run_until_drained(threading.Event(), timeout=60)
+    finally:
+        consumer.close()
+
+
 @pytest.fixture
 def drain(config: RuntimeConfig, service: Service) -> Callable[[], Tally]:
     """Runs the push consumer (this test's group) until the push topics are read to their end."""
+    return lambda: _drain(config, service, PUSH_TOPICS, config.kafka_group_id)
 
-    def run() -> Tally:
-        consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
-        consumer.subscribe([config.topic_prefix + t for t in PUSH_TOPICS])
-        try:
-            return ConsumeLoop(consumer, service.ports, poll_timeout=0.2).run_until_drained(
-                threading.Event(), timeout=60
-            )
-        finally:
-            consumer.close()
 
-    return run
+@pytest.fixture
+def drain_pulled(config: RuntimeConfig, service: Service) -> Callable[[], Tally]:
+    """Runs the PICS updaters (this test's updater group) until the sa.* topics are read to their end."""
+    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 3 for t in PULL_TOPICS})
+    return lambda: _drain(config, service, PULL_TOPICS, f"{config.kafka_group_id}-updaters")

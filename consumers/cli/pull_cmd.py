@@ -44,12 +44,15 @@ def register(subcommands: Any) -> None:
 def _common(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--concurrency", type=int, default=16, help="learners read at once (default 16)")
     cmd.add_argument("--rate", type=float, default=25.0, help="SA calls a second at most (default 25)")
+    cmd.add_argument("--chunk", type=int, default=500, help="learners between checkpoints (default 500)")
     cmd.add_argument("--json", action="store_true", help="end with the run's summary as one JSON object")
 
 
 def _options(args: argparse.Namespace, run_date: date) -> PullOptions:
     resume = getattr(args, "resume", False)
-    return PullOptions(run_date=run_date, resume=resume, concurrency=args.concurrency, rate_per_s=args.rate)
+    return PullOptions(
+        run_date=run_date, resume=resume, concurrency=args.concurrency, rate_per_s=args.rate, chunk=args.chunk
+    )
 
 
 def _report(summary: dict[str, Any], as_json: bool) -> None:

@@ -1,0 +1,180 @@
+"""The daily pull through the real broker: SA (sandbox over HTTP) → sa.* topics → PICS updaters → PostgreSQL.
+
+Contract: only eligible learners are read (Y1, Y2); a run produces the PICS rows the rules say
+(P1, P2–P4, P6, P8); a second run the same day changes no PICS row, and neither does a run that
+brings nothing new (P12); a run killed half-way and resumed re-reads at most one chunk and ends
+with the same PICS rows as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from consumers.pull import PullOptions, daily_pull
+from consumers.runtime import Tally
+from consumers.service import Service
+from sandbox.sa.process import SaSandboxProcess
+from sync_core.config import RuntimeConfig
+from sync_core.faults import CRASH_EXIT_CODE
+from sync_core.outcome import Kind
+from sync_core.pics.learners import LearnerRepository
+from sync_core.pics.tables import PicsTables
+from sync_core.state.settings_repo import SettingsRepository
+
+pytestmark = pytest.mark.integration
+
+TODAY = date.today()
+BANDS = {"High": "Red", "Medium": "Yellow", "Low": "Green"}
+OTJ_ROUTE = "GET /learners/{id}/otj"
+
+
+def seed(service: Service, sa: SaSandboxProcess, count: int, prefix: str) -> list[dict[str, Any]]:
+    """``count`` learners in SA (with a course and activity) and in PICS, all eligible."""
+    created = sa.bulk_learners(count, prefix, seed=11)
+    learners = [
+        {"learner_ident": c["misId"], "first_name": "A", "surname": "B", "system_status": "Live",
+         "programme_status": "In Learning", "smart_assessor_id": c["id"]}
+        for c in created
+    ]  # fmt: skip
+    LearnerRepository(service.pool).upsert(learners)
+    PicsTables(service.pool).upsert("learner_qualification", [
+        {"id": f"{c['misId']}-Q1", "learner_ident": c["misId"], "qualification_reference": "60305735"} for c in created
+    ])  # fmt: skip
+    SettingsRepository(service.pool).set_many(
+        {"Integration Enabled": "on", "Update PICS Risk using Smart Coach Score": "on"}
+    )
+    with service.pool.connection() as conn:
+        for sa_type, pics_type in (("Formal Review", "Progress Review"), ("Gateway Ready", "Gateway Review")):
+            conn.execute("INSERT INTO sync.review_type_map VALUES (%s, %s)", (sa_type, pics_type))
+    return learners
+
+
+def pull(service: Service, **options: Any) -> dict[str, Any]:
+    return daily_pull(service, PullOptions(run_date=TODAY, rate_per_s=2000, concurrency=8, progress=False, **options))
+
+
+def otj_reads(sa: SaSandboxProcess) -> Counter[str]:
+    """How often each SA learner's OTJ hours were read: one read a learner per run."""
+    return Counter(c["resource_id"] for c in sa.calls()["log"] if f"{c['method']} {c['route']}" == OTJ_ROUTE)
+
+
+def pics_state(service: Service, prefix: str) -> dict[str, Any]:
+    """The PICS rows the pull writes, for comparing runs."""
+    tables = PicsTables(service.pool)
+    learners = {
+        r["learner_ident"]: (None if r["actual_otj_hours"] is None else float(r["actual_otj_hours"]), r["risk"])
+        for r in LearnerRepository(service.pool).with_prefix(prefix)
+    }
+    courses = {r["id"]: (r["elements_done"], r["total_elements"]) for r in tables.rows("learner_qualification", prefix)}
+    with service.pool.connection() as conn:
+        reviews = sorted(conn.execute(
+            "SELECT smart_assessor_system_id, review_type, attended_status, reviewer_id IS NOT NULL FROM pics.review"
+        ).fetchall())  # fmt: skip
+    return {"learners": learners, "courses": courses, "reviews": reviews}
+
+
+def test_only_eligible_learners_are_read(service: Service, sa: SaSandboxProcess) -> None:
+    """Y1, Y2: not Live, not in SA, or ended over a month ago → not read; ended within the month → read."""
+    learners = seed(service, sa, 6, "PE-")
+    changes = [
+        {"system_status": "Archived"},
+        {"programme_status": "Completed", "end_date": TODAY - timedelta(days=45)},
+        {"programme_status": "Completed", "end_date": TODAY - timedelta(days=10)},
+    ]
+    LearnerRepository(service.pool).upsert(
+        [{**learner, **change} for learner, change in zip(learners, changes, strict=False)]
+    )
+    summary = pull(service)
+    read = set(otj_reads(sa))
+    expected = {learners[i]["smart_assessor_id"] for i in (2, 3, 4, 5)}
+    assert read == expected
+    assert (summary["learners_eligible"], summary["learners_read"]) == (4, 4)
+
+
+def test_daily_run_writes_the_pics_rows_the_rules_say(
+    service: Service, sa: SaSandboxProcess, drain_pulled: Callable[[], Tally]
+) -> None:
+    """P1, P2–P4, P6, P8: Elements Done, reviews of mapped sessions, OTJ hours and risk match SA."""
+    learners = seed(service, sa, 20, "PR-")
+    pull(service)
+    tally = drain_pulled()
+    assert tally.count(Kind.PARKED) == 0 and tally.pics_rows_changed > 0
+    state = pics_state(service, "PR-")
+    for learner in learners:
+        sa_id = learner["smart_assessor_id"]
+        otj = service.sa.get_otj(sa_id)
+        coach = service.sa.get_smart_coach(sa_id)
+        assert state["learners"][learner["learner_ident"]] == (pytest.approx(otj["actualHours"]), BANDS[coach["band"]])
+    enrolments = {e["misId"]: e for e in sa.enrolments()}
+    for qid, (done, total) in state["courses"].items():
+        assert (done, total) == (enrolments[qid]["elementsSignedOff"], enrolments[qid]["elementsTotal"])
+    mapped = [s for s in sa.sessions() if s["type"] in ("Formal Review", "Gateway Ready")]
+    assert [r[0] for r in state["reviews"]] == sorted(str(s["id"]) for s in mapped)
+
+
+def test_second_run_changes_nothing(service: Service, sa: SaSandboxProcess, drain_pulled: Callable[[], Tally]) -> None:
+    """P12: the same day's run again is all duplicates; a run with new ids but the same data writes no row."""
+    seed(service, sa, 15, "PT-")
+    pull(service)
+    drain_pulled()
+    before = pics_state(service, "PT-")
+    pull(service)
+    again = drain_pulled()
+    assert again.count(Kind.APPLIED) == 0 and again.count(Kind.DUPLICATE) > 0
+    daily_pull(service, PullOptions(run_date=TODAY + timedelta(days=1), rate_per_s=2000, concurrency=8, progress=False))
+    next_day = drain_pulled()
+    assert next_day.count(Kind.APPLIED) > 0 and next_day.pics_rows_changed == 0
+    assert pics_state(service, "PT-") == before
+
+
+def pull_process(config: RuntimeConfig, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``pics-sync pull daily`` in its own process on this test's stack."""
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("PICS_SYNC_")}
+        | {
+            "PICS_SYNC_KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap_servers,
+            "PICS_SYNC_DATABASE_URL": config.database_url.get_secret_value(),
+            "PICS_SYNC_SA_BASE_URL": config.sa_base_url,
+            "PICS_SYNC_SA_USERNAME": config.sa_username,
+            "PICS_SYNC_SA_PASSWORD": config.sa_password.get_secret_value(),
+            "PICS_SYNC_SA_CLIENT_KEY": config.sa_client_key.get_secret_value(),
+            "PICS_SYNC_TOPIC_PREFIX": config.topic_prefix,
+        }
+        | ({"PICS_SYNC_CRASH_AT": crash_at} if crash_at else {})
+    )
+    command = [sys.executable, "-c", "from consumers.cli import main; raise SystemExit(main())", "pull", "daily", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(
+    config: RuntimeConfig, service: Service, sa: SaSandboxProcess, drain_pulled: Callable[[], Tally]
+) -> None:
+    """A run killed after its second chunk resumes there: each learner read at most twice, same PICS rows."""
+    learners = seed(service, sa, 40, "PK-")
+    options = ("--chunk", "10", "--rate", "2000", "--concurrency", "4")
+    crashed = pull_process(config, *options, crash_at="after_pull_chunk:2")
+    assert crashed.returncode == CRASH_EXIT_CODE, crashed.stderr[-2000:]
+    assert sum(otj_reads(sa).values()) < len(learners)
+    resumed = pull_process(config, *options, "--resume", "--json")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    reads = otj_reads(sa)
+    assert set(reads) == {learner["smart_assessor_id"] for learner in learners}
+    assert max(reads.values()) <= 2 and sum(reads.values()) <= len(learners) + 10
+    drain_pulled()
+    resumed_state = pics_state(service, "PK-")
+    with service.pool.connection() as conn:  # the same pull from scratch, for comparison
+        conn.execute("UPDATE pics.learner SET actual_otj_hours = NULL, risk = NULL")
+        conn.execute("UPDATE pics.learner_qualification SET elements_done = NULL, total_elements = NULL")
+        conn.execute("DELETE FROM pics.review")
+        conn.execute("DELETE FROM sync.processed_events")
+    pull(service)
+    drain_pulled()
+    assert pics_state(service, "PK-") == resumed_state
