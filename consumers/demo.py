@@ -13,11 +13,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from consumers.kafka_edge import ensure_topics, make_consumer
 from consumers.producer import EventProducer
-from consumers.routes import PUSH_TOPICS
+from consumers.pull import PullOptions, daily_pull
+from consumers.pull_check import check_pull
+from consumers.routes import PULL_TOPICS, PUSH_TOPICS
 from consumers.runtime import ConsumeLoop, Tally
 from consumers.service import Service, open_service
 from consumers.sync_check import SyncCheck, check_sync
@@ -47,7 +50,11 @@ DEMO_SETTINGS = {
     "Push Changes to Qualification Assessors": "on",
     "Update Qualification Dates Mode": "Push PICS Data to Smart Assessor",
 }
+# The daily pull at the end: Smart Coach risk, and three SA session types imported as reviews.
+PULL_SETTINGS = {"Update PICS Risk using Smart Coach Score": "on"}
+REVIEW_TYPES = {"Formal Review": "Progress Review", "Gateway Ready": "Gateway Review", "Induction": "Induction Review"}
 CallCounts = Callable[[], Mapping[str, int]]
+SimulateActivity = Callable[[int], int]
 
 
 @dataclass(frozen=True)
@@ -85,14 +92,20 @@ class Sender:
         self.producer.flush()
 
 
-def run_demo(config: RuntimeConfig, size: DemoSize, sa_call_counts: CallCounts | None = None) -> dict[str, Any]:
-    """Enrol, change, consume, and compare; returns the summary."""
+def run_demo(
+    config: RuntimeConfig,
+    size: DemoSize,
+    sa_call_counts: CallCounts | None = None,
+    simulate_activity: SimulateActivity | None = None,
+) -> dict[str, Any]:
+    """Enrol, change, consume, compare; then a daily pull and its comparison. Returns the summary."""
     run_id = uuid.uuid4().hex[:8]
     config = config.model_copy(update={"topic_prefix": f"demo-{run_id}.", "kafka_group_id": f"demo-{run_id}"})
     ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 6 for t in PUSH_TOPICS})
     started, prefix = time.monotonic(), f"D{run_id}-"
     with open_service(config) as service:
-        SettingsRepository(service.pool).set_many(DEMO_SETTINGS)
+        SettingsRepository(service.pool).set_many(DEMO_SETTINGS | PULL_SETTINGS)
+        SettingsRepository(service.pool).set_review_types(REVIEW_TYPES)
         world, store, sender, tally = _prepare(service, size, prefix)
         sender.send_all(world.enrolments())
         _consume(service, tally)
@@ -103,7 +116,26 @@ def run_demo(config: RuntimeConfig, size: DemoSize, sa_call_counts: CallCounts |
         _consume(service, tally)
         calls = dict(sa_call_counts()) if sa_call_counts else {}
         check = check_sync(service.pool, service.sa, service.ports.settings(), prefix)
-    return summary(sender.sent, tally, check, calls, time.monotonic() - started)
+        pulled = daily_pull_phase(service, size, simulate_activity)
+    return summary(sender.sent, tally, check, calls, time.monotonic() - started) | pulled
+
+
+def daily_pull_phase(service: Service, size: DemoSize, simulate_activity: SimulateActivity | None) -> dict[str, Any]:
+    """Learners work in SA overnight; the daily pull brings it back; PICS is compared with SA."""
+    if simulate_activity is not None:
+        simulate_activity(size.seed)
+    repo = SettingsRepository(service.pool)
+    run_date = date.today()
+    run = daily_pull(service, PullOptions(run_date=run_date, rate_per_s=1000, concurrency=16, progress=False))
+    tally = Tally()
+    _consume(service, tally, PULL_TOPICS, f"{service.config.kafka_group_id}-updaters")
+    return {
+        "pull_learners_eligible": run["learners_eligible"],
+        "pull_learners_read": run["learners_read"],
+        "pull_events": run["events"],
+        "pics_rows_changed": tally.pics_rows_changed,
+        "pics_mismatches": check_pull(service.pool, service.sa, repo.load(), run_date),
+    }
 
 
 def _prepare(service: Service, size: DemoSize, prefix: str) -> tuple[World, PicsStore, Sender, Tally]:
@@ -117,11 +149,11 @@ def _prepare(service: Service, size: DemoSize, prefix: str) -> tuple[World, Pics
     return world, store, Sender(service, people, size.duplicate_share), Tally()
 
 
-def _consume(service: Service, tally: Tally) -> None:
-    """Run the push consumer until every push topic is drained, adding to ``tally``."""
+def _consume(service: Service, tally: Tally, topics: tuple[str, ...] = PUSH_TOPICS, group: str | None = None) -> None:
+    """Run a consumer until its topics are drained, adding to ``tally``."""
     config = service.config
-    consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
-    consumer.subscribe([config.topic_prefix + t for t in PUSH_TOPICS])
+    consumer = make_consumer(config.kafka_bootstrap_servers, group or config.kafka_group_id)
+    consumer.subscribe([config.topic_prefix + t for t in topics])
     try:
         ConsumeLoop(consumer, service.ports, tally=tally).run_until_drained(threading.Event(), timeout=1800)
     finally:
@@ -154,4 +186,5 @@ def passed(result: Mapping[str, Any]) -> bool:
         and result["sa_duplicate_records"] == 0
         and result["field_mismatches"] == 0
         and result["events_applied"] + result["duplicates_skipped"] == result["events_produced"]
+        and result["pics_mismatches"] == 0
     )

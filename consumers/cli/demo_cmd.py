@@ -50,8 +50,10 @@ def _demo(args: argparse.Namespace) -> int:
     print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
     with local_stack() as stack:
         size = DemoSize(learners=args.learners, events=args.events, seed=args.seed)
-        counts = None if stack.sa is None else (lambda: stack.sa.calls()["counts"])  # type: ignore[union-attr]
-        result = run_demo(stack_config(stack), size, counts)
+        sa = stack.sa
+        counts = None if sa is None else (lambda: sa.calls()["counts"])
+        simulate = None if sa is None else (lambda seed: sa.simulate_activity(seed))
+        result = run_demo(stack_config(stack), size, counts, simulate)
     width = max(map(len, result))
     for name, value in result.items():
         print(f"{name:<{width}}  {value}")

@@ -38,6 +38,12 @@ class SettingsRepository:
         self.set_many({definition.name: text})
         return definition.name, text
 
+    def set_review_types(self, mapping: Mapping[str, str]) -> None:
+        """S17: replace the SA session type → PICS Review Type map."""
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("DELETE FROM sync.review_type_map")
+            conn.cursor().executemany("INSERT INTO sync.review_type_map VALUES (%s, %s)", list(mapping.items()))
+
     def set_many(self, values: Mapping[str, str]) -> None:
         """Store several already-normalised values at once."""
         with self._pool.connection() as conn:

@@ -18,10 +18,8 @@ def test_demo_ends_in_sync(stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys
     assert stack.sa is not None
     monkeypatch.setenv("PICS_SYNC_KAFKA_BOOTSTRAP_SERVERS", stack.kafka_bootstrap)
     monkeypatch.setenv("PICS_SYNC_DATABASE_URL", fresh_database(stack.database_url))
-    monkeypatch.setenv("PICS_SYNC_SA_BASE_URL", stack.sa_base_url)
-    monkeypatch.setenv("PICS_SYNC_SA_USERNAME", stack.sa.username)
-    monkeypatch.setenv("PICS_SYNC_SA_PASSWORD", stack.sa.password)
-    monkeypatch.setenv("PICS_SYNC_SA_CLIENT_KEY", stack.sa.client_key)
+    for name in ("PICS_SYNC_SA_BASE_URL", "PICS_SYNC_SA_USERNAME", "PICS_SYNC_SA_PASSWORD", "PICS_SYNC_SA_CLIENT_KEY"):
+        monkeypatch.delenv(name, raising=False)  # the demo starts its own sandbox, so it can simulate activity
     code = main(["demo", "--learners", "40", "--events", "300", "--json"])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["sa_learners_total"] == 40
@@ -29,4 +27,7 @@ def test_demo_ends_in_sync(stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys
     assert (result["sa_duplicate_records"], result["field_mismatches"]) == (0, 0), result["mismatch_examples"]
     assert result["events_applied"] + result["duplicates_skipped"] == result["events_produced"] >= 340
     assert result["sa_calls"]["create learner"] == 40 and result["sa_calls"]["update employer"] > 0
+    assert result["pull_learners_read"] == result["pull_learners_eligible"] > 0
+    assert result["pull_events"] > result["pull_learners_read"] and result["pics_rows_changed"] > 0
+    assert result["pics_mismatches"] == 0
     assert code == 0
