@@ -1,17 +1,18 @@
 """The daily pull producer: reads every eligible learner from SA and emits the items on ``sa.*``.
 
 Learners are read in Learner Ident order, many at once (``concurrency``) under one token bucket
-(``rate_per_s``), in chunks. After each chunk's events are on Kafka the run's checkpoint moves to
-the chunk's last learner, so a crashed run resumes there (``--resume``) and re-reads at most one
-chunk. Event ids are deterministic per (run date, item), so a rerun re-emits the same ids.
+(``rate_per_s``). Every ``chunk`` learners, once their events are on Kafka, the run's checkpoint
+moves to the last of them, so a crashed run resumes there (``--resume``) and re-reads at most the
+read-ahead window. Event ids are deterministic per (run date, item): a rerun re-emits the same ids.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -68,12 +69,6 @@ class PacedCalls:
         raise AssertionError("unreachable: stamina raises when it gives up")
 
 
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    """Consecutive slices of ``size``."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 @dataclass
 class _Run:
     service: Service
@@ -111,29 +106,65 @@ def run_pull(service: Service, options: PullOptions, learners: Sequence[dict[str
     run = _Run(service, options, reader, producer, run_id, service.ports.execution.checkpoint)
     progress = Progress(len(learners), "pull: learners read") if options.progress else None
     with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="pull") as pool:
-        for number, chunk in enumerate(chunks(learners, options.chunk), start=1):
-            _chunk(run, pool, chunk, calls, progress)
-            run.checkpoint(f"after_pull_chunk:{number}")
+        _read_all(run, pool, learners, calls, progress)
         _linked_records(run, pool, learners, settings)
     if progress:
         progress.close()
     return PullRuns(service.pool).finish(run_id, "succeeded") | {"learners_failed": run.failed}
 
 
-def _chunk(
-    run: _Run, pool: ThreadPoolExecutor, chunk: Sequence[dict[str, Any]], calls: PacedCalls, progress: Progress | None
+def _read_all(
+    run: _Run,
+    pool: ThreadPoolExecutor,
+    learners: Sequence[dict[str, Any]],
+    calls: PacedCalls,
+    progress: Progress | None,
 ) -> None:
-    before, unmapped_before, sent = calls.calls, run.reader.unmapped_sessions, 0
-    for events in pool.map(run.read, chunk):
+    """Read ahead a bounded window of learners; emit and checkpoint strictly in ident order.
+
+    Reading never waits for a checkpoint, so chunk boundaries cost no idle time; a crash re-reads
+    at most the window past the last checkpoint.
+    """
+    pending = iter(learners)
+    window: deque[tuple[dict[str, Any], Future[list[Pulled]]]] = deque()
+    chunk = _Chunk(calls.calls, run.reader.unmapped_sessions)
+    while True:
+        while len(window) < run.options.concurrency * 4 and (learner := next(pending, None)) is not None:
+            window.append((learner, pool.submit(run.read, learner)))
+        if not window:
+            return
+        learner, future = window.popleft()
+        events = future.result()
         run.send(events)
-        sent += len(events)
+        chunk.add(len(events))
         if progress:
             progress.advance()
+        if chunk.read == run.options.chunk or not window:
+            chunk = _checkpoint(run, chunk, learner["learner_ident"], calls)
+
+
+@dataclass
+class _Chunk:
+    calls_before: int
+    unmapped_before: int
+    number: int = 1
+    read: int = 0
+    events: int = 0
+
+    def add(self, events: int) -> None:
+        self.read += 1
+        self.events += events
+
+
+def _checkpoint(run: _Run, chunk: _Chunk, last_ident: str, calls: PacedCalls) -> _Chunk:
+    """Every learner up to ``last_ident`` has its events on Kafka: move the run's checkpoint there."""
     run.producer.flush()
     PullRuns(run.service.pool).checkpoint(
-        run.run_id, chunk[-1]["learner_ident"], read=len(chunk), events=sent,
-        calls=calls.calls - before, unmapped=run.reader.unmapped_sessions - unmapped_before,
+        run.run_id, last_ident, read=chunk.read, events=chunk.events,
+        calls=calls.calls - chunk.calls_before, unmapped=run.reader.unmapped_sessions - chunk.unmapped_before,
     )  # fmt: skip
+    run.checkpoint(f"after_pull_chunk:{chunk.number}")
+    return _Chunk(calls.calls, run.reader.unmapped_sessions, number=chunk.number + 1)
 
 
 def _linked_records(
