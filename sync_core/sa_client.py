@@ -1,8 +1,9 @@
 """The Smart Assessor API client: the only code that knows SA's URLs and status codes.
 
-Learners, employers, assessors, the course catalogue and a learner's course enrolments; records
-are SA's camelCase JSON as dicts. Every failure is raised as ``sa_errors`` translates it (its
-docstring has the table); messages carry ids, never values. Endpoints are in ``sa_routes``.
+Learners, employers, assessors, the course catalogue, a learner's course enrolments and what the
+daily pull reads of a learner (sessions, OTJ hours, Smart Coach); records are SA's camelCase JSON
+as dicts. Every failure is raised as ``sa_errors`` translates it (its docstring has the table);
+messages carry ids, never values. Endpoints are in ``sa_routes``.
 Thread-safe: one instance serves every worker thread.
 """
 
@@ -130,6 +131,19 @@ class SaClient:
     def update_enrolment(self, learner_id: str, enrolment_id: SaId, fields: Mapping[str, Any]) -> Record:
         """PATCH /learners/{id}/courses/{enrolmentId}: only the keys in ``fields`` change."""
         return self._record(routes.UPDATE_ENROLMENT, learner_id, enrolment_id, body=fields)
+
+    def list_sessions(self, learner_id: str) -> list[Record]:
+        """Every session of the learner (P2): ``{id, type, start, durationMinutes, assessorId, status,
+        actualStart}``, by start."""
+        return self._all_pages(routes.LIST_SESSIONS, {}, learner_id)
+
+    def get_otj(self, learner_id: str) -> Record:
+        """The learner's off-the-job training hours (P6): ``{plannedHours, actualHours}``."""
+        return self._record(routes.GET_OTJ, learner_id)
+
+    def get_smart_coach(self, learner_id: str) -> Record:
+        """The learner's Smart Coach risk (P8): ``{score, band}``, band High, Medium or Low."""
+        return self._record(routes.GET_SMART_COACH, learner_id)
 
     def close(self) -> None:
         self._http.close()

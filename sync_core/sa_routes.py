@@ -1,7 +1,8 @@
 """Smart Assessor's endpoints as ``sa_client`` calls them: method and path template.
 
 Part of the SA adapter: only ``sa_client`` builds URLs from these. ``{id}`` is SA's id of the
-record (for a learner's courses, the learner's); ``{enrolmentId}`` that of the enrolment.
+record (for a learner's courses, sessions, OTJ and Smart Coach, the learner's); ``{enrolmentId}``
+that of the enrolment.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ ENROL = Route("POST", "/learners/{id}/courses")
 LIST_ENROLMENTS = Route("GET", "/learners/{id}/courses")
 GET_ENROLMENT = Route("GET", "/learners/{id}/courses/{enrolmentId}")
 UPDATE_ENROLMENT = Route("PATCH", "/learners/{id}/courses/{enrolmentId}")
+LIST_SESSIONS = Route("GET", "/learners/{id}/sessions")
+GET_OTJ = Route("GET", "/learners/{id}/otj")
+GET_SMART_COACH = Route("GET", "/learners/{id}/smart-coach")
 
 #: Every endpoint the client calls; a test checks each is in the sandbox's OpenAPI document.
 ROUTES = (
@@ -80,4 +84,7 @@ ROUTES = (
     LIST_ENROLMENTS,
     GET_ENROLMENT,
     UPDATE_ENROLMENT,
+    LIST_SESSIONS,
+    GET_OTJ,
+    GET_SMART_COACH,
 )

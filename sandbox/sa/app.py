@@ -1,14 +1,15 @@
 """The Smart Assessor sandbox: ``create_app(config)`` builds the FastAPI app, state in memory.
 
 Each SA resource is one router module (``auth``, ``learners``, ``employers``, ``assessors``,
-``courses``, ``enrolments``; sessions and OTJ slot in the same way) with its table in ``SandboxState``.
+``courses``, ``enrolments``, ``sessions`` with OTJ and Smart Coach) with its table in ``SandboxState``;
+``inspection`` and ``seeding`` serve ``/_sandbox``.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sandbox.sa import assessors, auth, courses, employers, enrolments, inspection, learners
+from sandbox.sa import assessors, auth, courses, employers, enrolments, inspection, learners, seeding, sessions
 from sandbox.sa.config import SandboxConfig
 from sandbox.sa.errors import install_error_handlers
 from sandbox.sa.gateway import SaGateway
@@ -28,7 +29,7 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     state = SandboxState(config or SandboxConfig())
     app.state.sandbox = state
     install_error_handlers(app)
-    resources = (auth, learners, enrolments, employers, assessors, courses, inspection)
+    resources = (auth, learners, enrolments, sessions, employers, assessors, courses, inspection, seeding)
     for resource in resources:
         app.include_router(resource.router)
     app.add_middleware(SaGateway, state=state, openapi=app.openapi())

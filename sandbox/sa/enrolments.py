@@ -31,9 +31,7 @@ EnrolmentStatus = Literal["in_training", "completed", "withdrawn", "transferred"
 CompletionStatus = Annotated[
     StrictInt, Field(json_schema_extra={"enum": [1, 2, 3, 4, 6]}), AfterValidator(only(1, 2, 3, 4, 6))
 ]
-Outcome = Annotated[
-    StrictInt, Field(json_schema_extra={"enum": [1, 2, 3, 8]}), AfterValidator(only(1, 2, 3, 8))
-]
+Outcome = Annotated[StrictInt, Field(json_schema_extra={"enum": [1, 2, 3, 8]}), AfterValidator(only(1, 2, 3, 8))]
 EnrolmentId = Annotated[int, Path(alias="enrolmentId")]
 
 
@@ -85,7 +83,8 @@ class EnrolmentPage(Page[Enrolment]):
     """One page of a learner's enrolments."""
 
 
-_PROGRESS = {
+#: The progress of a new enrolment.
+NEW_PROGRESS = {
     "elementsTotal": ELEMENTS_TOTAL,
     "elementsSignedOff": 0,
     "progressAssessedPc": 0.0,
@@ -104,14 +103,12 @@ async def enrol(id: str, body: EnrolmentCreate, request: Request, response: Resp
     if state.enrolments.find(learnerId=id, misId=body.misId):
         message = "The learner has an enrolment with this misId."
         raise ApiError(409, "duplicate_mis_id", message, field="misId")
-    record = state.enrolments.insert(stamped({"learnerId": id, **body.model_dump(), **_PROGRESS}))
+    record = state.enrolments.insert(stamped({"learnerId": id, **body.model_dump(), **NEW_PROGRESS}))
     return located(request, response, record)
 
 
 @router.get("", response_model=EnrolmentPage)
-async def list_enrolments(
-    id: str, request: Request, page: PageNumber = 1, page_size: PageSize = 50
-) -> dict[str, Any]:
+async def list_enrolments(id: str, request: Request, page: PageNumber = 1, page_size: PageSize = 50) -> dict[str, Any]:
     """The learner's enrolments, oldest first."""
     state = sandbox_state(request)
     existing(state.learners, id, "learner")
@@ -124,9 +121,7 @@ async def get_enrolment(id: str, enrolment_id: EnrolmentId, request: Request) ->
 
 
 @router.patch("/{enrolmentId}", response_model=Enrolment)
-async def update_enrolment(
-    id: str, enrolment_id: EnrolmentId, body: EnrolmentPatch, request: Request
-) -> Record:
+async def update_enrolment(id: str, enrolment_id: EnrolmentId, body: EnrolmentPatch, request: Request) -> Record:
     """Change only the keys sent; ``updatedAt`` moves only when a value changes."""
     state = sandbox_state(request)
     record = _existing(state, id, enrolment_id)

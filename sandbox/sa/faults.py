@@ -21,17 +21,33 @@ class Verdict:
     delay_s: float = 0.0  # the configured latency
 
 
-class TokenBucket:
-    """``rate`` calls a second on average, bursts of up to ``rate`` calls."""
+#: The fewest calls the rate limiter lets through back to back, at any rate: with one, a client
+#: pacing itself at the rate would be refused whenever a call arrived a moment early.
+BURST_MIN = 2.0
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._rate, self._clock = rate, clock
-        self._tokens, self._at = max(rate, 1.0), clock()
+
+class TokenBucket:
+    """``rate`` calls a second on average, in bursts of up to ``burst`` calls.
+
+    The bucket starts full; each call passing takes a token, and tokens come back at ``rate`` a
+    second up to ``burst``. A refused call takes none, so a client retrying early is not pushed
+    further back. A client spacing its calls 1/``rate`` s apart passes whenever its calls arrive
+    no more than ``(burst - 1) / rate`` s early in sum.
+    """
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate, self._burst, self._clock = rate, burst, clock
+        self._tokens, self._at = burst, clock()
+
+    @classmethod
+    def for_rate(cls, rate: float, clock: Callable[[], float] = time.monotonic) -> TokenBucket:
+        """SA's limiter: bursts of a tenth of a second's calls, at least BURST_MIN."""
+        return cls(rate, max(BURST_MIN, rate / 10), clock)
 
     def take(self) -> float:
         """0 when a call may pass now, else the seconds until it could."""
         now = self._clock()
-        self._tokens = min(max(self._rate, 1.0), self._tokens + (now - self._at) * self._rate)
+        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
         self._at = now
         if self._tokens >= 1:
             self._tokens -= 1
@@ -50,7 +66,7 @@ class Faults:
         self._config = config
         self._random = random.Random(config.seed)
         rate = config.rate_limit_per_s
-        self._bucket = TokenBucket(rate) if rate else None
+        self._bucket = TokenBucket.for_rate(rate) if rate else None
 
     def draw(self) -> Verdict:
         """The fate of the call that just arrived."""

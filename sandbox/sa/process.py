@@ -78,9 +78,7 @@ class SaSandboxProcess:
             return self
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         self._http = httpx.Client(base_url=self.base_url, timeout=10.0)
-        self._proc = subprocess.Popen(
-            self._command(), env=self._env(), stdout=subprocess.DEVNULL, stderr=self._stderr
-        )
+        self._proc = subprocess.Popen(self._command(), env=self._env(), stdout=subprocess.DEVNULL, stderr=self._stderr)
         try:
             self._wait_until_healthy()
         except BaseException:
@@ -144,6 +142,29 @@ class SaSandboxProcess:
         """Replace the catalogue with ``[{qanCode, title}, ...]``; answer it with the new ids."""
         result: list[dict[str, Any]] = self._call("PUT", "/courses", json=courses)
         return result
+
+    def set_activity(self, learner_id: str, **activity: Any) -> dict[str, Any]:
+        """Replace parts of a learner's activity (``sessions=[...]``, ``otjActualHours``,
+        ``smartCoachScore``, ``progress=[{enrolmentId, elementsSignedOff}]``); answer all of it."""
+        result: dict[str, Any] = self._call("PUT", f"/learners/{learner_id}/activity", json=activity)
+        return result
+
+    def simulate_activity(self, seed: int, learner_ids: list[str] | None = None) -> int:
+        """Give the learners named (every learner by default) made-up activity drawn from ``seed``."""
+        body = {"seed": seed} | ({} if learner_ids is None else {"learnerIds": learner_ids})
+        count: int = self._call("POST", "/simulate-activity", json=body)["learners"]
+        return count
+
+    def bulk_learners(self, count: int, prefix: str, **options: Any) -> list[dict[str, Any]]:
+        """Make ``count`` enrolled learners with activity (options: ``courseId``, ``assessorId``,
+        ``employerId``, ``seed``); ``[{id, misId, enrolmentId}]``. Not SA calls: not logged."""
+        body = {"count": count, "misIdPrefix": prefix, **options}
+        made: list[dict[str, Any]] = self._call("POST", "/bulk-learners", json=body, timeout=120)["learners"]
+        return made
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session of every learner (each with its ``learnerId``), oldest first."""
+        return self._records("/sessions")
 
     def calls(self, since: int = 0) -> dict[str, Any]:
         """``{"counts": {"POST /learners": 1, ...}, "log": [{"seq", "method", ...}, ...]}``."""

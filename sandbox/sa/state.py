@@ -18,10 +18,15 @@ from sandbox.sa.tokens import TokenStore
 FIRST_EMPLOYER_ID = 1001
 FIRST_ASSESSOR_ID = 5001
 FIRST_ENROLMENT_ID = 9001
+FIRST_SESSION_ID = 20001
 
 
 class SandboxState:
-    """The configuration, issued tokens, SA's records, the call log and the fault generator."""
+    """The configuration, issued tokens, SA's records, the call log and the fault generator.
+
+    A learner's activity (``sandbox.sa.activity``) is its sessions, its actual OTJ hours and its
+    Smart Coach score, both by learner id, and the progress on its enrolments.
+    """
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
@@ -38,6 +43,9 @@ class SandboxState:
         )
         self.courses = Table(unique=("qanCode",), first_id=FIRST_COURSE_ID)
         self.enrolments = Table(indexed=("learnerId", "misId"), first_id=FIRST_ENROLMENT_ID)
+        self.sessions = Table(indexed=("learnerId",), first_id=FIRST_SESSION_ID)
+        self.otj_actual_hours: dict[str, float] = {}
+        self.smart_coach_scores: dict[str, float] = {}
         self.welcome_emails: list[Record] = []
         self.calls = CallLog()
         self.faults = Faults(config)
@@ -58,9 +66,10 @@ class SandboxState:
 
     def reset(self) -> None:
         """Forget every record and call, restore the default catalogue; keep configuration and tokens."""
-        for table in (self.learners, self.employers, self.assessors, self.enrolments):
+        for table in (self.learners, self.employers, self.assessors, self.enrolments, self.sessions):
             table.clear()
-        self.welcome_emails.clear()
+        for activity in (self.welcome_emails, self.otj_actual_hours, self.smart_coach_scores):
+            activity.clear()
         self.replace_courses(DEFAULT_CATALOGUE)
         self.calls.clear()
         self.faults.reconfigure(self.config)

@@ -59,6 +59,7 @@ class Table:
         self._fold = dict(fold or {})
         self._first_id = first_id
         self._ids = itertools.count(first_id)
+        self._arrivals = itertools.count()
         self._records: dict[Any, Record] = {}
         self._order: dict[Any, int] = {}
         self._index: dict[str, defaultdict[Any, set[Any]]] = {key: defaultdict(set) for key in self._keys}
@@ -89,7 +90,7 @@ class Table:
         if "id" not in record:
             record = {"id": next(self._ids), **record}
         self._records[record["id"]] = record
-        self._order[record["id"]] = len(self._order)
+        self._order[record["id"]] = next(self._arrivals)
         self._add_to_index(record)
         return record
 
@@ -102,11 +103,18 @@ class Table:
         self._add_to_index(record)
         return record
 
+    def delete(self, record_id: Any) -> None:
+        """Forget the record with this id; its id is not given out again."""
+        record = self._records.pop(record_id)
+        del self._order[record_id]
+        self._remove_from_index(record)
+
     def clear(self) -> None:
         """Forget every record and restart the id sequence."""
         self._records.clear()
         self._order.clear()
         self._ids = itertools.count(self._first_id)
+        self._arrivals = itertools.count()
         for index in self._index.values():
             index.clear()
 

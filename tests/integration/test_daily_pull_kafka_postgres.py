@@ -21,13 +21,13 @@ import pytest
 from consumers.pull import PullOptions, daily_pull
 from consumers.runtime import Tally
 from consumers.service import Service
+from sandbox.pull_seed import seed_pull_learners
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
 from sync_core.faults import CRASH_EXIT_CODE
 from sync_core.outcome import Kind
 from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.tables import PicsTables
-from sync_core.state.settings_repo import SettingsRepository
 
 pytestmark = pytest.mark.integration
 
@@ -37,24 +37,8 @@ OTJ_ROUTE = "GET /learners/{id}/otj"
 
 
 def seed(service: Service, sa: SaSandboxProcess, count: int, prefix: str) -> list[dict[str, Any]]:
-    """``count`` learners in SA (with a course and activity) and in PICS, all eligible."""
-    created = sa.bulk_learners(count, prefix, seed=11)
-    learners = [
-        {"learner_ident": c["misId"], "first_name": "A", "surname": "B", "system_status": "Live",
-         "programme_status": "In Learning", "smart_assessor_id": c["id"]}
-        for c in created
-    ]  # fmt: skip
-    LearnerRepository(service.pool).upsert(learners)
-    PicsTables(service.pool).upsert("learner_qualification", [
-        {"id": f"{c['misId']}-Q1", "learner_ident": c["misId"], "qualification_reference": "60305735"} for c in created
-    ])  # fmt: skip
-    SettingsRepository(service.pool).set_many(
-        {"Integration Enabled": "on", "Update PICS Risk using Smart Coach Score": "on"}
-    )
-    with service.pool.connection() as conn:
-        for sa_type, pics_type in (("Formal Review", "Progress Review"), ("Gateway Ready", "Gateway Review")):
-            conn.execute("INSERT INTO sync.review_type_map VALUES (%s, %s)", (sa_type, pics_type))
-    return learners
+    """``count`` eligible learners in SA (with a course and activity) and in PICS; S1 and S5 on."""
+    return seed_pull_learners(service.pool, sa, count, prefix)
 
 
 def pull(service: Service, **options: Any) -> dict[str, Any]:

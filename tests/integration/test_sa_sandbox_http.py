@@ -59,9 +59,7 @@ def test_duplicate_mis_id_is_rejected(client: SaClient) -> None:
     ("fields", "code", "field"),
     [
         pytest.param({**ADA, "uln": "12345"}, "invalid_value", "uln", id="uln-not-10-digits"),
-        pytest.param(
-            {**ADA, "dateOfBirth": "2001-02-30"}, "invalid_value", "dateOfBirth", id="impossible-date"
-        ),
+        pytest.param({**ADA, "dateOfBirth": "2001-02-30"}, "invalid_value", "dateOfBirth", id="impossible-date"),
         pytest.param({**ADA, "nickname": "Ada"}, "unknown_field", "nickname", id="unknown-key"),
         pytest.param({"misId": "L-1"}, "missing_field", "firstName", id="missing-first-name"),
     ],

@@ -91,9 +91,7 @@ def test_duplicate_mis_id_on_update_is_409(client: SaClient) -> None:
         pytest.param({"misId": "OFF-2", "firstName": "A", "surname": "B"}, (422, "missing_field", "email"), id="email-missing"),
     ],
 )  # fmt: skip
-def test_invalid_assessor_is_rejected(
-    client: SaClient, fields: dict[str, Any], expected: tuple[int, str, str]
-) -> None:
+def test_invalid_assessor_is_rejected(client: SaClient, fields: dict[str, Any], expected: tuple[int, str, str]) -> None:
     """An assessor needs an e-mail address with an @."""
     assert rejected(client.create_assessor, fields) == expected
 

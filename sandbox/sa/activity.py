@@ -1,0 +1,131 @@
+"""A learner's activity as SA tracks it: sessions, actual OTJ hours, Smart Coach score, course progress.
+
+Read by SA's API (``sessions``), set by the sandbox's ``/_sandbox`` routes (``seeding``,
+``simulation``). A learner SA holds no activity for has no sessions, 0 actual hours and score 0.
+Course progress stays consistent: ``progressAssessedPc`` is 100 × signed-off / total elements to
+one decimal, ``progressMappedPc`` is never below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sandbox.sa.errors import ApiError
+from sandbox.sa.records import patch, referenced
+from sandbox.sa.state import SandboxState
+from sandbox.sa.store import Record
+
+#: Smart Coach bands: a score from HIGH is High, from MEDIUM Medium, else Low.
+HIGH, MEDIUM = 0.66, 0.33
+
+
+def band(score: float) -> str:
+    """Smart Coach's band of a score from 0 to 1."""
+    if score >= HIGH:
+        return "High"
+    return "Medium" if score >= MEDIUM else "Low"
+
+
+def sessions_of(state: SandboxState, learner_id: str) -> list[Record]:
+    """The learner's sessions as stored (with ``learnerId``), by start, then id."""
+    return sorted(state.sessions.find(learnerId=learner_id), key=lambda s: (s["start"], s["id"]))
+
+
+def session_view(session: Record) -> Record:
+    """A session as SA's API shows it, without ``learnerId``."""
+    return {key: value for key, value in session.items() if key != "learnerId"}
+
+
+def otj_of(state: SandboxState, learner: Record) -> Record:
+    actual = state.otj_actual_hours.get(learner["id"], 0.0)
+    return {"plannedHours": learner.get("plannedOtjHours"), "actualHours": actual}
+
+
+def smart_coach_of(state: SandboxState, learner_id: str) -> Record:
+    score = state.smart_coach_scores.get(learner_id, 0.0)
+    return {"score": score, "band": band(score)}
+
+
+def activity_of(state: SandboxState, learner: Record) -> Record:
+    """Everything the daily pull reads of the learner, in one record."""
+    return {
+        "learnerId": learner["id"],
+        "sessions": [session_view(s) for s in sessions_of(state, learner["id"])],
+        "otj": otj_of(state, learner),
+        "smartCoach": smart_coach_of(state, learner["id"]),
+        "progress": [progress_of(e) for e in state.enrolments.find(learnerId=learner["id"])],
+    }
+
+
+def progress_of(enrolment: Record) -> Record:
+    keys = ("elementsTotal", "elementsSignedOff", "progressAssessedPc", "progressMappedPc", "timelinePc")
+    return {"enrolmentId": enrolment["id"], **{key: enrolment[key] for key in keys}}
+
+
+def change_activity(state: SandboxState, learner_id: str, change: Mapping[str, Any]) -> None:
+    """Apply ``{sessions?, otjActualHours?, smartCoachScore?, progress?}`` whole, or refuse it
+    (404 for an enrolment not the learner's, 422 for a value that does not fit) and change nothing."""
+    sessions = [_checked_session(state, s) for s in change.get("sessions", ())]
+    progress = [_checked_progress(state, learner_id, p) for p in change.get("progress", ())]
+    if "sessions" in change:
+        replace_sessions(state, learner_id, sessions)
+    if "otjActualHours" in change:
+        state.otj_actual_hours[learner_id] = float(change["otjActualHours"])
+    if "smartCoachScore" in change:
+        state.smart_coach_scores[learner_id] = float(change["smartCoachScore"])
+    for enrolment, signed_off, total in progress:
+        set_progress(state, enrolment, signed_off, total=total)
+
+
+def replace_sessions(state: SandboxState, learner_id: str, sessions: Iterable[Mapping[str, Any]]) -> None:
+    """Make ``sessions`` the learner's, numbered afresh; the ids of the sessions replaced are not reused."""
+    for old in state.sessions.find(learnerId=learner_id):
+        state.sessions.delete(old["id"])
+    for session in sessions:
+        state.sessions.insert({"learnerId": learner_id, **session})
+
+
+def set_progress(
+    state: SandboxState,
+    enrolment: Record,
+    signed_off: int,
+    *,
+    total: int | None = None,
+    mapped_pc: float | None = None,
+    timeline_pc: float | None = None,
+) -> Record:
+    """Set signed-off (and total) elements; the percentages follow. ``updatedAt`` moves on a change."""
+    total = enrolment["elementsTotal"] if total is None else total
+    assessed = round(100 * signed_off / total, 1)
+    mapped = enrolment["progressMappedPc"] if mapped_pc is None else mapped_pc
+    changes = {
+        "elementsTotal": total,
+        "elementsSignedOff": signed_off,
+        "progressAssessedPc": assessed,
+        "progressMappedPc": max(assessed, mapped),
+        "timelinePc": enrolment["timelinePc"] if timeline_pc is None else timeline_pc,
+    }
+    return patch(state.enrolments, enrolment, changes, "enrolment")
+
+
+def _checked_session(state: SandboxState, session: Mapping[str, Any]) -> Record:
+    """The session to store: its assessor exists; ``actualStart`` only when attended (default: start)."""
+    referenced(state.assessors, session.get("assessorId"), field="assessorId", what="assessor")
+    attended = session["status"] == "attended"
+    if session.get("actualStart") and not attended:
+        raise ApiError(422, "invalid_value", "Only an attended session has an actualStart.", field="actualStart")
+    actual_start = (session.get("actualStart") or session["start"]) if attended else None
+    return {**session, "actualStart": actual_start}
+
+
+def _checked_progress(state: SandboxState, learner_id: str, entry: Mapping[str, Any]) -> tuple[Record, int, int | None]:
+    """The learner's enrolment named, and its new signed-off and total elements, which must fit."""
+    enrolment = state.enrolments.get(entry["enrolmentId"])
+    if enrolment is None or enrolment["learnerId"] != learner_id:
+        raise ApiError(404, "not_found", f"The learner has no enrolment with id {entry['enrolmentId']}.")
+    total: int | None = entry.get("elementsTotal")
+    if entry["elementsSignedOff"] > (total or enrolment["elementsTotal"]):
+        message = "elementsSignedOff is more than elementsTotal."
+        raise ApiError(422, "invalid_value", message, field="elementsSignedOff")
+    return enrolment, entry["elementsSignedOff"], total
