@@ -38,6 +38,19 @@ class PullRuns:
                 .fetchone()
             )
 
+    def succeeded(self, run_date: date, scope: str = "daily") -> dict[str, Any] | None:
+        """The latest run of that date that finished, if any."""
+        with self._pool.connection() as conn:
+            return (
+                conn.cursor(row_factory=dict_row)
+                .execute(
+                    "SELECT * FROM sync.pull_runs WHERE run_date = %s AND scope = %s AND status = 'succeeded'"
+                    " ORDER BY started_at DESC LIMIT 1",
+                    (run_date, scope),
+                )
+                .fetchone()
+            )
+
     def checkpoint(self, run_id: int, last_ident: str, *, read: int, events: int, calls: int, unmapped: int) -> None:
         """Every learner up to ``last_ident`` has its events on Kafka: add the chunk's figures."""
         with self._pool.connection() as conn:

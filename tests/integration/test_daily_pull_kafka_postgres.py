@@ -163,3 +163,13 @@ def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(
     pull(service)
     drain_pulled()
     assert pics_state(service, "PK-") == resumed_state
+
+
+def test_resume_after_a_finished_run_reads_nothing(service: Service, sa: SaSandboxProcess) -> None:
+    """`pull daily --resume` on a date whose run succeeded (a retried CronJob) makes no SA call."""
+    seed(service, sa, 5, "PF-")
+    first = pull(service)
+    reads = sum(otj_reads(sa).values())
+    again = pull(service, resume=True)
+    assert sum(otj_reads(sa).values()) == reads == 5
+    assert again["id"] == first["id"] and again["status"] == "succeeded"
