@@ -22,6 +22,11 @@ class Mode(StrEnum):
     PULL = "Update PICS from Smart Assessor Data"
 
 
+# DOMAIN.md §7: the session types SA knows; S17 maps some of them to PICS Review Types.
+SESSION_TYPES = (
+    "General", "Induction", "Formal Review", "Telephone", "Exit Session", "Out of the Workplace",
+    "Tests/Exams", "Learner Support", "Initial", "Gateway Ready", "EPA",
+)  # fmt: skip
 ROLES = ("Main Officer", "Second Officer", "Assessor", "Tutor", "IQA", "Mentor")
 _MODE_ALIASES = {"none": Mode.NONE, "push": Mode.PUSH, "pull": Mode.PULL}
 _ON = {"on": True, "true": True, "yes": True, "1": True}
@@ -106,6 +111,14 @@ def normalise(definition: Definition, value: str) -> str:
         if role or text.lower() == "none":
             return role or "none"
     raise ConfigurationError(f'"{definition.name}" cannot be "{value}"; it takes {allowed(definition)}')
+
+
+def session_type(name: str) -> str:
+    """The SA session type spelled as SA does, or a clear error listing the types."""
+    found = next((t for t in SESSION_TYPES if t.lower() == name.strip().lower()), None)
+    if found is None:
+        raise ConfigurationError(f'unknown SA session type "{name}"; the types are: {", ".join(SESSION_TYPES)}')
+    return found
 
 
 def allowed(definition: Definition) -> str:

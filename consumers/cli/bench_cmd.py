@@ -24,7 +24,7 @@ def register(subcommands: Any) -> None:
         "runs one daily pull and reports its time against the floor (SA calls needed / rate limit).",
     )
     pull.add_argument("--learners", type=int, default=10_000, help="eligible learners (default 10000)")
-    pull.add_argument("--rate", type=float, default=400.0, help="the sandbox's rate limit, calls/s (default 400)")
+    pull.add_argument("--rate", type=float, default=200.0, help="the sandbox's rate limit, calls/s (default 200)")
     pull.add_argument("--latency-ms", type=float, default=50.0, help="the sandbox's latency per call (default 50)")
     pull.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     pull.set_defaults(handler=_pull)

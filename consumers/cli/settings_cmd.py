@@ -27,6 +27,17 @@ def register(subcommands: Any) -> None:
     change.add_argument("name", help='the PICS name ("Integration Enabled") or id (S1)')
     change.add_argument("value", help="on/off, a mode (none, push, pull or its full name), or a role")
     change.set_defaults(handler=_set)
+    review = actions.add_parser(
+        "review-types",
+        help="S17: which SA session types become PICS reviews, and as which Review Type",
+        description="With no options, lists the map. --set maps an SA session type; --unset stops importing it.",
+    )
+    review.add_argument(
+        "--set", nargs=2, metavar=("SA_TYPE", "PICS_TYPE"), help='e.g. --set "Formal Review" "Progress Review"'
+    )
+    review.add_argument("--unset", metavar="SA_TYPE", help="stop importing sessions of this type")
+    review.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    review.set_defaults(handler=_review_types)
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -43,6 +54,22 @@ def _show(args: argparse.Namespace) -> int:
     for ident, name, value, default in rows:
         print(f"{ident:<4} {name:<{width}}  {value} {default}".rstrip())
     print(f"{'S2':<4} {'Username, Password, Client Key':<{width}}  from PICS_SYNC_SA_* (never shown)")
+    return 0
+
+
+def _review_types(args: argparse.Namespace) -> int:
+    with pool_from_env() as pool:
+        repo = SettingsRepository(pool)
+        if args.set:
+            repo.map_review_type(settings.session_type(args.set[0]), args.set[1].strip())
+        if args.unset:
+            repo.map_review_type(settings.session_type(args.unset), None)
+        mapping = repo.review_types()
+    if args.json:
+        print(json.dumps(mapping))
+        return 0
+    for sa_type in settings.SESSION_TYPES:
+        print(f"{sa_type:<22} {mapping.get(sa_type, '(not imported)')}")
     return 0
 
 

@@ -44,6 +44,18 @@ class SettingsRepository:
             conn.execute("DELETE FROM sync.review_type_map")
             conn.cursor().executemany("INSERT INTO sync.review_type_map VALUES (%s, %s)", list(mapping.items()))
 
+    def map_review_type(self, sa_session_type: str, pics_review_type: str | None) -> None:
+        """S17: map one SA session type to a PICS Review Type, or unmap it (None)."""
+        with self._pool.connection() as conn:
+            if pics_review_type is None:
+                conn.execute("DELETE FROM sync.review_type_map WHERE sa_session_type = %s", (sa_session_type,))
+                return
+            conn.execute(
+                "INSERT INTO sync.review_type_map VALUES (%s, %s)"
+                " ON CONFLICT (sa_session_type) DO UPDATE SET pics_review_type = EXCLUDED.pics_review_type",
+                (sa_session_type, pics_review_type),
+            )
+
     def set_many(self, values: Mapping[str, str]) -> None:
         """Store several already-normalised values at once."""
         with self._pool.connection() as conn:

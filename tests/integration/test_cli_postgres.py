@@ -43,3 +43,17 @@ def test_settings_set_refuses_with_a_clear_error(
     """An unknown name or value exits 2 with a message saying what fits."""
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_review_types_set_show_unset(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """S17: `settings review-types` maps a session type (any case), lists it, and unmaps it."""
+    assert main(["settings", "review-types", "--set", "formal review", "Progress Review", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"Formal Review": "Progress Review"}
+    assert main(["settings", "review-types", "--unset", "Formal Review", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {}
+
+
+def test_review_types_refuses_an_unknown_session_type(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """S17: an SA session type SA does not have is refused, listing the real ones."""
+    assert main(["settings", "review-types", "--set", "Coffee", "Chat"]) == 2
+    assert 'unknown SA session type "Coffee"' in capsys.readouterr().err

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from consumers.pull import PullOptions, daily_pull
+from consumers.pull import PullOptions, daily_pull, learner_pull
 from consumers.runtime import Tally
 from consumers.service import Service
 from sandbox.pull_seed import seed_pull_learners
@@ -28,6 +28,7 @@ from sync_core.faults import CRASH_EXIT_CODE
 from sync_core.outcome import Kind
 from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.tables import PicsTables
+from sync_core.state.settings_repo import SettingsRepository
 
 pytestmark = pytest.mark.integration
 
@@ -173,3 +174,70 @@ def test_resume_after_a_finished_run_reads_nothing(service: Service, sa: SaSandb
     again = pull(service, resume=True)
     assert sum(otj_reads(sa).values()) == reads == 5
     assert again["id"] == first["id"] and again["status"] == "succeeded"
+
+
+def test_reviewer_unknown_to_pics_becomes_an_officer_with_an_asso_user(
+    service: Service, sa: SaSandboxProcess, drain_pulled: Callable[[], Tally]
+) -> None:
+    """P5 (with S11 on), P3, P4: one learner's refresh creates the reviewer as a PICS officer and links the review to it."""
+    [learner] = seed(service, sa, 1, "P5-")
+    SettingsRepository(service.pool).set_many({"Create Users for Officers in ASSO": "on"})
+    assessor = service.sa.create_assessor(
+        {"misId": "SA-ONLY-1", "firstName": "Mary", "surname": "Seacole", "email": "mary@example.org"}
+    )
+    start = "2026-11-02T09:00:00Z"
+    sessions = [
+        {
+            "type": "Formal Review",
+            "start": start,
+            "durationMinutes": 45,
+            "assessorId": assessor["id"],
+            "status": "attended",
+        }
+    ]
+    sa.set_activity(learner["smart_assessor_id"], sessions=sessions)
+    learner_pull(service, PullOptions(run_date=TODAY, rate_per_s=2000, progress=False), learner["learner_ident"])
+    drain_pulled()
+    with service.pool.connection() as conn:
+        officer = conn.execute("SELECT id, first_name, surname, email, additional_id FROM pics.officer").fetchone()
+        login = conn.execute("SELECT officer_id, login FROM pics.asso_user").fetchone()
+        review = conn.execute(
+            "SELECT review_type, attended_status, reviewer_id, actual_at IS NOT NULL FROM pics.review"
+        ).fetchone()
+    assert officer == (f"SA-{assessor['id']}", "Mary", "Seacole", "mary@example.org", str(assessor["id"]))
+    assert login == (officer[0], "mary@example.org")
+    assert review == ("Progress Review", "Attended", officer[0], True)
+
+
+def test_pull_modes_bring_details_into_pics(
+    service: Service, sa: SaSandboxProcess, drain_pulled: Callable[[], Tally]
+) -> None:
+    """P9–P11: with S6, S10 and S12 = Update PICS…, SA's learner, assessor and employer details reach PICS; ULN never (L2)."""
+    [learner] = seed(service, sa, 1, "PM-")
+    employer = service.sa.create_employer({"misId": "ORG-PM", "name": "Seacole Care Ltd", "postcode": "SE1 7EH"})
+    assessor = service.sa.create_assessor(
+        {"misId": "OFF-PM", "firstName": "Florence", "surname": "N", "email": "fn@example.org"}
+    )
+    tables = PicsTables(service.pool)
+    tables.upsert("organisation", [{"id": "ORG-PM", "name": "Old name", "additional_id": str(employer["id"])}])
+    tables.upsert(
+        "officer", [{"id": "OFF-PM", "first_name": "Flo", "surname": "N", "additional_id": str(assessor["id"])}]
+    )
+    tables.upsert(
+        "learner_officer", [{"learner_ident": learner["learner_ident"], "role": "Main Officer", "officer_id": "OFF-PM"}]
+    )
+    LearnerRepository(service.pool).upsert([{**learner, "uln": "1111111111", "placement_organisation_id": "ORG-PM"}])
+    held = service.sa.update_learner(learner["smart_assessor_id"], {"surname": "Pulled", "uln": "2222222222"})
+    pull_modes = dict.fromkeys(("S6", "S10", "S12"), "pull")
+    for name, value in pull_modes.items():
+        SettingsRepository(service.pool).set(name, value)
+    pull(service)
+    drain_pulled()
+    row = LearnerRepository(service.pool).get(learner["learner_ident"])
+    assert row is not None and (row["first_name"], row["surname"], row["uln"]) == (
+        held["firstName"],
+        "Pulled",
+        "1111111111",
+    )
+    assert tables.rows("organisation", "ORG-PM")[0]["name"] == "Seacole Care Ltd"
+    assert tables.rows("officer", "OFF-PM")[0]["first_name"] == "Florence"
