@@ -190,6 +190,15 @@ def _linked_records(
 def daily_pull(service: Service, options: PullOptions) -> dict[str, Any]:
     """``pull daily``: a new run over every eligible learner, or with ``resume`` the rest of the date's
     unfinished run (nothing at all when the date's run already succeeded)."""
+    if not service.ports.settings().integration_enabled:  # S1: nothing is pulled
+        log.info("pull.skipped", reason="integration disabled", rule="S1")
+        return {
+            "status": "skipped",
+            "reason": "integration disabled (S1)",
+            "learners_eligible": 0,
+            "learners_read": 0,
+            "events": 0,
+        }
     runs, eligible = PullRuns(service.pool), EligibleLearners(service.pool)
     unfinished = runs.unfinished(options.run_date) if options.resume else None
     done = runs.succeeded(options.run_date) if options.resume and unfinished is None else None

@@ -25,31 +25,21 @@ class PullRuns:
             assert row is not None
             return int(row[0])
 
+    def _latest(self, run_date: date, scope: str, *, succeeded: bool) -> dict[str, Any] | None:
+        query = (
+            "SELECT * FROM sync.pull_runs WHERE run_date = %s AND scope = %s AND (status = 'succeeded') = %s"
+            " ORDER BY started_at DESC LIMIT 1"
+        )
+        with self._pool.connection() as conn:
+            return conn.cursor(row_factory=dict_row).execute(query, (run_date, scope, succeeded)).fetchone()
+
     def unfinished(self, run_date: date, scope: str = "daily") -> dict[str, Any] | None:
         """The latest run of that date that did not succeed, to resume."""
-        with self._pool.connection() as conn:
-            return (
-                conn.cursor(row_factory=dict_row)
-                .execute(
-                    "SELECT * FROM sync.pull_runs WHERE run_date = %s AND scope = %s AND status <> 'succeeded'"
-                    " ORDER BY started_at DESC LIMIT 1",
-                    (run_date, scope),
-                )
-                .fetchone()
-            )
+        return self._latest(run_date, scope, succeeded=False)
 
     def succeeded(self, run_date: date, scope: str = "daily") -> dict[str, Any] | None:
         """The latest run of that date that finished, if any."""
-        with self._pool.connection() as conn:
-            return (
-                conn.cursor(row_factory=dict_row)
-                .execute(
-                    "SELECT * FROM sync.pull_runs WHERE run_date = %s AND scope = %s AND status = 'succeeded'"
-                    " ORDER BY started_at DESC LIMIT 1",
-                    (run_date, scope),
-                )
-                .fetchone()
-            )
+        return self._latest(run_date, scope, succeeded=True)
 
     def checkpoint(self, run_id: int, last_ident: str, *, read: int, events: int, calls: int, unmapped: int) -> None:
         """Every learner up to ``last_ident`` has its events on Kafka: add the chunk's figures."""

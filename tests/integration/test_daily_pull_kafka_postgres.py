@@ -8,7 +8,6 @@ with the same PICS rows as an uninterrupted run.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -29,6 +28,7 @@ from sync_core.outcome import Kind
 from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.tables import PicsTables
 from sync_core.state.settings_repo import SettingsRepository
+from tests.support import process_env
 
 pytestmark = pytest.mark.integration
 
@@ -122,19 +122,7 @@ def test_second_run_changes_nothing(service: Service, sa: SaSandboxProcess, drai
 
 def pull_process(config: RuntimeConfig, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
     """``pics-sync pull daily`` in its own process on this test's stack."""
-    env = (
-        {k: v for k, v in os.environ.items() if not k.startswith("PICS_SYNC_")}
-        | {
-            "PICS_SYNC_KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap_servers,
-            "PICS_SYNC_DATABASE_URL": config.database_url.get_secret_value(),
-            "PICS_SYNC_SA_BASE_URL": config.sa_base_url,
-            "PICS_SYNC_SA_USERNAME": config.sa_username,
-            "PICS_SYNC_SA_PASSWORD": config.sa_password.get_secret_value(),
-            "PICS_SYNC_SA_CLIENT_KEY": config.sa_client_key.get_secret_value(),
-            "PICS_SYNC_TOPIC_PREFIX": config.topic_prefix,
-        }
-        | ({"PICS_SYNC_CRASH_AT": crash_at} if crash_at else {})
-    )
+    env = process_env(config, **({"PICS_SYNC_CRASH_AT": crash_at} if crash_at else {}))
     command = [sys.executable, "-c", "from consumers.cli import main; raise SystemExit(main())", "pull", "daily", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
 
@@ -241,3 +229,11 @@ def test_pull_modes_bring_details_into_pics(
     )
     assert tables.rows("organisation", "ORG-PM")[0]["name"] == "Seacole Care Ltd"
     assert tables.rows("officer", "OFF-PM")[0]["first_name"] == "Florence"
+
+
+def test_integration_disabled_pulls_nothing(service: Service, sa: SaSandboxProcess) -> None:
+    """S1 off: the daily pull reads nothing from SA."""
+    seed(service, sa, 3, "PX-")
+    SettingsRepository(service.pool).set("S1", "off")
+    assert pull(service)["status"] == "skipped"
+    assert not otj_reads(sa)

@@ -11,7 +11,6 @@ is written back to PICS and the intent row is gone.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from sync_core.outcome import Kind
 from sync_core.pics.learners import LearnerRepository
 from sync_core.serde import new_event
 from sync_core.state.settings_repo import SettingsRepository
+from tests.support import process_env
 
 pytestmark = pytest.mark.integration
 
@@ -41,23 +41,9 @@ IDENT, ORG, OFFICER = "L-KILL-1", "ORG-KILL-1", "OFF-KILL-1"
 
 def consumer_env(config: RuntimeConfig, **extra: str) -> dict[str, str]:
     """The environment of a ``pics-sync run`` on this test's broker, database, sandbox, topics and group."""
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("PICS_SYNC_")}
-    return inherited | {
-        "PICS_SYNC_KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap_servers,
-        "PICS_SYNC_DATABASE_URL": config.database_url.get_secret_value(),
-        "PICS_SYNC_SA_BASE_URL": config.sa_base_url,
-        "PICS_SYNC_SA_USERNAME": config.sa_username,
-        "PICS_SYNC_SA_PASSWORD": config.sa_password.get_secret_value(),
-        "PICS_SYNC_SA_CLIENT_KEY": config.sa_client_key.get_secret_value(),
-        "PICS_SYNC_TOPIC_PREFIX": config.topic_prefix,
-        "PICS_SYNC_KAFKA_GROUP_ID": config.kafka_group_id,
-        # A crashed member keeps its partitions until its session times out (45 s by default):
-        # the broker's minimum, so the restart need not wait for that.
-        "PICS_SYNC_KAFKA_SESSION_TIMEOUT_MS": "6000",
-        "PICS_SYNC_SETTINGS_TTL_S": "0",
-        "PICS_SYNC_LOG_LEVEL": "WARNING",
-        **extra,
-    }
+    # A crashed member keeps its partitions until its session times out (45 s by default):
+    # the broker's minimum, so the restart need not wait for that.
+    return process_env(config, PICS_SYNC_KAFKA_SESSION_TIMEOUT_MS="6000", **extra)
 
 
 def run_consumer(config: RuntimeConfig, *, timeout: float = 60.0, **extra: str) -> tuple[int | None, str]:
