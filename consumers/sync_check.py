@@ -7,7 +7,7 @@ duplicate SA records (two SA records for one PICS record). Names ids and field n
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,18 +68,27 @@ def check_sync(pool: Any, sa: SaClient, settings: IntegrationSettings, prefix: s
     for learner in LearnerRepository(pool).with_prefix(prefix):
         _check_learner(check, sa, settings, pics, learner)
     if settings.organisation_mode is Mode.PUSH:
-        for org in pics.organisations.values():
-            if org["additional_id"]:
-                held = sa.get_employer(org["additional_id"])
-                check.mismatch(f"employer {org['id']}", differing(to_sa(org, EMPLOYER_FIELDS), held))
-                check.duplicate_records += len(sa.find_employers(mis_id=org["id"])) - 1
+        _check_linked(
+            check, pics.organisations.values(), "employer", EMPLOYER_FIELDS, sa.get_employer, sa.find_employers
+        )
     if settings.officer_mode is Mode.PUSH:
-        for officer in pics.officers.values():
-            if officer["additional_id"]:
-                held = sa.get_assessor(officer["additional_id"])
-                check.mismatch(f"assessor {officer['id']}", differing(to_sa(officer, ASSESSOR_FIELDS), held))
-                check.duplicate_records += len(sa.find_assessors(mis_id=officer["id"])) - 1
+        _check_linked(check, pics.officers.values(), "assessor", ASSESSOR_FIELDS, sa.get_assessor, sa.find_assessors)
     return check
+
+
+def _check_linked(
+    check: SyncCheck,
+    rows: Iterable[Mapping[str, Any]],
+    kind: str,
+    fields: Mapping[str, str],
+    get: Callable[[str], Mapping[str, Any]],
+    find: Callable[..., list[Any]],
+) -> None:
+    """G1/O1 and U2/U3: each linked organisation or officer is in SA once, holding PICS's values."""
+    for row in rows:
+        if row["additional_id"]:
+            check.mismatch(f"{kind} {row['id']}", differing(to_sa(row, fields), get(row["additional_id"])))
+            check.duplicate_records += len(find(mis_id=row["id"])) - 1
 
 
 def _check_learner(

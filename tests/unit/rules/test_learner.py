@@ -12,8 +12,8 @@ from sync_core.plan import Park, Skip, Update
 from sync_core.rules.fields import DEMOGRAPHICS
 from sync_core.rules.learner import plan_learner_edited
 from sync_core.settings import IntegrationSettings, Mode
+from tests.unit.rules.builders import TODAY, learner
 
-TODAY = date(2026, 11, 23)
 PUSH = IntegrationSettings(integration_enabled=True, learner_mode=Mode.PUSH)
 
 
@@ -25,18 +25,6 @@ class NoLinks:
 
     def course_id(self, qualification_reference: str) -> str | None:
         return None
-
-
-def learner(**changes: Any) -> dict[str, Any]:
-    base = {
-        "learner_ident": "L1", "first_name": "Ada", "surname": "Lovelace", "date_of_birth": date(2001, 2, 3),
-        "uln": "1234567890", "lrn": "LRN1", "email": "ada@example.org", "address_1": "1 High St",
-        "address_2": "Leeds", "address_3": None, "address_4": None, "postcode": "LS1 1AA",
-        "ni_number": "AB123456C", "phone_number": "0113 496 0000", "mobile_number": "07700900000",
-        "gender": "F", "ethnicity": "31", "disability": "N", "system_status": "Live",
-        "programme_status": "In Learning", "end_date": None, "smart_assessor_id": "sa-1",
-    }  # fmt: skip
-    return {**base, **changes}
 
 
 def pushed(settings: IntegrationSettings, **changes: Any) -> dict[str, Any]:
