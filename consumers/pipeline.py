@@ -47,50 +47,72 @@ class Ports:
     settings: Callable[[], IntegrationSettings]
 
 
-def process(delivery: Delivery, ports: Ports) -> Outcome:
-    """Process one message; returns its outcome, already recorded."""
+@dataclass(frozen=True)
+class RunMode:
+    """How a message is processed: live, as a dry run (no writes, nothing recorded), or forced."""
+
+    dry_run: bool = False  # plan and report the SA calls; write nothing, record nothing
+    force: bool = False  # ignore the ledger and the pushed-state hashes (an SA that lost data)
+
+
+LIVE = RunMode()
+
+
+def process(delivery: Delivery, ports: Ports, mode: RunMode = LIVE) -> Outcome:
+    """Process one message; returns its outcome, already recorded (unless a dry run)."""
     try:
         event = ports.serde.decode(delivery.value or b"")
     except UndecodableEvent as bad:
-        return _park(delivery, Outcome(Kind.PARKED, reason=str(bad)), ports, type(bad).__name__)
+        return _park(delivery, Outcome(Kind.PARKED, reason=str(bad)), ports, type(bad).__name__, mode)
     structlog.contextvars.bind_contextvars(event_id=event.envelope.event_id, key=delivery.source.key)
     try:
-        outcome = _decide(delivery, event, ports)
+        outcome = _decide(delivery, event, ports, mode)
     finally:
         structlog.contextvars.unbind_contextvars("event_id", "key")
     return outcome
 
 
-def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports) -> Outcome:
+def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports, mode: RunMode) -> Outcome:
     base = Outcome(Kind.APPLIED, event_id=event.envelope.event_id, event_type=event.name)
-    if ports.ledger.seen(base.event_id or ""):
+    if not mode.force and ports.ledger.seen(base.event_id or ""):
         return _logged(replace(base, kind=Kind.DUPLICATE, reason="event id already processed"))
     settings = ports.settings()
     if not settings.integration_enabled:
-        return _record(delivery, replace(base, kind=Kind.SKIPPED, reason="integration disabled", rule="S1"), ports)
+        skipped = replace(base, kind=Kind.SKIPPED, reason="integration disabled", rule="S1")
+        return _record(delivery, skipped, ports, mode)
     if ports.ledger.has_parked(delivery.source.topic, delivery.source.key):
         parked = replace(base, kind=Kind.PARKED, reason="waiting behind a parked event of this learner")
-        return _park(delivery, parked, ports, "ParkedBehind")
+        return _park(delivery, parked, ports, "ParkedBehind", mode)
     route = ROUTES.get(event.name)
     if route is None:
-        return _park(delivery, replace(base, kind=Kind.PARKED, reason=f"no route for {event.name}"), ports, "NoRoute")
+        no_route = replace(base, kind=Kind.PARKED, reason=f"no route for {event.name}")
+        return _park(delivery, no_route, ports, "NoRoute", mode)
     plan = route.rule(event.payload, settings, ports.lookups, event.envelope.occurred_at.date())
-    return _apply(delivery, base, plan, ports, route)
+    return _apply(delivery, base, plan, ports, route, mode)
 
 
-def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports, route: Route) -> Outcome:
+def _execute(plan: Plan, ports: Ports, route: Route, mode: RunMode) -> executor.Effects:
+    if not route.pulls:
+        return executor.execute(plan, ports.execution, dry_run=mode.dry_run, force=mode.force)
+    if mode.dry_run:  # the pull side's writes are PICS rows: list them, write none
+        return executor.Effects(calls=tuple(f"pics {type(step).__name__}" for step in plan))
+    return execute_pics(plan, ports.pics)
+
+
+def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports, route: Route, mode: RunMode) -> Outcome:
     park = next((step for step in plan if isinstance(step, Park)), None)
     if park is not None:
-        return _park(delivery, replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule), ports, "Park")
+        parked = replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule)
+        return _park(delivery, parked, ports, "Park", mode)
     if plan and all(isinstance(step, Skip) for step in plan):
         skip = plan[0]
         assert isinstance(skip, Skip)
-        return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=skip.reason, rule=skip.rule), ports)
+        return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=skip.reason, rule=skip.rule), ports, mode)
     try:
-        effects = execute_pics(plan, ports.pics) if route.pulls else executor.execute(plan, ports.execution)
+        effects = _execute(plan, ports, route, mode)
     except PermanentError as refused:
         parked = replace(base, kind=Kind.PARKED, reason=f"{refused.reason}: {refused}")
-        return _park(delivery, parked, ports, type(refused).__name__)
+        return _park(delivery, parked, ports, type(refused).__name__, mode)
     reason = "; ".join(effects.reports) or None
     return _record(
         delivery,
@@ -103,16 +125,21 @@ def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports, route: R
             pics_rows_changed=effects.pics_rows_changed,
         ),
         ports,
+        mode,
     )
 
 
-def _record(delivery: Delivery, outcome: Outcome, ports: Ports) -> Outcome:
-    if not ports.ledger.record(delivery.source, outcome):
+def _record(delivery: Delivery, outcome: Outcome, ports: Ports, mode: RunMode) -> Outcome:
+    if mode.dry_run:
+        return outcome
+    if not ports.ledger.record(delivery.source, outcome, replace_existing=mode.force):
         outcome = replace(outcome, kind=Kind.DUPLICATE, reason="event id already processed")
     return _logged(outcome)
 
 
-def _park(delivery: Delivery, outcome: Outcome, ports: Ports, error_class: str) -> Outcome:
+def _park(delivery: Delivery, outcome: Outcome, ports: Ports, error_class: str, mode: RunMode) -> Outcome:
+    if mode.dry_run:
+        return outcome
     ports.ledger.park(delivery.source, outcome, value=delivery.value, headers=delivery.headers, error_class=error_class)
     return _logged(outcome)
 

@@ -115,7 +115,10 @@ def _ensure(run: _Run, spec: Natural) -> None:
     if key in run.resolved:
         return
     sa_id = spec.held_by_pics or run.ports.links.sa_id(*key)
-    if sa_id is None:
+    if sa_id is None and run.dry_run:  # a dry run calls nothing, not even SA's search
+        run.writes.append(f"link or create {spec.entity}")
+        sa_id = f"(new {spec.entity} {spec.pics_id})"
+    elif sa_id is None:
         with run.ports.guard.guard(*key):
             sa_id = run.ports.links.sa_id(*key) or find_existing(spec) or _create(run, spec)
     if not run.dry_run:
@@ -126,9 +129,6 @@ def _ensure(run: _Run, spec: Natural) -> None:
 
 
 def _create(run: _Run, spec: Natural) -> str:
-    if run.dry_run:
-        run.writes.append(f"create {spec.entity}")
-        return f"(new {spec.entity} {spec.pics_id})"
     run.ports.checkpoint(f"before_sa_create:{spec.entity}")
     created = run.write(f"create {spec.entity}", spec.create)
     run.ports.checkpoint(f"after_sa_create:{spec.entity}")

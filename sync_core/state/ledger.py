@@ -36,12 +36,15 @@ class Ledger:
             row = conn.execute("SELECT 1 FROM sync.parked_events WHERE topic = %s AND key = %s LIMIT 1", (topic, key))
             return row.fetchone() is not None
 
-    def record(self, source: Source, outcome: Outcome) -> bool:
+    def record(self, source: Source, outcome: Outcome, *, replace_existing: bool = False) -> bool:
         """Store the outcome and the hashes it pushed in one transaction.
 
-        Returns False when another worker recorded the same event id first.
+        Returns False when another worker recorded the same event id first. ``replace_existing``
+        (a forced replay) overwrites an earlier outcome of the same event id instead.
         """
         with self._pool.connection() as conn, conn.transaction():
+            if replace_existing:
+                conn.execute("DELETE FROM sync.processed_events WHERE event_id = %s", (outcome.event_id,))
             inserted = conn.execute(
                 "INSERT INTO sync.processed_events (event_id, topic, partition, \"offset\", key,"
                 " event_type, outcome, reason, sa_calls) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
