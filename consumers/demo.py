@@ -17,11 +17,12 @@ from datetime import date
 from typing import Any
 
 from consumers.kafka_edge import ensure_topics, make_consumer
+from consumers.parallel import ParallelLoop
 from consumers.producer import EventProducer
 from consumers.pull import PullOptions, daily_pull
 from consumers.pull_check import check_pull
 from consumers.routes import PULL_TOPICS, PUSH_TOPICS
-from consumers.runtime import ConsumeLoop, Tally
+from consumers.runtime import Tally
 from consumers.service import Service, open_service
 from consumers.sync_check import SyncCheck, check_sync
 from sandbox.changes import next_change
@@ -153,9 +154,10 @@ def _consume(service: Service, tally: Tally, topics: tuple[str, ...] = PUSH_TOPI
     """Run a consumer until its topics are drained, adding to ``tally``."""
     config = service.config
     consumer = make_consumer(config.kafka_bootstrap_servers, group or config.kafka_group_id)
-    consumer.subscribe([config.topic_prefix + t for t in topics])
+    loop = ParallelLoop(consumer, service.ports, concurrency=config.sa_max_concurrency, tally=tally)
+    loop.subscribe([config.topic_prefix + t for t in topics])
     try:
-        ConsumeLoop(consumer, service.ports, tally=tally).run_until_drained(threading.Event(), timeout=1800)
+        loop.run_until_drained(threading.Event(), timeout=1800)
     finally:
         consumer.close()
 

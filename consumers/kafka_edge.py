@@ -6,14 +6,17 @@ deals in TransientError / FatalError only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from consumers.pipeline import Delivery
-from sync_core.errors import FatalError, TransientError
+from sync_core.errors import ConfigurationError, FatalError, TransientError
 from sync_core.outcome import Source
 
 
@@ -110,3 +113,84 @@ def lag(consumer: Consumer, timeout: float = 10.0) -> int:
         at = next(o for o in (tp.offset, committed.get((tp.topic, tp.partition), -1), low) if o >= 0)
         total += max(0, high - at)
     return total
+
+
+# --- Replay: reading a range of offsets with a consumer that commits nothing (consumers.replay) ---
+
+Span = tuple[int, int]  # [start, end) offsets of one partition, or its (low, high) watermarks
+
+
+@contextmanager
+def replay_consumer(bootstrap: str, group_id: str) -> Iterator[Consumer]:
+    """A consumer for explicit ``assign`` only: it joins no group and commits nothing (the live group is untouched)."""
+    consumer = Consumer(
+        consumer_config(
+            bootstrap,
+            group_id,
+            **{"enable.auto.commit": False, "enable.partition.eof": True, "auto.offset.reset": "earliest"},
+        )
+    )
+    try:
+        yield consumer
+    finally:
+        consumer.close()
+
+
+def partitions_of(consumer: Consumer, topic: str, timeout: float = 10.0) -> list[int]:
+    """The partition numbers of ``topic``; a ``ConfigurationError`` when the broker has no such topic."""
+    found = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+    if found is None or found.error is not None or not found.partitions:
+        raise ConfigurationError(f"no topic {topic!r} on the broker")
+    return sorted(found.partitions)
+
+
+def watermarks(consumer: Consumer, topic: str, partitions: Iterable[int], timeout: float = 10.0) -> dict[int, Span]:
+    """Partition → (low, high): its first offset and the offset the next message will get."""
+    return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout) for p in partitions}
+
+
+def offsets_at(
+    consumer: Consumer, topic: str, partitions: Iterable[int], when: datetime, timeout: float = 10.0
+) -> dict[int, int | None]:
+    """Partition → the first offset whose timestamp is at or after ``when`` (None: no such message yet)."""
+    millis = int(when.timestamp() * 1000)
+    found = consumer.offsets_for_times([TopicPartition(topic, p, millis) for p in partitions], timeout=timeout)
+    return {tp.partition: (tp.offset if tp.offset >= 0 else None) for tp in found}
+
+
+def read_partition(
+    consumer: Consumer, topic: str, partition: int, span: Span, idle_timeout: float = 60.0
+) -> Iterator[Delivery]:
+    """The messages of one partition with offsets in ``span`` = [start, end), in offset order."""
+    start, end = span
+    if start >= end:
+        return
+    consumer.assign([TopicPartition(topic, partition, start)])
+    try:
+        yield from _until(consumer, end, idle_timeout)
+    finally:
+        consumer.unassign()
+
+
+def _until(consumer: Consumer, end: int, idle_timeout: float) -> Iterator[Delivery]:
+    idle_since = time.monotonic()
+    while time.monotonic() - idle_since < idle_timeout:
+        for msg in consumer.consume(500, timeout=0.5):
+            error = msg.error()
+            if error is not None and error.code() == KafkaError._PARTITION_EOF:
+                return  # read to the end: nothing of the range is left
+            raise_for_msg_error(msg)
+            if int(msg.offset() or 0) >= end:
+                return
+            yield to_delivery(msg)
+            if int(msg.offset() or 0) >= end - 1:
+                return
+            idle_since = time.monotonic()
+    raise TransientError(f"Kafka: nothing read for {idle_timeout:.0f} s before offset {end}")
+
+
+def committed_offsets(bootstrap: str, group_id: str, topic: str, timeout: float = 10.0) -> dict[int, int]:
+    """Partition → the offset ``group_id`` has committed on ``topic`` (negative: none); joins no group."""
+    with replay_consumer(bootstrap, group_id) as consumer:
+        partitions = [TopicPartition(topic, p) for p in partitions_of(consumer, topic, timeout)]
+        return {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=timeout)}

@@ -18,7 +18,7 @@ from confluent_kafka import Consumer, Message
 
 from consumers.kafka_edge import lag, raise_for_msg_error, to_delivery
 from consumers.pipeline import Ports, process
-from sync_core.outcome import Kind
+from sync_core.outcome import Kind, Outcome
 from sync_core.retry import backoff_hook
 
 log = structlog.get_logger("pics_sync.runtime")
@@ -36,6 +36,13 @@ class Tally:
     def count(self, kind: Kind) -> int:
         """How many messages ended as ``kind``."""
         return self.kinds[kind]
+
+    def add(self, outcome: Outcome) -> None:
+        """Count one message's outcome."""
+        self.kinds[outcome.kind] += 1
+        self.sa_calls += outcome.sa_calls
+        self.writes.update(outcome.writes)
+        self.pics_rows_changed += outcome.pics_rows_changed
 
 
 @dataclass
@@ -79,8 +86,5 @@ class ConsumeLoop:
                 if stop.is_set():
                     return  # abandon: the offset is not stored, so the message comes again
                 outcome = process(delivery, self.ports)
-        self.tally.kinds[outcome.kind] += 1
-        self.tally.sa_calls += outcome.sa_calls
-        self.tally.writes.update(outcome.writes)
-        self.tally.pics_rows_changed += outcome.pics_rows_changed
+        self.tally.add(outcome)
         self.consumer.store_offsets(message=msg)

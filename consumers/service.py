@@ -18,6 +18,7 @@ from sync_core.faults import crash_checkpoint
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.pics.updates import PicsUpdates
 from sync_core.pics.writeback import PicsIdWriter
+from sync_core.rate_limit import TokenBucket
 from sync_core.sa_client import SaClient, SaCredentials
 from sync_core.serde import AvroSerde, HttpSchemaRegistry
 from sync_core.settings import IntegrationSettings
@@ -66,21 +67,27 @@ class Service:
         self.close()
 
 
-def sa_client(config: RuntimeConfig) -> SaClient:
-    """The SA client for this configuration."""
+def sa_client(config: RuntimeConfig, *, paced: bool = False) -> SaClient:
+    """The SA client for this configuration; ``paced`` applies PICS_SYNC_SA_RATE_LIMIT_PER_S."""
     credentials = SaCredentials(
         config.sa_username, config.sa_password.get_secret_value(), config.sa_client_key.get_secret_value()
     )
-    return SaClient(config.sa_base_url, credentials, timeout=config.sa_timeout_s)
+    rate = config.sa_rate_limit_per_s if paced else None
+    limiter = None if rate is None else TokenBucket(rate, burst=max(1.0, rate / 20))
+    connections = max(32, config.sa_max_concurrency)
+    return SaClient(
+        config.sa_base_url, credentials, timeout=config.sa_timeout_s, max_connections=connections, limiter=limiter
+    )
 
 
-def open_service(config: RuntimeConfig) -> Service:
-    """Migrate the database and open everything the pipeline needs."""
+def open_service(config: RuntimeConfig, *, paced: bool = False) -> Service:
+    """Migrate the database and open everything the pipeline needs (``paced``: see ``sa_client``)."""
     url = config.database_url.get_secret_value()
     migrate(url)
     exits = ExitStack()
-    pool = exits.enter_context(open_pool(url))
-    sa = exits.enter_context(sa_client(config))
+    # Each worker holds a connection at a time, plus the creation guard's lock and the loop's own.
+    pool = exits.enter_context(open_pool(url, max_size=config.sa_max_concurrency + 4))
+    sa = exits.enter_context(sa_client(config, paced=paced))
     registry = None
     if config.schema_registry_url:
         client = exits.enter_context(httpx.Client(base_url=config.schema_registry_url, timeout=config.sa_timeout_s))

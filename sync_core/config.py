@@ -34,6 +34,9 @@ class RuntimeConfig(BaseSettings):
     sa_password: SecretStr = SecretStr("")
     sa_client_key: SecretStr = SecretStr("")
     sa_timeout_s: float = Field(default=10.0, gt=0)
+    # The push consumer's guard on SA: calls a second (token bucket) and calls at once (workers).
+    sa_rate_limit_per_s: float | None = Field(default=None, gt=0)  # unset: as fast as the workers go
+    sa_max_concurrency: int = Field(default=32, ge=1, le=512)
     settings_ttl_s: float = Field(default=5.0, ge=0)  # how long integration settings are cached
     crash_at: str | None = None  # fault hook for crash tests: exit at this checkpoint (sync_core.faults)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

@@ -20,6 +20,7 @@ from typing import Any, Self
 import httpx
 
 from sync_core import sa_routes as routes
+from sync_core.rate_limit import TokenBucket
 from sync_core.sa_auth import SaCredentials, SaTokenAuth
 from sync_core.sa_errors import (
     as_page,
@@ -49,8 +50,10 @@ class SaClient:
         timeout: float = 10.0,
         max_connections: int = 32,
         transport: httpx.BaseTransport | None = None,
+        limiter: TokenBucket | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._limiter = limiter  # paces every call when SA's rate limit is known
         self._auth = SaTokenAuth(credentials, token_url=self.base_url + routes.TOKEN.path)
         self._username = credentials.username
         self._http = httpx.Client(
@@ -190,6 +193,8 @@ class SaClient:
         where = route.where(*ids)
         content = None if body is None else _encode(body)
         headers = None if body is None else _JSON_BODY
+        if self._limiter is not None:
+            self._limiter.acquire()
         with unavailable_on_transport_error(where):
             response = self._http.request(
                 route.method, route.url(*ids), content=content, params=params, headers=headers

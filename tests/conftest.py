@@ -15,9 +15,10 @@ from pydantic import SecretStr
 
 from consumers.cli.demo_cmd import stack_config
 from consumers.kafka_edge import ensure_topics, make_consumer
+from consumers.parallel import ParallelLoop
 from consumers.producer import EventProducer
 from consumers.routes import PULL_TOPICS, PUSH_TOPICS
-from consumers.runtime import ConsumeLoop, Tally
+from consumers.runtime import Tally
 from consumers.service import Service, open_service
 from sandbox.postgres_local import fresh_database
 from sandbox.sa.process import SaSandboxProcess
@@ -80,9 +81,10 @@ def producer(config: RuntimeConfig, service: Service) -> EventProducer:
 
 def _drain(config: RuntimeConfig, service: Service, topics: tuple[str, ...], group: str) -> Tally:
     consumer = make_consumer(config.kafka_bootstrap_servers, group)
-    consumer.subscribe([config.topic_prefix + t for t in topics])
+    loop = ParallelLoop(consumer, service.ports, concurrency=8)
+    loop.subscribe([config.topic_prefix + t for t in topics])
     try:
-        return ConsumeLoop(consumer, service.ports, poll_timeout=0.2).run_until_drained(threading.Event(), timeout=60)
+        return loop.run_until_drained(threading.Event(), timeout=60)
     finally:
         consumer.close()
 

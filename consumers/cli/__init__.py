@@ -6,10 +6,32 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from consumers.cli import bench_cmd, db_cmd, demo_cmd, pull_cmd, qualifications_cmd, run_cmd, sandbox_cmd, settings_cmd
+from consumers.cli import (
+    bench_cmd,
+    db_cmd,
+    demo_cmd,
+    dlq_cmd,
+    pull_cmd,
+    qualifications_cmd,
+    replay_cmd,
+    run_cmd,
+    sandbox_cmd,
+    settings_cmd,
+)
 from sync_core.errors import ConfigurationError, SyncError
 
-COMMANDS = (run_cmd, pull_cmd, settings_cmd, qualifications_cmd, db_cmd, sandbox_cmd, demo_cmd, bench_cmd)
+COMMANDS = (
+    run_cmd,
+    pull_cmd,
+    replay_cmd,
+    dlq_cmd,
+    settings_cmd,
+    qualifications_cmd,
+    db_cmd,
+    sandbox_cmd,
+    demo_cmd,
+    bench_cmd,
+)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -10,8 +10,8 @@ from typing import Any
 import structlog
 
 from consumers.kafka_edge import ensure_topics, make_consumer
+from consumers.parallel import ParallelLoop
 from consumers.routes import PULL_TOPICS, PUSH_TOPICS
-from consumers.runtime import ConsumeLoop
 from consumers.service import open_service
 from sync_core.config import load_config, topic
 from sync_core.logs import configure_logging
@@ -32,6 +32,9 @@ def register(subcommands: Any) -> None:
         "(group PICS_SYNC_KAFKA_GROUP_ID + '-updaters')",
     )
     cmd.add_argument("--partitions", type=int, default=6, help="partitions for topics it creates (default 6)")
+    cmd.add_argument(
+        "--max-pending", type=int, default=2000, help="pause fetching above this many unfinished events (default 2000)"
+    )
     cmd.set_defaults(handler=_run)
 
 
@@ -49,11 +52,14 @@ def _run(args: argparse.Namespace) -> int:
         group,
         **{"session.timeout.ms": config.kafka_session_timeout_ms},
     )
-    consumer.subscribe(topics)
-    log.info("consumer.started", topics=topics, group=group)
-    with open_service(config) as service:
+    with open_service(config, paced=True) as service:
+        loop = ParallelLoop(
+            consumer, service.ports, concurrency=config.sa_max_concurrency, max_pending=args.max_pending
+        )
+        loop.subscribe(topics)
+        log.info("consumer.started", topics=topics, group=group, concurrency=config.sa_max_concurrency)
         try:
-            tally = ConsumeLoop(consumer, service.ports).run(stop)
+            tally = loop.run(stop)
         finally:
             consumer.close()  # commits the offsets stored so far
     log.info("consumer.stopped", **{k.value: n for k, n in tally.kinds.items()})

@@ -75,7 +75,8 @@ class Ledger:
                 "INSERT INTO sync.parked_events (topic, partition, \"offset\", key, event_id, event_type,"
                 " value, headers, error_class, reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (topic, partition, \"offset\") DO UPDATE"
-                " SET attempts = sync.parked_events.attempts + 1, reason = EXCLUDED.reason",
+                " SET attempts = sync.parked_events.attempts + 1, reason = EXCLUDED.reason,"
+                " error_class = EXCLUDED.error_class",
                 (source.topic, source.partition, source.offset, source.key, outcome.event_id,
                  outcome.event_type, value, _headers_json(headers), error_class, _reason(outcome)),
             )  # fmt: skip

@@ -1,0 +1,175 @@
+"""The production consume loop: key-ordered parallelism, backpressure, retries, safe rebalances.
+
+One thread polls, hands work to ``concurrency`` worker threads and does all the bookkeeping
+(``WorkTracker``): events of one key run one after another, many keys at once. A partition's
+offset is stored only up to its lowest unfinished event, so a crash or a rebalance never commits
+past work not done, and a repeat is a no-op thanks to the ledger and the pushed-state hashes.
+Partitions pause while too much work is pending or while SA's circuit is open.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import stamina
+import structlog
+from confluent_kafka import Consumer, Message, TopicPartition
+
+from consumers.kafka_edge import lag, raise_for_msg_error, to_delivery
+from consumers.ordering import Work, WorkTracker
+from consumers.pipeline import Delivery, Ports, RunMode, process
+from consumers.runtime import Tally
+from sync_core.circuit import CircuitBreaker, State
+from sync_core.errors import SaRateLimited, SaUnavailable, TransientError
+from sync_core.outcome import Outcome
+from sync_core.retry import backoff_hook
+
+log = structlog.get_logger("pics_sync.runtime")
+_ABANDONED = None  # a worker gave up on its work because the loop is stopping
+
+
+@dataclass
+class ParallelLoop:
+    """Consumes the subscribed topics with ``concurrency`` workers."""
+
+    consumer: Consumer
+    ports: Ports
+    concurrency: int = 32
+    max_pending: int = 2000  # pause fetching above this many polled-but-unfinished events
+    batch_size: int = 500
+    poll_timeout: float = 0.05
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    tally: Tally = field(default_factory=Tally)
+    mode: RunMode = field(default_factory=RunMode)
+
+    def __post_init__(self) -> None:
+        self.tracker = WorkTracker()
+        self._done: queue.SimpleQueue[tuple[Work, Outcome | None]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._paused: list[TopicPartition] = []
+        self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="push")
+
+    def subscribe(self, topics: list[str]) -> None:
+        """Subscribe with a revoke callback that finishes the revoked partitions' work first."""
+        self.consumer.subscribe(topics, on_revoke=self._on_revoke, on_lost=self._on_revoke)
+
+    def run(self, stop: threading.Event) -> Tally:
+        """Consume until ``stop`` is set; then finish or abandon in-flight work and commit what is done."""
+        try:
+            while not stop.is_set():
+                self.poll_once()
+        finally:
+            self.shutdown()
+        return self.tally
+
+    def run_until_drained(self, stop: threading.Event, *, timeout: float = 300.0) -> Tally:
+        """Consume until every assigned partition is read to its end and all work is done."""
+        deadline = time.monotonic() + timeout
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                if self.poll_once() == 0 and self._drained():
+                    break
+        finally:
+            self.shutdown()
+        return self.tally
+
+    def _drained(self) -> bool:
+        return bool(self.consumer.assignment()) and self.tracker.pending == 0 and lag(self.consumer) == 0
+
+    def poll_once(self) -> int:
+        """Settle finished work, adjust flow, then fetch and dispatch one batch."""
+        self._settle()
+        self._flow()
+        messages = self.consumer.consume(self.batch_size, timeout=self.poll_timeout)
+        for msg in messages:
+            self._dispatch(msg)
+        return len(messages)
+
+    def _dispatch(self, msg: Message) -> None:
+        raise_for_msg_error(msg)
+        delivery = to_delivery(msg)
+        source = delivery.source
+        work = Work(source.topic, source.partition, source.offset, source.key, delivery)
+        for ready in self.tracker.add(work):
+            self._pool.submit(self._work, ready)
+
+    def _work(self, work: Work) -> None:
+        """Worker thread: process one event, retrying transient failures until it succeeds or we stop."""
+        delivery: Delivery = work.payload
+        try:
+            for attempt in stamina.retry_context(on=self._retry_hook, attempts=None, timeout=None, wait_max=10.0):
+                with attempt:
+                    if self._stop.is_set():
+                        self._done.put((work, _ABANDONED))
+                        return
+                    outcome = process(delivery, self.ports, self.mode)
+                    self.breaker.success()
+            self._done.put((work, outcome))
+        except BaseException:  # a bug: report the work unfinished so its offset is never committed
+            log.exception("event.failed", key=work.key, offset=work.offset)
+            self._done.put((work, _ABANDONED))
+
+    def _retry_hook(self, failure: Exception) -> bool | float:
+        if isinstance(failure, SaUnavailable | SaRateLimited):
+            self.breaker.failure()
+        return backoff_hook(failure) if isinstance(failure, TransientError) else False
+
+    def _settle(self, wait: float = 0.0) -> None:
+        """Record finished work, start what waited behind it, store the offsets now safe to commit."""
+        try:
+            while True:
+                work, outcome = self._done.get(timeout=wait) if wait else self._done.get_nowait()
+                wait = 0.0
+                if outcome is _ABANDONED:
+                    continue  # not done: its offset stays uncommitted and it comes again
+                self.tally.add(outcome)
+                for ready in self.tracker.done(work):
+                    self._pool.submit(self._work, ready)
+        except queue.Empty:
+            pass
+        self._store_offsets()
+
+    def _store_offsets(self) -> None:
+        offsets = [TopicPartition(t, p, o) for (t, p), o in self.tracker.committable().items()]
+        if offsets:
+            self.consumer.store_offsets(offsets=offsets)
+
+    def _flow(self) -> None:
+        """Backpressure and the circuit breaker: pause all partitions, or resume them."""
+        should_pause = self.tracker.pending > self.max_pending or self.breaker.state is State.OPEN
+        if should_pause and not self._paused:
+            self._paused = list(self.consumer.assignment())
+            self.consumer.pause(self._paused)
+            log.info("consumer.paused", pending=self.tracker.pending, circuit=self.breaker.state.value)
+        elif self._paused and not should_pause and self.tracker.pending <= self.max_pending // 2:
+            self.consumer.resume(self._paused)
+            self._paused = []
+            log.info("consumer.resumed", pending=self.tracker.pending)
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Partitions are leaving: commit what is done, drop what never started, let in-flight work end.
+
+        Work still running when the partitions go is not committed; the new owner gets it again and
+        the ledger and pushed-state hashes make that repeat a no-op.
+        """
+        revoked = [(tp.topic, tp.partition) for tp in partitions]
+        self._settle()
+        self.tracker.revoke(revoked)
+        deadline = time.monotonic() + 30.0
+        while self.tracker.pending_in(revoked) and time.monotonic() < deadline:
+            self._settle(wait=0.1)
+        self._paused = [tp for tp in self._paused if (tp.topic, tp.partition) not in revoked]
+        try:
+            consumer.commit(asynchronous=False)
+        except Exception as failed:  # nothing stored to commit, or the group has moved on
+            log.info("consumer.commit_skipped", reason=str(failed))
+
+    def shutdown(self) -> None:
+        """Stop the workers (abandoning retries), settle what finished, and store its offsets."""
+        self._stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._settle()
