@@ -12,6 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -45,6 +46,7 @@ class ParallelLoop:
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     tally: Tally = field(default_factory=Tally)
     mode: RunMode = field(default_factory=RunMode)
+    observe: Callable[[Delivery, Outcome], None] | None = None  # called by the worker right after SA answered
 
     def __post_init__(self) -> None:
         self.tracker = WorkTracker()
@@ -108,6 +110,8 @@ class ParallelLoop:
                         return
                     outcome = process(delivery, self.ports, self.mode)
                     self.breaker.success()
+            if self.observe is not None:
+                self.observe(delivery, outcome)
             self._done.put((work, outcome))
         except BaseException:  # a bug: report the work unfinished so its offset is never committed
             log.exception("event.failed", key=work.key, offset=work.offset)

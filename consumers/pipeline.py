@@ -74,13 +74,14 @@ def process(delivery: Delivery, ports: Ports, mode: RunMode = LIVE) -> Outcome:
 
 def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports, mode: RunMode) -> Outcome:
     base = Outcome(Kind.APPLIED, event_id=event.envelope.event_id, event_type=event.name)
-    if not mode.force and ports.ledger.seen(base.event_id or ""):
+    seen, parked_ahead = ports.ledger.seen_or_parked(base.event_id or "", delivery.source.topic, delivery.source.key)
+    if seen and not mode.force:
         return _logged(replace(base, kind=Kind.DUPLICATE, reason="event id already processed"))
     settings = ports.settings()
     if not settings.integration_enabled:
         skipped = replace(base, kind=Kind.SKIPPED, reason="integration disabled", rule="S1")
         return _record(delivery, skipped, ports, mode)
-    if ports.ledger.has_parked(delivery.source.topic, delivery.source.key):
+    if parked_ahead:
         parked = replace(base, kind=Kind.PARKED, reason="waiting behind a parked event of this learner")
         return _park(delivery, parked, ports, "ParkedBehind", mode)
     route = ROUTES.get(event.name)

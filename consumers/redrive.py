@@ -78,6 +78,10 @@ class _HeadOfKey(Ledger):
         """Never: the events ahead of this one have just been applied, or the redrive stopped."""
         return False
 
+    def seen_or_parked(self, event_id: str, topic: str, key: str | None) -> tuple[bool, bool]:
+        """As ``seen`` and ``has_parked`` above."""
+        return self.seen(event_id), False
+
 
 def select(parked: ParkedEvents, *, key: str | None = None, parked_id: int | None = None) -> list[KeyRef]:
     """The redrive units: the key's (on every topic), the key of one parked event, or all when neither is given."""

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from consumers.bench import bench_pull
+from consumers.bench_push import bench_push
 from consumers.cli.demo_cmd import stack_config
 from sandbox.stack import local_stack
 from sync_core.logs import configure_logging
@@ -28,6 +29,39 @@ def register(subcommands: Any) -> None:
     pull.add_argument("--latency-ms", type=float, default=50.0, help="the sandbox's latency per call (default 50)")
     pull.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     pull.set_defaults(handler=_pull)
+    push = kinds.add_parser(
+        "push",
+        help="the push runtime against the naive loop and the floor, and its latency at 200 events/s",
+        description="Each contender gets its own database and topic with the same learners enrolled (untimed), "
+        "then consumes the same mix of PICS changes against the SA sandbox at a set latency. The naive loop "
+        "consumes a tenth of the events (it is that slow); rates are per event.",
+    )
+    push.add_argument("--events", type=int, default=5000, help="PICS changes per contender (default 5000)")
+    push.add_argument("--learners", type=int, default=500, help="learners they are spread over (default 500)")
+    push.add_argument("--latency-ms", type=float, default=20.0, help="the sandbox's latency per call (default 20)")
+    push.add_argument("--concurrency", type=int, default=32, help="workers = the cap on SA calls at once (default 32)")
+    push.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    push.set_defaults(handler=_push)
+
+
+def _push(args: argparse.Namespace) -> int:
+    configure_logging("WARNING")
+    print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
+    with local_stack(reuse_env=False) as stack:
+        result = bench_push(
+            stack, stack_config(stack), events=args.events, learners=args.learners,
+            latency=args.latency_ms, concurrency=args.concurrency,
+        )  # fmt: skip
+    _print(result, args.json)
+    return 0
+
+
+def _print(result: dict[str, Any], as_json: bool) -> None:
+    width = max(map(len, result))
+    for name, value in result.items():
+        print(f"{name:<{width}}  {value}")
+    if as_json:
+        print(json.dumps(result))
 
 
 def _pull(args: argparse.Namespace) -> int:
@@ -37,9 +71,5 @@ def _pull(args: argparse.Namespace) -> int:
         result = bench_pull(
             stack, stack_config(stack), learners=args.learners, rate=args.rate, latency_ms=args.latency_ms
         )
-    width = max(map(len, result))
-    for name, value in result.items():
-        print(f"{name:<{width}}  {value}")
-    if args.json:
-        print(json.dumps(result))
+    _print(result, args.json)
     return 0

@@ -22,6 +22,17 @@ class Ledger:
             row = conn.execute("SELECT 1 FROM sync.processed_events WHERE event_id = %s", (event_id,))
             return row.fetchone() is not None
 
+    def seen_or_parked(self, event_id: str, topic: str, key: str | None) -> tuple[bool, bool]:
+        """(event id processed before, key has a parked event on the topic), in one round trip."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM sync.processed_events WHERE event_id = %s),"
+                " EXISTS (SELECT 1 FROM sync.parked_events WHERE topic = %s AND key = %s)",
+                (event_id, topic, key),
+            ).fetchone()
+        assert row is not None
+        return bool(row[0]), bool(row[1])
+
     def pushed_hash(self, sa_resource: str) -> str | None:
         """The hash of what we last pushed to this SA resource, if anything."""
         with self._pool.connection() as conn:

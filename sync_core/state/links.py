@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import threading
+
 from psycopg_pool import ConnectionPool
 
 
 class LinkRepository:
-    """Reads and writes ``sync.links``."""
+    """Reads and writes ``sync.links``, remembering the links it has seen.
+
+    A link, once made, names the same SA record for good, so remembering found links is safe; an
+    absent link is always asked again, since another worker may make it at any time.
+    """
 
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
+        self._known: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
 
     def sa_id(self, entity: str, pics_id: str) -> str | None:
         """The SA id linked to this PICS record, if any."""
+        with self._lock:
+            known = self._known.get((entity, pics_id))
+        if known is not None:
+            return known
         with self._pool.connection() as conn:
             row = conn.execute(
                 "SELECT sa_id FROM sync.links WHERE entity = %s AND pics_id = %s", (entity, pics_id)
             ).fetchone()
-            return None if row is None else str(row[0])
+        if row is None:
+            return None
+        with self._lock:
+            self._known[(entity, pics_id)] = str(row[0])
+        return str(row[0])
 
     def link(self, entity: str, pics_id: str, sa_id: str) -> None:
         """Record the link; linking the same pair again is a no-op."""
@@ -27,3 +43,5 @@ class LinkRepository:
                 " ON CONFLICT (entity, pics_id) DO UPDATE SET sa_id = EXCLUDED.sa_id",
                 (entity, pics_id, sa_id),
             )
+        with self._lock:
+            self._known[(entity, pics_id)] = sa_id
