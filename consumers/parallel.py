@@ -132,7 +132,8 @@ class ParallelLoop:
                     continue  # not done: its offset stays uncommitted and it comes again
                 self.tally.add(outcome)
                 for ready in self.tracker.done(work):
-                    self._pool.submit(self._work, ready)
+                    if not self._stop.is_set():  # stopping: what waited stays unstarted and uncommitted
+                        self._pool.submit(self._work, ready)
         except queue.Empty:
             pass
         self._store_offsets()

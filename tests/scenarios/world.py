@@ -1,0 +1,232 @@
+"""The reliability scenarios' shared ground: a simulated PICS enrolled in SA, a backlog of its changes, and the checks.
+
+A scenario builds its world as ``pics-sync demo`` does (every push setting on, qualification links
+refreshed, learners enrolled and drained, SA ids adopted), then sends a batch of mixed PICS events
+for the runtime under test to work through under its failure. At the end SA must equal the PICS
+truth (``check_sync``), with no duplicate SA records, and every learner's events must have been
+applied in their order.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from consumers.demo import DEMO_SETTINGS, Sender
+from consumers.kafka_edge import make_consumer, partitions_of, replay_consumer, watermarks
+from consumers.parallel import ParallelLoop
+from consumers.routes import PUSH_TOPICS
+from consumers.runtime import Tally
+from consumers.service import Service
+from consumers.sync_check import SyncCheck, check_sync
+from sandbox.changes import next_change
+from sandbox.people import People
+from sandbox.pics_store import PicsStore
+from sandbox.world import Emitted, World
+from sync_core.config import RuntimeConfig
+from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.state.settings_repo import SettingsRepository
+from tests.support import process_env
+
+PREFIX = "SC-"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONSUMER = [sys.executable, "-c", "from consumers.cli import main; raise SystemExit(main(['run']))"]
+
+
+@dataclass
+class Scenario:
+    """A PICS world whose learners are all enrolled in SA, and the means to change it."""
+
+    service: Service
+    world: World
+    store: PicsStore
+    sender: Sender
+
+    def changes(self, count: int) -> list[Emitted]:
+        """``count`` changes from the demo's mix; PICS's tables then hold the truth after all of them."""
+        emitted = [next_change(self.world) for _ in range(count)]
+        self.store.save_all(self.world)
+        return emitted
+
+    def send(self, events: Iterable[Emitted]) -> None:
+        """Send the events (a share of them twice) and wait until the broker has them all."""
+        self.sender.send_all(events)
+
+    def check(self) -> SyncCheck:
+        """SA compared with PICS, record by record."""
+        service = self.service
+        return check_sync(service.pool, service.sa, service.ports.settings(), PREFIX)
+
+
+def enrolled_world(
+    service: Service, drain: Callable[[], object], *, learners: int, seed: int, duplicate_share: float = 0.02
+) -> Scenario:
+    """Every push setting on, ``learners`` learners enrolled in SA (drained with ``drain``) and their SA ids adopted."""
+    SettingsRepository(service.pool).set_many(DEMO_SETTINGS)
+    catalogue = service.sa.list_courses()
+    QualificationLinks(service.pool).refresh(catalogue)
+    people = People(seed)
+    world = World(people, PREFIX)
+    world.populate(learners, [str(course["qanCode"]) for course in catalogue])
+    store = PicsStore(service.pool)
+    store.save_all(world)
+    scenario = Scenario(service, world, store, Sender(service, people, duplicate_share))
+    scenario.send(world.enrolments())
+    drain()
+    world.adopt_ids(*store.written_back(PREFIX))
+    assert len(world.learners) == learners and all(r["smart_assessor_id"] for r in world.learners.values())
+    return scenario
+
+
+def drain_in_process(service: Service, *, concurrency: int = 8, timeout: float = 120.0) -> Tally:
+    """The production runtime (ParallelLoop) in this process, on the service's group, until the push topics are done."""
+    config = service.config
+    consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
+    loop = ParallelLoop(consumer, service.ports, concurrency=concurrency)
+    loop.subscribe([config.topic_prefix + t for t in PUSH_TOPICS])
+    try:
+        return loop.run_until_drained(threading.Event(), timeout=timeout)
+    finally:
+        consumer.close()
+
+
+# --- The checks every scenario ends with ---
+
+
+def assert_in_step(check: SyncCheck, learners: int) -> None:
+    """SA holds PICS's values for every learner, course, employer and assessor, each once."""
+    assert check.learners_total == learners
+    assert (check.field_mismatches, check.duplicate_records) == (0, 0), check.examples
+    assert check.learners_matching == check.learners_total, check.examples
+
+
+def recorded(service: Service, outcome: str | None = None) -> list[dict[str, Any]]:
+    """The ledger's rows (of one outcome, or all), in the order they were recorded."""
+    query = 'SELECT topic, partition, "offset", key, outcome, processed_at FROM sync.processed_events'
+    params: tuple[str, ...] = ()
+    if outcome is not None:
+        query, params = query + " WHERE outcome = %s", (outcome,)
+    with service.pool.connection() as conn:
+        cursor = conn.execute(query + ' ORDER BY processed_at, "offset"', params)
+        names = [column.name for column in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def counts_by(rows: Iterable[Mapping[str, Any]], column: str) -> dict[Any, int]:
+    """How many rows hold each value of ``column``."""
+    counts: dict[Any, int] = defaultdict(int)
+    for row in rows:
+        counts[row[column]] += 1
+    return dict(counts)
+
+
+def ledger_size(service: Service) -> int:
+    """How many events the ledger holds an outcome for."""
+    with service.pool.connection() as conn:
+        row = conn.execute("SELECT count(*) FROM sync.processed_events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def out_of_order(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Keys whose events were recorded in an order other than their offsets' (rows in recording order)."""
+    last: dict[tuple[str, int, str], int] = {}
+    wrong: list[str] = []
+    for row in rows:
+        lane = (row["topic"], row["partition"], row["key"])
+        if row["offset"] < last.get(lane, -1):
+            wrong.append(f"{row['key']}: offset {row['offset']} after {last[lane]}")
+        last[lane] = max(row["offset"], last.get(lane, -1))
+    return wrong
+
+
+def patched_before_created(log: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Calls that changed an SA learner or its courses before a create of that learner had succeeded (sandbox log)."""
+    created: set[str] = set()
+    wrong: list[str] = []
+    for call in sorted(log, key=lambda c: c["seq"]):
+        status, resource = call["status"] or 0, call["resource_id"]
+        if call["method"] == "POST" and call["route"] == "/learners" and 200 <= status < 300:
+            created.add(resource)
+        elif call["route"].startswith("/learners/{id}") and call["method"] != "GET" and resource not in created:
+            wrong.append(f"{call['method']} {call['route']} {resource} (seq {call['seq']})")
+    return wrong
+
+
+def assert_order_held(service: Service, log: Sequence[Mapping[str, Any]]) -> None:
+    """Every key's events were recorded in offset order, and no SA learner was changed before its create."""
+    assert out_of_order(recorded(service)) == []
+    assert patched_before_created(log) == []
+
+
+# --- The consumer group, as ``pics-sync run`` processes and the broker see it ---
+
+
+class ConsumerProcess:
+    """``pics-sync run`` as its own process on this test's broker, database, sandbox, topics and group."""
+
+    def __init__(self, config: RuntimeConfig, **extra: str) -> None:
+        # A member that dies keeps its partitions until its session times out: the broker's minimum.
+        env = process_env(config, PICS_SYNC_KAFKA_SESSION_TIMEOUT_MS="6000", PICS_SYNC_SA_MAX_CONCURRENCY="8", **extra)
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        self.proc = subprocess.Popen(
+            CONSUMER, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=self._stderr
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no revoke, no commit, no goodbye to the group."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self, timeout: float = 60.0) -> int:
+        """SIGTERM, then wait for it to finish its in-flight work and commit; its exit code."""
+        self.proc.terminate()
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def stderr(self) -> str:
+        """What the process wrote to stderr so far."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def close(self) -> None:
+        """Kill the process if it still runs; forget its stderr."""
+        if self.proc.poll() is None:
+            self.kill()
+        self._stderr.close()
+
+
+def backlog(config: RuntimeConfig, topics: Sequence[str] = PUSH_TOPICS) -> int:
+    """Messages of the push topics past the group's committed offsets (joins no group)."""
+    total = 0
+    with replay_consumer(config.kafka_bootstrap_servers, config.kafka_group_id) as consumer:
+        for logical in topics:
+            name = config.topic_prefix + logical
+            spans = watermarks(consumer, name, partitions_of(consumer, name))
+            committed = consumer.committed([TopicPartition(name, p) for p in spans], timeout=10.0)
+            for tp in committed:
+                low, high = spans[tp.partition]
+                total += high - (tp.offset if tp.offset >= 0 else low)
+    return total
+
+
+def members_holding_partitions(config: RuntimeConfig) -> int:
+    """How many members of the test's group hold at least one partition now."""
+    admin = AdminClient({"bootstrap.servers": config.kafka_bootstrap_servers})
+    group = config.kafka_group_id
+    described = admin.describe_consumer_groups([group])[group].result(timeout=10)
+    return sum(1 for member in described.members if member.assignment.topic_partitions)
