@@ -164,7 +164,8 @@ class ParallelLoop:
         revoked = [(tp.topic, tp.partition) for tp in partitions]
         self._settle()
         self.tracker.revoke(revoked)
-        deadline = time.monotonic() + 30.0
+        # When stopping, the workers are gone: nothing more can finish, so there is nothing to wait for.
+        deadline = time.monotonic() + (0.0 if self._stop.is_set() else 30.0)
         while self.tracker.pending_in(revoked) and time.monotonic() < deadline:
             self._settle(wait=0.1)
         self._paused = [tp for tp in self._paused if (tp.topic, tp.partition) not in revoked]
