@@ -188,10 +188,9 @@ def naive(ground: Arena, figures: Figures) -> None:
         consumer.close()
 
 
-def runtime(ground: Arena, figures: Figures) -> None:
-    """This product's consume loop."""
-    serde = ground.service.ports.serde
-    config = ground.service.config
+def _timed_loop(ground: Arena, figures: Figures, role: str) -> tuple[Any, ParallelLoop]:
+    """A runtime consumer that records each event's latency from ``occurred_at`` to SA's answer."""
+    serde, config = ground.service.ports.serde, ground.service.config
     lock = threading.Lock()
 
     def observe(delivery: Any, _outcome: Any) -> None:
@@ -199,9 +198,15 @@ def runtime(ground: Arena, figures: Figures) -> None:
         with lock:
             figures.latencies_ms.append(took)
 
-    consumer = make_consumer(config.kafka_bootstrap_servers, f"{config.kafka_group_id}-runtime")
+    consumer = make_consumer(config.kafka_bootstrap_servers, f"{config.kafka_group_id}-{role}")
     loop = ParallelLoop(consumer, ground.service.ports, concurrency=config.sa_max_concurrency, observe=observe)
     loop.subscribe(ground.topics())
+    return consumer, loop
+
+
+def runtime(ground: Arena, figures: Figures) -> None:
+    """This product's consume loop, over the backlog."""
+    consumer, loop = _timed_loop(ground, figures, "runtime")
     try:
         loop.run_until_drained(threading.Event(), timeout=3600)
     finally:
@@ -267,17 +272,7 @@ def steady_latency(
 
 
 def _serve(ground: Arena, figures: Figures, stop: threading.Event) -> None:
-    serde, config = ground.service.ports.serde, ground.service.config
-    lock = threading.Lock()
-
-    def observe(delivery: Any, _outcome: Any) -> None:
-        took = latency_ms(serde.decode(delivery.value or b"").envelope.occurred_at)
-        with lock:
-            figures.latencies_ms.append(took)
-
-    consumer = make_consumer(config.kafka_bootstrap_servers, f"{config.kafka_group_id}-steady")
-    loop = ParallelLoop(consumer, ground.service.ports, concurrency=config.sa_max_concurrency, observe=observe)
-    loop.subscribe(ground.topics())
+    consumer, loop = _timed_loop(ground, figures, "steady")
     try:
         loop.run(stop)
     finally:
