@@ -37,7 +37,7 @@ from sandbox.pics_store import PicsStore
 from sandbox.postgres_local import fresh_database
 from sandbox.stack import Stack
 from sandbox.world import World
-from sync_core.config import RuntimeConfig
+from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.state.settings_repo import SettingsRepository
 
@@ -117,7 +117,7 @@ def arena(stack: Stack, base: RuntimeConfig, learners: int, concurrency: int) ->
         "database_url": SecretStr(fresh_database(stack.database_url)), "topic_prefix": f"bench-{run}.",
         "kafka_group_id": f"bench-{run}", "sa_max_concurrency": concurrency,
     })  # fmt: skip
-    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 6 for t in PUSH_TOPICS})
+    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PUSH_TOPICS})
     with open_service(config) as service:
         SettingsRepository(service.pool).set_many(DEMO_SETTINGS)
         catalogue = service.sa.list_courses()
@@ -134,7 +134,7 @@ def arena(stack: Stack, base: RuntimeConfig, learners: int, concurrency: int) ->
 
 def drain(service: Service, topics: list[str], concurrency: int, group: str) -> ParallelLoop:
     """The runtime, consuming until the topics are drained."""
-    consumer = make_consumer(service.config.kafka_bootstrap_servers, group)
+    consumer = make_consumer(kafka_settings(service.config), group)
     loop = ParallelLoop(consumer, service.ports, concurrency=concurrency)
     loop.subscribe(topics)
     try:
@@ -171,9 +171,7 @@ def measure(
 def naive(ground: Arena, figures: Figures) -> None:
     """Poll one, apply it with the same handlers, commit it, repeat."""
     config, ports = ground.service.config, ground.service.ports
-    consumer = make_consumer(
-        config.kafka_bootstrap_servers, f"{config.kafka_group_id}-naive", **{"enable.auto.commit": False}
-    )
+    consumer = make_consumer(kafka_settings(config), f"{config.kafka_group_id}-naive", **{"enable.auto.commit": False})
     consumer.subscribe(ground.topics())
     try:
         while len(figures.latencies_ms) < figures.events:
@@ -198,7 +196,7 @@ def _timed_loop(ground: Arena, figures: Figures, role: str) -> tuple[Any, Parall
         with lock:
             figures.latencies_ms.append(took)
 
-    consumer = make_consumer(config.kafka_bootstrap_servers, f"{config.kafka_group_id}-{role}")
+    consumer = make_consumer(kafka_settings(config), f"{config.kafka_group_id}-{role}")
     loop = ParallelLoop(consumer, ground.service.ports, concurrency=config.sa_max_concurrency, observe=observe)
     loop.subscribe(ground.topics())
     return consumer, loop
@@ -216,7 +214,7 @@ def runtime(ground: Arena, figures: Figures) -> None:
 def floor(ground: Arena, figures: Figures) -> None:
     """Consume, decode and PATCH the record, with no ordering, ledger or hashing, same workers."""
     config, ports, sa = ground.service.config, ground.service.ports, ground.service.sa
-    consumer = make_consumer(config.kafka_bootstrap_servers, f"{config.kafka_group_id}-floor")
+    consumer = make_consumer(kafka_settings(config), f"{config.kafka_group_id}-floor")
     consumer.subscribe(ground.topics())
     lock, slots = threading.Lock(), threading.Semaphore(config.sa_max_concurrency * 2)
 

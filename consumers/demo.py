@@ -29,7 +29,7 @@ from sandbox.changes import next_change
 from sandbox.people import People
 from sandbox.pics_store import PicsStore
 from sandbox.world import Emitted, World
-from sync_core.config import RuntimeConfig
+from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.outcome import Kind
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.serde import new_event
@@ -73,9 +73,7 @@ class Sender:
 
     def __init__(self, service: Service, people: People, duplicate_share: float) -> None:
         config = service.config
-        self.producer = EventProducer(
-            config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=config.topic_prefix
-        )
+        self.producer = EventProducer(kafka_settings(config), service.ports.serde, topic_prefix=config.topic_prefix)
         self.rng, self.share, self.sent = people.rng, duplicate_share, 0
 
     def send_all(self, events: Iterable[Emitted]) -> None:
@@ -102,7 +100,7 @@ def run_demo(
     """Enrol, change, consume, compare; then a daily pull and its comparison. Returns the summary."""
     run_id = uuid.uuid4().hex[:8]
     config = config.model_copy(update={"topic_prefix": f"demo-{run_id}.", "kafka_group_id": f"demo-{run_id}"})
-    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 6 for t in PUSH_TOPICS})
+    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PUSH_TOPICS})
     started, prefix = time.monotonic(), f"D{run_id}-"
     with open_service(config) as service:
         SettingsRepository(service.pool).set_many(DEMO_SETTINGS | PULL_SETTINGS)
@@ -153,7 +151,7 @@ def _prepare(service: Service, size: DemoSize, prefix: str) -> tuple[World, Pics
 def _consume(service: Service, tally: Tally, topics: tuple[str, ...] = PUSH_TOPICS, group: str | None = None) -> None:
     """Run a consumer until its topics are drained, adding to ``tally``."""
     config = service.config
-    consumer = make_consumer(config.kafka_bootstrap_servers, group or config.kafka_group_id)
+    consumer = make_consumer(kafka_settings(config), group or config.kafka_group_id)
     loop = ParallelLoop(consumer, service.ports, concurrency=config.sa_max_concurrency, tally=tally)
     loop.subscribe([config.topic_prefix + t for t in topics])
     try:

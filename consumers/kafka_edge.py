@@ -19,11 +19,18 @@ from consumers.pipeline import Delivery
 from sync_core.errors import ConfigurationError, FatalError, TransientError
 from sync_core.outcome import Source
 
+Kafka = str | Mapping[str, Any]  # a bootstrap address, or the settings of ``sync_core.config.kafka_settings``
 
-def consumer_config(bootstrap: str, group_id: str, **extra: Any) -> dict[str, Any]:
+
+def client_settings(kafka: Kafka) -> dict[str, Any]:
+    """The connection and security settings of any client."""
+    return {"bootstrap.servers": kafka} if isinstance(kafka, str) else dict(kafka)
+
+
+def consumer_config(kafka: Kafka, group_id: str, **extra: Any) -> dict[str, Any]:
     """Settings for a consumer whose offsets we store by hand once a message is done."""
     return {
-        "bootstrap.servers": bootstrap,
+        **client_settings(kafka),
         "group.id": group_id,
         "partition.assignment.strategy": "cooperative-sticky",
         "enable.auto.offset.store": False,  # stored only after the outcome is recorded
@@ -35,16 +42,16 @@ def consumer_config(bootstrap: str, group_id: str, **extra: Any) -> dict[str, An
     }
 
 
-def make_consumer(bootstrap: str, group_id: str, **extra: Any) -> Consumer:
+def make_consumer(kafka: Kafka, group_id: str, **extra: Any) -> Consumer:
     """A consumer in ``group_id``."""
-    return Consumer(consumer_config(bootstrap, group_id, **extra))
+    return Consumer(consumer_config(kafka, group_id, **extra))
 
 
-def make_producer(bootstrap: str, **extra: Any) -> Producer:
+def make_producer(kafka: Kafka, **extra: Any) -> Producer:
     """An idempotent producer: a retried send never writes an event twice."""
     return Producer(
         {
-            "bootstrap.servers": bootstrap,
+            **client_settings(kafka),
             "enable.idempotence": True,
             "acks": "all",
             "linger.ms": 5,
@@ -53,9 +60,9 @@ def make_producer(bootstrap: str, **extra: Any) -> Producer:
     )
 
 
-def ensure_topics(bootstrap: str, topics: Mapping[str, int], timeout: float = 30.0) -> None:
+def ensure_topics(kafka: Kafka, topics: Mapping[str, int], timeout: float = 30.0) -> None:
     """Create the topics (name → partitions) that do not exist yet."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(client_settings(kafka))
     existing = admin.list_topics(timeout=timeout).topics
     missing = [
         NewTopic(name, num_partitions=n, replication_factor=1) for name, n in topics.items() if name not in existing
@@ -121,11 +128,11 @@ Span = tuple[int, int]  # [start, end) offsets of one partition, or its (low, hi
 
 
 @contextmanager
-def replay_consumer(bootstrap: str, group_id: str) -> Iterator[Consumer]:
+def replay_consumer(kafka: Kafka, group_id: str) -> Iterator[Consumer]:
     """A consumer for explicit ``assign`` only: it joins no group and commits nothing (the live group is untouched)."""
     consumer = Consumer(
         consumer_config(
-            bootstrap,
+            kafka,
             group_id,
             **{"enable.auto.commit": False, "enable.partition.eof": True, "auto.offset.reset": "earliest"},
         )
@@ -189,8 +196,8 @@ def _until(consumer: Consumer, end: int, idle_timeout: float) -> Iterator[Delive
     raise TransientError(f"Kafka: nothing read for {idle_timeout:.0f} s before offset {end}")
 
 
-def committed_offsets(bootstrap: str, group_id: str, topic: str, timeout: float = 10.0) -> dict[int, int]:
+def committed_offsets(kafka: Kafka, group_id: str, topic: str, timeout: float = 10.0) -> dict[int, int]:
     """Partition → the offset ``group_id`` has committed on ``topic`` (negative: none); joins no group."""
-    with replay_consumer(bootstrap, group_id) as consumer:
+    with replay_consumer(kafka, group_id) as consumer:
         partitions = [TopicPartition(topic, p) for p in partitions_of(consumer, topic, timeout)]
         return {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=timeout)}

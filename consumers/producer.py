@@ -7,7 +7,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message
 
-from consumers.kafka_edge import make_producer
+from consumers.kafka_edge import Kafka, make_producer
 from sync_core.errors import TransientError
 from sync_core.serde import AvroSerde
 
@@ -15,8 +15,8 @@ from sync_core.serde import AvroSerde
 class EventProducer:
     """Sends events to logical topics (``pics.learner``…) under the configured prefix."""
 
-    def __init__(self, bootstrap: str, serde: AvroSerde, *, topic_prefix: str = "") -> None:
-        self._producer = make_producer(bootstrap)
+    def __init__(self, kafka: Kafka, serde: AvroSerde, *, topic_prefix: str = "") -> None:
+        self._producer = make_producer(kafka)
         self._serde = serde
         self._prefix = topic_prefix
         self._failures: list[str] = []

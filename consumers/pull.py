@@ -25,6 +25,7 @@ from consumers.producer import EventProducer
 from consumers.progress import Progress
 from consumers.routes import PULL_TOPICS
 from consumers.service import Service
+from sync_core.config import kafka_settings
 from sync_core.errors import PermanentError
 from sync_core.pics.eligible import EligibleLearners
 from sync_core.pull.reads import Pulled, Reader
@@ -101,11 +102,11 @@ class _Run:
 def run_pull(service: Service, options: PullOptions, learners: Sequence[dict[str, Any]], run_id: int) -> dict[str, Any]:
     """Read ``learners`` (and the officers and organisations a pull mode needs), emit, checkpoint."""
     config = service.config
-    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 6 for t in PULL_TOPICS})
+    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PULL_TOPICS})
     calls = PacedCalls(options.rate_per_s)
     settings = service.ports.settings()
     reader = Reader(service.sa, settings, options.run_date, calls)
-    producer = EventProducer(config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=config.topic_prefix)
+    producer = EventProducer(kafka_settings(config), service.ports.serde, topic_prefix=config.topic_prefix)
     run = _Run(service, options, reader, producer, run_id, service.ports.execution.checkpoint)
     progress = Progress(len(learners), "pull: learners read") if options.progress else None
     with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="pull") as pool:

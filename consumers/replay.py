@@ -30,7 +30,7 @@ import stamina
 from consumers.kafka_edge import Span, offsets_at, partitions_of, read_partition, replay_consumer, watermarks
 from consumers.pipeline import Delivery, Ports, RunMode, process
 from consumers.progress import Progress
-from sync_core.config import RuntimeConfig, topic
+from sync_core.config import RuntimeConfig, kafka_settings, topic
 from sync_core.errors import UndecodableEvent
 from sync_core.outcome import Kind, Outcome
 from sync_core.retry import backoff_hook
@@ -176,7 +176,7 @@ def replay(config: RuntimeConfig, ports: Ports, options: ReplayOptions, on_recor
     started = time.monotonic()
     physical = topic(config, options.topic)
     summary = Summary(physical, f"{config.kafka_group_id}-replay-{uuid.uuid4().hex[:12]}", options.mode)
-    with replay_consumer(config.kafka_bootstrap_servers, summary.group) as consumer:
+    with replay_consumer(kafka_settings(config), summary.group) as consumer:
         partitions = partitions_of(consumer, physical)
         at = partial(offsets_at, consumer, physical, partitions)
         summary.ranges = offset_ranges(watermarks(consumer, physical, partitions), options.start, options.end, at)

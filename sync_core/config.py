@@ -15,7 +15,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sync_core.errors import ConfigurationError
 
 ENV_PREFIX = "PICS_SYNC_"
-_SECRETS = ("sa_password", "sa_client_key", "database_url")
+_SECRETS = (
+    "sa_password",
+    "sa_client_key",
+    "database_url",
+    "kafka_sasl_password",
+    "kafka_ssl_key_password",
+    "console_token",
+)
 
 
 class RuntimeConfig(BaseSettings):
@@ -26,6 +33,15 @@ class RuntimeConfig(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_group_id: str = "pics-sync-push"
     kafka_session_timeout_ms: int = Field(default=45_000, ge=6_000)  # how soon a dead member's partitions move
+    # Passed through to every Kafka client as librdkafka's security.protocol, sasl.* and ssl.* settings.
+    kafka_security_protocol: str = Field(default="PLAINTEXT", pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$")
+    kafka_sasl_mechanism: str | None = Field(default=None, pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$")
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_location: str | None = None
+    kafka_ssl_certificate_location: str | None = None
+    kafka_ssl_key_location: str | None = None
+    kafka_ssl_key_password: SecretStr | None = None
     topic_prefix: str = ""  # prepended to every topic name, e.g. "staging." or a test's own prefix
     schema_registry_url: str | None = None
     database_url: SecretStr = SecretStr("postgresql://postgres@localhost/postgres")
@@ -38,6 +54,10 @@ class RuntimeConfig(BaseSettings):
     sa_rate_limit_per_s: float | None = Field(default=None, gt=0)  # unset: as fast as the workers go
     sa_max_concurrency: int = Field(default=32, ge=1, le=512)
     settings_ttl_s: float = Field(default=5.0, ge=0)  # how long integration settings are cached
+    # The one HTTP port for /metrics, /healthz, /readyz and the operator's console; loopback unless set.
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=9400, ge=0, le=65535)  # 0: no HTTP server
+    console_token: SecretStr | None = None  # required by the console's actions (redrive, discard)
     crash_at: str | None = None  # fault hook for crash tests: exit at this checkpoint (sync_core.faults)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
@@ -57,6 +77,27 @@ class RuntimeConfig(BaseSettings):
 def topic(config: RuntimeConfig, logical: str) -> str:
     """The physical topic name of a logical one such as ``pics.learner``."""
     return config.topic_prefix + logical
+
+
+def kafka_settings(config: RuntimeConfig) -> dict[str, Any]:
+    """The librdkafka settings every client of this configuration shares: bootstrap and security."""
+    settings: dict[str, Any] = {
+        "bootstrap.servers": config.kafka_bootstrap_servers,
+        "security.protocol": config.kafka_security_protocol,
+    }
+    optional = {
+        "sasl.mechanism": config.kafka_sasl_mechanism,
+        "sasl.username": config.kafka_sasl_username,
+        "sasl.password": config.kafka_sasl_password,
+        "ssl.ca.location": config.kafka_ssl_ca_location,
+        "ssl.certificate.location": config.kafka_ssl_certificate_location,
+        "ssl.key.location": config.kafka_ssl_key_location,
+        "ssl.key.password": config.kafka_ssl_key_password,
+    }
+    for name, value in optional.items():
+        if value is not None:
+            settings[name] = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return settings
 
 
 def load_config(**overrides: Any) -> RuntimeConfig:

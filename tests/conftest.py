@@ -23,7 +23,7 @@ from consumers.service import Service, open_service
 from sandbox.postgres_local import fresh_database
 from sandbox.sa.process import SaSandboxProcess
 from sandbox.stack import Stack, local_stack
-from sync_core.config import RuntimeConfig
+from sync_core.config import RuntimeConfig, kafka_settings
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +62,7 @@ def config(stack: Stack, sa: SaSandboxProcess) -> RuntimeConfig:
         update={"database_url": SecretStr(fresh_database(stack.database_url)),
                 "topic_prefix": f"t{run}.", "kafka_group_id": f"g{run}", "settings_ttl_s": 0.0}
     )  # fmt: skip
-    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 3 for t in PUSH_TOPICS})
+    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 3 for t in PUSH_TOPICS})
     return config
 
 
@@ -76,11 +76,11 @@ def service(config: RuntimeConfig) -> Iterator[Service]:
 @pytest.fixture
 def producer(config: RuntimeConfig, service: Service) -> EventProducer:
     """A producer onto this test's topics."""
-    return EventProducer(config.kafka_bootstrap_servers, service.ports.serde, topic_prefix=config.topic_prefix)
+    return EventProducer(kafka_settings(config), service.ports.serde, topic_prefix=config.topic_prefix)
 
 
 def _drain(config: RuntimeConfig, service: Service, topics: tuple[str, ...], group: str) -> Tally:
-    consumer = make_consumer(config.kafka_bootstrap_servers, group)
+    consumer = make_consumer(kafka_settings(config), group)
     loop = ParallelLoop(consumer, service.ports, concurrency=8)
     loop.subscribe([config.topic_prefix + t for t in topics])
     try:
@@ -98,5 +98,5 @@ def drain(config: RuntimeConfig, service: Service) -> Callable[[], Tally]:
 @pytest.fixture
 def drain_pulled(config: RuntimeConfig, service: Service) -> Callable[[], Tally]:
     """Runs the PICS updaters (this test's updater group) until the sa.* topics are read to their end."""
-    ensure_topics(config.kafka_bootstrap_servers, {config.topic_prefix + t: 3 for t in PULL_TOPICS})
+    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 3 for t in PULL_TOPICS})
     return lambda: _drain(config, service, PULL_TOPICS, f"{config.kafka_group_id}-updaters")

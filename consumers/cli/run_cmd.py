@@ -13,7 +13,7 @@ from consumers.kafka_edge import ensure_topics, make_consumer
 from consumers.parallel import ParallelLoop
 from consumers.routes import PULL_TOPICS, PUSH_TOPICS
 from consumers.service import open_service
-from sync_core.config import load_config, topic
+from sync_core.config import kafka_settings, load_config, topic
 from sync_core.logs import configure_logging
 
 log = structlog.get_logger("pics_sync.run")
@@ -43,12 +43,12 @@ def _run(args: argparse.Namespace) -> int:
     configure_logging(config.log_level)
     topics = [topic(config, name) for name in (PUSH_TOPICS if args.side == "push" else PULL_TOPICS)]
     group = config.kafka_group_id if args.side == "push" else f"{config.kafka_group_id}-updaters"
-    ensure_topics(config.kafka_bootstrap_servers, dict.fromkeys(topics, args.partitions))
+    ensure_topics(kafka_settings(config), dict.fromkeys(topics, args.partitions))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     consumer = make_consumer(
-        config.kafka_bootstrap_servers,
+        kafka_settings(config),
         group,
         **{"session.timeout.ms": config.kafka_session_timeout_ms},
     )

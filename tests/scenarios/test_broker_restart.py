@@ -22,7 +22,7 @@ from consumers.routes import PUSH_TOPICS
 from consumers.service import Service, open_service
 from sandbox.kafka_broker import LocalKafka
 from sandbox.sa.process import SaSandboxProcess
-from sync_core.config import RuntimeConfig
+from sync_core.config import RuntimeConfig, kafka_settings
 from tests.scenarios.world import (
     ConsumerProcess,
     assert_in_step,
@@ -52,7 +52,7 @@ def broker() -> Iterator[LocalKafka]:
 def own_config(config: RuntimeConfig, broker: LocalKafka) -> RuntimeConfig:
     """This test's configuration on its own broker, the push topics created."""
     own = config.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers})
-    ensure_topics(own.kafka_bootstrap_servers, {own.topic_prefix + t: 3 for t in PUSH_TOPICS})
+    ensure_topics(kafka_settings(own), {own.topic_prefix + t: 3 for t in PUSH_TOPICS})
     return own
 
 

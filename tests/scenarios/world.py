@@ -35,7 +35,7 @@ from sandbox.changes import next_change
 from sandbox.people import People
 from sandbox.pics_store import PicsStore
 from sandbox.world import Emitted, World
-from sync_core.config import RuntimeConfig
+from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.state.settings_repo import SettingsRepository
 from tests.support import process_env
@@ -93,7 +93,7 @@ def enrolled_world(
 def drain_in_process(service: Service, *, concurrency: int = 8, timeout: float = 120.0) -> Tally:
     """The production runtime (ParallelLoop) in this process, on the service's group, until the push topics are done."""
     config = service.config
-    consumer = make_consumer(config.kafka_bootstrap_servers, config.kafka_group_id)
+    consumer = make_consumer(kafka_settings(config), config.kafka_group_id)
     loop = ParallelLoop(consumer, service.ports, concurrency=concurrency)
     loop.subscribe([config.topic_prefix + t for t in PUSH_TOPICS])
     try:
@@ -213,7 +213,7 @@ class ConsumerProcess:
 def backlog(config: RuntimeConfig, topics: Sequence[str] = PUSH_TOPICS) -> int:
     """Messages of the push topics past the group's committed offsets (joins no group)."""
     total = 0
-    with replay_consumer(config.kafka_bootstrap_servers, config.kafka_group_id) as consumer:
+    with replay_consumer(kafka_settings(config), config.kafka_group_id) as consumer:
         for logical in topics:
             name = config.topic_prefix + logical
             spans = watermarks(consumer, name, partitions_of(consumer, name))
