@@ -161,7 +161,7 @@ def _update(run: _Run, step: Update) -> None:
     resource = f"{step.kind}:{target}#{','.join(sorted(fields))}"
     digest = content_hash(fields)
     just_created = run.created.get(target, {})
-    if not run.force and (_holds(just_created, fields) or run.ports.hashes.pushed_hash(resource) == digest):
+    if not run.force and (_holds(just_created, fields) or run.ports.hashes.holds(resource, digest)):
         run.pushed[resource] = digest
         return  # X1: SA already holds exactly this from us
     write = f"update {step.kind}"

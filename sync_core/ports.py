@@ -31,7 +31,9 @@ class SaApi(Protocol):
 class PushedState(Protocol):
     """Remembers a hash of what was last pushed to each SA resource (X1)."""
 
-    def pushed_hash(self, sa_resource: str) -> str | None: ...
+    def holds(self, sa_resource: str, digest: str) -> bool:
+        """True when what we last pushed to ``sa_resource`` has this content hash."""
+        ...
 
 
 class LinkStore(Protocol):

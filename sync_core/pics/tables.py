@@ -56,7 +56,7 @@ class PicsTables:
         """Insert or update rows; columns in ``keep`` are not overwritten on update (e.g. ids SA gave)."""
         keys, others = TABLES[table]
         values = [{c: row.get(c) for c in (*keys, *others)} for row in rows]
-        with self._pool.connection() as conn:
+        with self._pool.connection() as conn, conn.transaction():
             conn.cursor().executemany(_upsert(table, keep), values)
 
     def rows(self, table: str, key_prefix: str) -> list[dict[str, Any]]:

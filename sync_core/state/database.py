@@ -15,7 +15,9 @@ _MIGRATION_LOCK = 0x5049_4353  # "PICS"
 
 def open_pool(url: str, *, max_size: int = 8) -> ConnectionPool:
     """A connection pool that is open and has proved it can connect."""
-    pool = ConnectionPool(url, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": False})
+    # Autocommit: a lone read is one round trip, not BEGIN, query and COMMIT; whatever must be atomic
+    # says so with ``conn.transaction()``.
+    pool = ConnectionPool(url, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": True})
     try:
         pool.open(wait=True, timeout=15)
     except Exception as unreachable:

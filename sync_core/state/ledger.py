@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 
 from psycopg_pool import ConnectionPool
 
@@ -11,10 +14,19 @@ from sync_core.outcome import Kind, Outcome, Source
 
 
 class Ledger:
-    """Everything that makes a repeated message a no-op, in one repository."""
+    """Everything that makes a repeated message a no-op, in one repository.
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    It remembers the hash it last recorded for each SA resource (up to ``memo_size`` of them). A
+    pushed content that differs from that memo is pushed without asking the database: pushing
+    PICS's values is always correct, the check only saves a call. A content equal to the memo is
+    confirmed in the database, since another process may have pushed something else since.
+    """
+
+    def __init__(self, pool: ConnectionPool, *, memo_size: int = 100_000) -> None:
         self._pool = pool
+        self._memo: OrderedDict[str, str] = OrderedDict()
+        self._memo_size = memo_size
+        self._lock = threading.Lock()
 
     def seen(self, event_id: str) -> bool:
         """True when the event id was processed (applied, skipped or parked) before."""
@@ -39,6 +51,25 @@ class Ledger:
             row = conn.execute("SELECT hash FROM sync.pushed_state WHERE sa_resource = %s", (sa_resource,)).fetchone()
             return None if row is None else str(row[0])
 
+    def holds(self, sa_resource: str, digest: str) -> bool:
+        """X1: True when what we last pushed to ``sa_resource`` has this content hash."""
+        with self._lock:
+            remembered = self._memo.get(sa_resource)
+        if remembered is not None and remembered != digest:
+            return False
+        stored = self.pushed_hash(sa_resource)
+        if stored is not None:
+            self._remember({sa_resource: stored})
+        return stored == digest
+
+    def _remember(self, hashes: Mapping[str, str]) -> None:
+        with self._lock:
+            for resource, digest in hashes.items():
+                self._memo[resource] = digest
+                self._memo.move_to_end(resource)
+            while len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
+
     def has_parked(self, topic: str, key: str | None) -> bool:
         """True when this key has a parked event on the topic: later events must wait behind it."""
         if key is None:
@@ -48,27 +79,22 @@ class Ledger:
             return row.fetchone() is not None
 
     def record(self, source: Source, outcome: Outcome, *, replace_existing: bool = False) -> bool:
-        """Store the outcome and the hashes it pushed in one transaction.
+        """Store the outcome and the hashes it pushed, atomically (one statement, one round trip).
 
         Returns False when another worker recorded the same event id first. ``replace_existing``
         (a forced replay) overwrites an earlier outcome of the same event id instead.
         """
-        with self._pool.connection() as conn, conn.transaction():
+        resources, digests = list(outcome.pushed), list(outcome.pushed.values())
+        with self._pool.connection() as conn, conn.transaction() if replace_existing else nullcontext():
             if replace_existing:
                 conn.execute("DELETE FROM sync.processed_events WHERE event_id = %s", (outcome.event_id,))
             inserted = conn.execute(
-                "INSERT INTO sync.processed_events (event_id, topic, partition, \"offset\", key,"
-                " event_type, outcome, reason, sa_calls) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (event_id) DO NOTHING",
+                _RECORD,
                 (outcome.event_id, source.topic, source.partition, source.offset, source.key,
-                 outcome.event_type, outcome.kind.value, _reason(outcome), outcome.sa_calls),
-            ).rowcount  # fmt: skip
-            conn.cursor().executemany(
-                "INSERT INTO sync.pushed_state (sa_resource, hash) VALUES (%s, %s) ON CONFLICT"
-                " (sa_resource) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = now()",
-                list(outcome.pushed.items()),
-            )
-            return inserted == 1
+                 outcome.event_type, outcome.kind.value, _reason(outcome), outcome.sa_calls, resources, digests),
+            ).fetchone()  # fmt: skip
+        self._remember(outcome.pushed)
+        return inserted is not None and inserted[0] == 1
 
     def park(
         self,
@@ -99,6 +125,22 @@ class Ledger:
                     (outcome.event_id, source.topic, source.partition, source.offset, source.key,
                      outcome.event_type, _reason(outcome)),
                 )  # fmt: skip
+
+
+# The outcome and its pushed-state hashes in one statement: both or neither.
+_RECORD = """
+WITH recorded AS (
+    INSERT INTO sync.processed_events (event_id, topic, partition, "offset", key, event_type, outcome, reason, sa_calls)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING 1
+), hashes AS (
+    INSERT INTO sync.pushed_state (sa_resource, hash)
+    SELECT * FROM unnest(%s::text[], %s::text[])
+    ON CONFLICT (sa_resource) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = now()
+)
+SELECT count(*) FROM recorded
+"""
 
 
 def _reason(outcome: Outcome) -> str | None:

@@ -37,6 +37,9 @@ class LinkRepository:
 
     def link(self, entity: str, pics_id: str, sa_id: str) -> None:
         """Record the link; linking the same pair again is a no-op."""
+        with self._lock:
+            if self._known.get((entity, pics_id)) == sa_id:
+                return  # already stored: we read it from, or wrote it to, the table
         with self._pool.connection() as conn:
             conn.execute(
                 "INSERT INTO sync.links (entity, pics_id, sa_id) VALUES (%s, %s, %s)"

@@ -58,7 +58,7 @@ class SettingsRepository:
 
     def set_many(self, values: Mapping[str, str]) -> None:
         """Store several already-normalised values at once."""
-        with self._pool.connection() as conn:
+        with self._pool.connection() as conn, conn.transaction():
             conn.cursor().executemany(
                 "INSERT INTO sync.settings (name, value) VALUES (%s, %s)"
                 " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, changed_at = now()",

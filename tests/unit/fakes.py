@@ -89,8 +89,8 @@ class FakeState:
         self.courses = dict(courses or {})
         self.guarded: list[tuple[str, str]] = []
 
-    def pushed_hash(self, sa_resource: str) -> str | None:
-        return self.hashes.get(sa_resource)
+    def holds(self, sa_resource: str, digest: str) -> bool:
+        return self.hashes.get(sa_resource) == digest
 
     def sa_id(self, entity: str, pics_id: str) -> str | None:
         return self.links.get((entity, pics_id))
