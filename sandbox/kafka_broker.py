@@ -6,6 +6,9 @@ broker and controller, with every replication factor at 1.
 
     with LocalKafka() as kafka:
         producer = Producer({"bootstrap.servers": kafka.bootstrap_servers})
+
+Given ``sasl_users`` (username → password), the client listener is SASL_PLAINTEXT with SASL/PLAIN
+and accepts only those logins; the controller listener stays PLAINTEXT on loopback.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import atexit
 import base64
 import contextlib
 import os
+import re
+import secrets
 import shutil
 import signal
 import socket
@@ -21,6 +26,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from confluent_kafka import KafkaException
@@ -44,11 +50,11 @@ _JVM_OPTIONS = (
 _SERVER_PROPERTIES = """\
 node.id=1
 process.roles=broker,controller
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners={listener}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
+advertised.listeners={listener}://127.0.0.1:{port}
+listener.security.protocol.map={listener}:{listener},CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
+inter.broker.listener.name={listener}
 controller.quorum.voters=1@127.0.0.1:{controller_port}
 log.dirs={log_dirs}
 num.partitions={partitions}
@@ -68,6 +74,18 @@ _PROBE_CONFIG: dict[str, str | int | float | bool] = {
     "log_level": 0,
 }
 _PROBE_GROUP = "pics-sync-broker-probe"
+# With SASL the broker logs in to its own listener (Kafka requires an inter-broker login even on one
+# node, and the readiness probe uses it too) as this user, with a password made per broker.
+_BROKER_USER = "pics-sync-broker"
+_SASL_PROPERTIES = """\
+sasl.enabled.mechanisms=PLAIN
+sasl.mechanism.inter.broker.protocol=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}
+"""
+# A username is an option name in the JAAS line and a password a quoted value there, so neither may
+# hold what would end or escape it (the properties file escapes with backslashes too).
+_SASL_USERNAME = re.compile(r"[A-Za-z0-9._-]+")
+_SASL_PASSWORD = re.compile(r'[^"\\\s]+')
 
 
 def default_jars_dir() -> Path:
@@ -130,6 +148,17 @@ def _loopback_ports(port: int | None) -> tuple[int, int]:
         return port or broker.getsockname()[1], controller.getsockname()[1]
 
 
+def _jaas(users: Mapping[str, str], login: tuple[str, str]) -> str:
+    """The PLAIN login module line: the broker's own login, then every user it accepts."""
+    for username, password in users.items():
+        if not _SASL_USERNAME.fullmatch(username) or not _SASL_PASSWORD.fullmatch(password):
+            raise ValueError(f"SASL user {username!r}: a name of letters, digits, '.', '_' or '-', "
+                             "and a password without quotes, backslashes or spaces")  # fmt: skip
+    accepted = " ".join(f'user_{name}="{password}"' for name, password in users.items())
+    module = "org.apache.kafka.common.security.plain.PlainLoginModule"
+    return f'{module} required username="{login[0]}" password="{login[1]}" {accepted};'
+
+
 class LocalKafka:
     """One Kafka process, broker and controller in one, on loopback ports."""
 
@@ -140,6 +169,7 @@ class LocalKafka:
         port: int | None = None,
         partitions: int = 6,
         jars_dir: Path | None = None,
+        sasl_users: Mapping[str, str] | None = None,
     ) -> None:
         self._data_dir = data_dir
         self._owns_data_dir = data_dir is None
@@ -148,11 +178,19 @@ class LocalKafka:
         self._partitions = partitions
         self._jars_dir = jars_dir
         self._process: subprocess.Popen[bytes] | None = None
+        self._login = (_BROKER_USER, secrets.token_urlsafe(16))
+        # The JAAS line, made now so that a bad username or password fails here rather than in Kafka.
+        self._jaas = None if sasl_users is None else _jaas({**sasl_users, _BROKER_USER: self._login[1]}, self._login)
 
     @property
     def bootstrap_servers(self) -> str:
-        """The PLAINTEXT listener, as `host:port`."""
+        """The client listener, as `host:port`."""
         return f"127.0.0.1:{self._port}"
+
+    @property
+    def security_protocol(self) -> str:
+        """The client listener's protocol: PLAINTEXT, or SASL_PLAINTEXT when made with `sasl_users`."""
+        return "PLAINTEXT" if self._jaas is None else "SASL_PLAINTEXT"
 
     def start(self, timeout: float = 90.0) -> str:
         """Format the storage if new, start the broker and wait until it answers."""
@@ -197,7 +235,11 @@ class LocalKafka:
         self._data_dir.mkdir(parents=True, exist_ok=True)
         ports = {"port": self._port, "controller_port": self._controller_port}
         log_dirs = self._data_dir / "kraft"
-        text = _SERVER_PROPERTIES.format(**ports, log_dirs=log_dirs, partitions=self._partitions)
+        text = _SERVER_PROPERTIES.format(
+            **ports, listener=self.security_protocol, log_dirs=log_dirs, partitions=self._partitions
+        )
+        if self._jaas is not None:
+            text += _SASL_PROPERTIES.format(jaas=self._jaas)
         path = self._data_dir / "server.properties"
         path.write_text(text)
         return path
@@ -225,7 +267,7 @@ class LocalKafka:
             )
 
     def _wait_until_ready(self, timeout: float) -> None:
-        admin = AdminClient(_PROBE_CONFIG | {"bootstrap.servers": self.bootstrap_servers})
+        admin = AdminClient(_PROBE_CONFIG | self._probe_login())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process is None or self._process.poll() is not None:
@@ -238,6 +280,14 @@ class LocalKafka:
                 return
             time.sleep(0.05)
         raise RuntimeError(f"Kafka did not answer within {timeout:.0f}s:\n{self._log_tail()}")
+
+    def _probe_login(self) -> dict[str, str | int | float | bool]:
+        login: dict[str, str | int | float | bool] = {"bootstrap.servers": self.bootstrap_servers}
+        if self._jaas is None:
+            return login
+        username, password = self._login
+        return login | {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
+                        "sasl.username": username, "sasl.password": password}  # fmt: skip
 
     def _log_tail(self) -> str:
         logs = [self._data_dir / name for name in ("console.log", "server.log") if self._data_dir]

@@ -45,8 +45,14 @@ def stack_config(stack: Stack) -> RuntimeConfig:
     return load_config(**overrides)
 
 
+def _log_level() -> str:
+    """WARNING, so per-event lines do not bury the summary, unless PICS_SYNC_LOG_LEVEL names a level."""
+    config = load_config()
+    return config.log_level if "log_level" in config.model_fields_set else "WARNING"
+
+
 def _demo(args: argparse.Namespace) -> int:
-    configure_logging("WARNING")
+    configure_logging(_log_level())
     print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
     with local_stack() as stack:
         size = DemoSize(learners=args.learners, events=args.events, seed=args.seed)
