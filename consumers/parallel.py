@@ -177,5 +177,7 @@ class ParallelLoop:
     def shutdown(self) -> None:
         """Stop the workers (abandoning retries), settle what finished, and store its offsets."""
         self._stop.set()
+        self.ports.execution.doubts.stop()  # a worker waiting out a timed-out write gives up too
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.ports.execution.doubts.resume()  # the workers are gone; the ports may serve another loop
         self._settle()

@@ -50,6 +50,8 @@ class RuntimeConfig(BaseSettings):
     sa_password: SecretStr = SecretStr("")
     sa_client_key: SecretStr = SecretStr("")
     sa_timeout_s: float = Field(default=10.0, gt=0)
+    # How long after we gave up on a write SA may still apply it (see sync_core.in_doubt).
+    sa_late_write_window_s: float = Field(default=30.0, ge=0)
     # The push consumer's guard on SA: calls a second (token bucket) and calls at once (workers).
     sa_rate_limit_per_s: float | None = Field(default=None, gt=0)  # unset: as fast as the workers go
     sa_max_concurrency: int = Field(default=32, ge=1, le=512)
@@ -67,11 +69,24 @@ class RuntimeConfig(BaseSettings):
         if not isinstance(data, dict):
             return data
         for name in _SECRETS:
-            path = os.environ.get(f"{ENV_PREFIX}{name.upper()}_FILE")
+            variable = f"{ENV_PREFIX}{name.upper()}_FILE"
+            path = os.environ.get(variable)
             if path and name not in data:
-                with open(path, encoding="utf-8") as secret:
-                    data[name] = secret.read().strip()
+                data[name] = read_secret_file(variable, path)
         return data
+
+
+def read_secret_file(variable: str, path: str) -> str:
+    """The secret in the file ``variable`` names; a one-line ``ConfigurationError`` when it cannot be read.
+
+    The message names the variable only: a secret pasted into a ``_FILE`` variable by mistake is the path.
+    """
+    try:
+        with open(path, encoding="utf-8") as secret:
+            return secret.read().strip()
+    except (OSError, UnicodeDecodeError) as unreadable:
+        reason = (unreadable.strerror or type(unreadable).__name__) if isinstance(unreadable, OSError) else "not UTF-8"
+        raise ConfigurationError(f"{variable}: cannot read the file it names ({reason})") from None
 
 
 def topic(config: RuntimeConfig, logical: str) -> str:

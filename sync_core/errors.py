@@ -35,6 +35,10 @@ class SaUnavailable(TransientError):
         self.status = status
 
 
+class SaTimedOut(SaUnavailable):
+    """We gave up waiting after the request went out: SA may still apply it later (a write in doubt)."""
+
+
 class SaRateLimited(TransientError):
     """Smart Assessor answered 429."""
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from sync_core import ensure
 from sync_core.ensure import Natural, find_existing
-from sync_core.errors import MappingError
+from sync_core.errors import MappingError, SaTimedOut
+from sync_core.in_doubt import NO_DOUBTS, InDoubtWrites
 from sync_core.plan import (
     EnsureAssessor,
     EnsureEmployer,
@@ -42,6 +43,7 @@ class Ports:
     guard: CreationGuard
     pics: PicsWriteBack
     checkpoint: Callable[[str], None] = no_checkpoint  # a fault hook for crash tests
+    doubts: InDoubtWrites = NO_DOUBTS  # writes that timed out and may still land in SA
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,14 @@ class _Run:
         self.sa_calls += 1
         return fn(*args, **kwargs)
 
-    def write(self, label: str, fn: Callable[..., Any], *args: Any) -> Any:
+    def write(self, label: str, fn: Callable[..., Any], *args: Any, doubt: str) -> Any:
+        """One SA write; ``doubt`` names what it changes, remembered if SA may apply it late."""
         self.writes.append(label)
-        return self.read(fn, *args)
+        try:
+            return self.read(fn, *args)
+        except SaTimedOut:
+            self.ports.doubts.timed_out(doubt)
+            raise
 
 
 def content_hash(fields: Mapping[str, Any]) -> str:
@@ -120,6 +127,7 @@ def _ensure(run: _Run, spec: Natural) -> None:
         sa_id = f"(new {spec.entity} {spec.pics_id})"
     elif sa_id is None:
         with run.ports.guard.guard(*key):
+            run.ports.doubts.wait_out(_creating(spec))  # a create that timed out may land yet: find it
             sa_id = run.ports.links.sa_id(*key) or find_existing(spec) or _create(run, spec)
     if not run.dry_run:
         run.ports.links.link(spec.entity, spec.pics_id, sa_id)
@@ -130,10 +138,14 @@ def _ensure(run: _Run, spec: Natural) -> None:
 
 def _create(run: _Run, spec: Natural) -> str:
     run.ports.checkpoint(f"before_sa_create:{spec.entity}")
-    created = run.write(f"create {spec.entity}", spec.create)
+    created = run.write(f"create {spec.entity}", spec.create, doubt=_creating(spec))
     run.ports.checkpoint(f"after_sa_create:{spec.entity}")
     run.created[str(created["id"])] = created
     return str(created["id"])
+
+
+def _creating(spec: Natural) -> str:
+    return f"create {spec.entity}:{spec.pics_id}"
 
 
 def _natural(run: _Run, step: EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment) -> Natural:
@@ -168,9 +180,19 @@ def _update(run: _Run, step: Update) -> None:
     if run.dry_run:
         run.writes.append(write)
     elif step.kind == "enrolment":
-        run.write(write, run.ports.sa.update_enrolment, str(_resolve(run, step.learner)), target, fields)
+        _write_last(
+            run, resource, write, run.ports.sa.update_enrolment, str(_resolve(run, step.learner)), target, fields
+        )
     else:
         updater = {"learner": run.ports.sa.update_learner, "employer": run.ports.sa.update_employer,
                    "assessor": run.ports.sa.update_assessor}[step.kind]  # fmt: skip
-        run.write(write, updater, target, fields)
+        _write_last(run, resource, write, updater, target, fields)
     run.pushed[resource] = digest
+
+
+def _write_last(run: _Run, resource: str, label: str, fn: Callable[..., Any], *args: Any) -> None:
+    """Write, and write again once an earlier copy that timed out can no longer land after it."""
+    started = run.ports.doubts.now()
+    run.write(label, fn, *args, doubt=resource)
+    if run.ports.doubts.wait_out(resource, written_at=started):
+        run.write(label, fn, *args, doubt=resource)

@@ -1,6 +1,8 @@
 """Smart Assessor's answers translated, once, into the exception tree of ``sync_core.errors``.
 
-    timeout, connection error, 408, 5xx   SaUnavailable(status)     transient
+    read or write timeout, 504            SaTimedOut(status)        transient; SA may still apply it
+    connect timeout, connection error,
+    408, other 5xx                        SaUnavailable(status)     transient
     429                                   SaRateLimited(retry_after) transient
     token endpoint refusing; any 401      ConfigurationError         fatal
     404                                   SaNotFound                 permanent
@@ -21,7 +23,14 @@ from typing import Any
 
 import httpx
 
-from sync_core.errors import ConfigurationError, SaNotFound, SaRateLimited, SaRejected, SaUnavailable
+from sync_core.errors import (
+    ConfigurationError,
+    SaNotFound,
+    SaRateLimited,
+    SaRejected,
+    SaTimedOut,
+    SaUnavailable,
+)
 
 Record = dict[str, Any]
 
@@ -31,8 +40,10 @@ def unavailable_on_transport_error(where: str) -> Iterator[None]:
     """httpx's timeouts and network errors (the token request's too) as SaUnavailable."""
     try:
         yield
-    except httpx.TimeoutException as exc:
+    except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:  # the request never left: nothing in doubt
         raise SaUnavailable(f"Smart Assessor timed out on {where}") from exc
+    except httpx.TimeoutException as exc:
+        raise SaTimedOut(f"Smart Assessor timed out on {where}") from exc
     except httpx.RequestError as exc:
         kind = type(exc).__name__
         raise SaUnavailable(f"Smart Assessor unreachable on {where} ({kind})") from exc
@@ -46,6 +57,8 @@ def raise_for_status(response: httpx.Response, where: str, *, from_token_endpoin
     said = f"Smart Assessor answered {status} to {where}"
     if status == httpx.codes.TOO_MANY_REQUESTS:
         raise SaRateLimited(said, retry_after=_retry_after(response))
+    if status == httpx.codes.GATEWAY_TIMEOUT:  # the gateway gave up; SA behind it may still apply the call
+        raise SaTimedOut(said, status=status)
     if status >= 500 or status == httpx.codes.REQUEST_TIMEOUT:
         raise SaUnavailable(said, status=status)
     if from_token_endpoint or status == httpx.codes.UNAUTHORIZED:

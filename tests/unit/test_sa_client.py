@@ -18,6 +18,7 @@ from sync_core.errors import (
     SaNotFound,
     SaRateLimited,
     SaRejected,
+    SaTimedOut,
     SaUnavailable,
     SyncError,
 )
@@ -92,7 +93,9 @@ def raising(exc: type[httpx.TransportError]) -> Handler:
 ERROR_TABLE = [
     pytest.param(answering(503), SaUnavailable, {"status": 503}, id="503-unavailable"),
     pytest.param(answering(500, {"code": "oops"}), SaUnavailable, {"status": 500}, id="500-unavailable"),
-    pytest.param(raising(httpx.ReadTimeout), SaUnavailable, {"status": None}, id="timeout-unavailable"),
+    pytest.param(raising(httpx.ReadTimeout), SaTimedOut, {"status": None}, id="read-timeout-in-doubt"),
+    pytest.param(raising(httpx.ConnectTimeout), SaUnavailable, {"status": None}, id="connect-timeout-unavailable"),
+    pytest.param(answering(504), SaTimedOut, {"status": 504}, id="504-in-doubt"),
     pytest.param(raising(httpx.ConnectError), SaUnavailable, {"status": None}, id="connect-error-unavailable"),
     pytest.param(answering(429, **{"Retry-After": "7"}), SaRateLimited, {"retry_after": 7.0}, id="429-retry-after-seconds"),
     pytest.param(answering(429), SaRateLimited, {"retry_after": None}, id="429-no-retry-after"),
