@@ -6,12 +6,15 @@ deals in TransientError / FatalError only.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import structlog
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
@@ -21,10 +24,52 @@ from sync_core.outcome import Source
 
 Kafka = str | Mapping[str, Any]  # a bootstrap address, or the settings of ``sync_core.config.kafka_settings``
 
+log = structlog.get_logger("pics_sync.kafka")
+
+# A refused login: librdkafka's own code for it, and the broker's SASL answers.
+_AUTHENTICATION_CODES = frozenset(
+    {
+        KafkaError._AUTHENTICATION,
+        KafkaError.SASL_AUTHENTICATION_FAILED,
+        KafkaError.UNSUPPORTED_SASL_MECHANISM,
+        KafkaError.ILLEGAL_SASL_STATE,
+    }
+)
+AUTHENTICATION_FAILED = (
+    "Kafka refused the login: check PICS_SYNC_KAFKA_SASL_USERNAME, PICS_SYNC_KAFKA_SASL_PASSWORD"
+    " (or PICS_SYNC_KAFKA_SASL_PASSWORD_FILE) and PICS_SYNC_KAFKA_SASL_MECHANISM"
+)
+
+
+class ErrorLog:
+    """A client's ``error_cb``: each error a ``kafka.error`` line, and a refused login a clear extra line.
+
+    librdkafka retries a refused login about three times a second, so a code logged in the last
+    ``every_s`` seconds is not logged again. The lines hold the code and librdkafka's message, which
+    names the broker but no setting.
+    """
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        self.every_s = every_s
+        self.refused = False  # Kafka refused this client's login at least once
+        self._logged: dict[int, float] = {}  # code → when it was last logged
+
+    def __call__(self, error: KafkaError) -> None:
+        code = error.code()
+        self.refused = self.refused or code in _AUTHENTICATION_CODES
+        now = time.monotonic()
+        if now < self._logged.get(code, -math.inf) + self.every_s:
+            return
+        self._logged[code] = now
+        log.warning("kafka.error", code=error.name(), reason=error.str(), fatal=error.fatal())
+        if code in _AUTHENTICATION_CODES:
+            log.error("kafka.authentication_failed", code=error.name(), hint=AUTHENTICATION_FAILED)
+
 
 def client_settings(kafka: Kafka) -> dict[str, Any]:
-    """The connection and security settings of any client."""
-    return {"bootstrap.servers": kafka} if isinstance(kafka, str) else dict(kafka)
+    """The connection and security settings of any client, with an ``error_cb`` that logs its errors."""
+    settings = {"bootstrap.servers": kafka} if isinstance(kafka, str) else dict(kafka)
+    return {"error_cb": ErrorLog(), **settings}
 
 
 def consumer_config(kafka: Kafka, group_id: str, **extra: Any) -> dict[str, Any]:
@@ -61,8 +106,20 @@ def make_producer(kafka: Kafka, **extra: Any) -> Producer:
 
 
 def ensure_topics(kafka: Kafka, topics: Mapping[str, int], timeout: float = 30.0) -> None:
-    """Create the topics (name → partitions) that do not exist yet."""
-    admin = AdminClient(client_settings(kafka))
+    """Create the topics (name → partitions) that do not exist yet; ``ConfigurationError`` if the login is refused."""
+    errors = ErrorLog()
+    settings: dict[str, Any] = {**client_settings(kafka), "error_cb": errors}
+    admin = AdminClient(settings)
+    try:
+        _create_missing(admin, topics, timeout)
+    except KafkaException:
+        admin.poll(0)  # librdkafka holds a client's errors until it is polled, which an admin call does not do
+        if errors.refused:
+            raise ConfigurationError(AUTHENTICATION_FAILED) from None
+        raise
+
+
+def _create_missing(admin: AdminClient, topics: Mapping[str, int], timeout: float) -> None:
     existing = admin.list_topics(timeout=timeout).topics
     missing = [
         NewTopic(name, num_partitions=n, replication_factor=1) for name, n in topics.items() if name not in existing
@@ -201,3 +258,78 @@ def committed_offsets(kafka: Kafka, group_id: str, topic: str, timeout: float = 
     with replay_consumer(kafka, group_id) as consumer:
         partitions = [TopicPartition(topic, p) for p in partitions_of(consumer, topic, timeout)]
         return {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=timeout)}
+
+
+# --- Status: where a group stands on its topics, and who owns which partition (consumers.status) ---
+
+
+def group_offsets(
+    kafka: Kafka, group_id: str, topics: Iterable[str], timeout: float = 5.0
+) -> dict[tuple[str, int], tuple[int, Span]]:
+    """(topic, partition) → (the offset ``group_id`` has committed, negative: none; the (low, high) watermarks).
+
+    Topics the broker does not have are left out. Joins no group; a broker that does not answer in
+    ``timeout`` is a ``TransientError``.
+    """
+    try:
+        with replay_consumer(kafka, group_id) as consumer:
+            known = consumer.list_topics(timeout=timeout).topics  # all topics: asking for one may auto-create it
+            wanted = [t for t in topics if t in known and known[t].error is None]
+            partitions = [TopicPartition(t, p) for t in wanted for p in sorted(known[t].partitions)]
+            committed = consumer.committed(partitions, timeout=timeout) if partitions else []
+            return {
+                (tp.topic, tp.partition): (tp.offset, consumer.get_watermark_offsets(tp, timeout=timeout))
+                for tp in committed
+            }
+    except KafkaException as failed:
+        raise TransientError(f"Kafka: {_reason(failed)}") from None
+
+
+class GroupMember(NamedTuple):
+    """A member of a consumer group as the group's coordinator sees it."""
+
+    member_id: str
+    client_id: str
+    host: str
+    partitions: tuple[tuple[str, int], ...]  # (topic, partition) assigned to it, sorted
+
+
+def group_members(kafka: Kafka, group_id: str, timeout: float = 5.0) -> tuple[str, list[GroupMember]]:
+    """The group's state as its coordinator says it (stable, empty, dead: no such group …) and its members.
+
+    Asked of the broker, so it reads a running consumer's assignment without touching that consumer.
+    """
+    admin = AdminClient(client_settings(kafka))
+    try:
+        found = admin.describe_consumer_groups([group_id], request_timeout=timeout)[group_id].result(timeout)
+    except (KafkaException, FutureTimeout) as failed:
+        raise TransientError(f"Kafka: {_reason(failed)}") from None
+    members = [
+        GroupMember(m.member_id, m.client_id, m.host, tuple(sorted((tp.topic, tp.partition) for tp in _assigned(m))))
+        for m in found.members
+    ]
+    return found.state.name.lower(), sorted(members, key=lambda m: (m.host, m.member_id))
+
+
+def _assigned(member: Any) -> list[TopicPartition]:
+    return list(member.assignment.topic_partitions or []) if member.assignment else []
+
+
+def assigned(consumer: Consumer) -> list[tuple[str, int]]:
+    """(topic, partition) of every partition assigned to ``consumer``, sorted; none once it is closed.
+
+    Call it from the thread that polls: from any other thread it waits until the polling stops
+    (seen with confluent-kafka 2.16 and a loop polling every 50 ms). ``group_members`` asks the
+    broker instead and is safe from anywhere.
+    """
+    try:
+        return sorted((tp.topic, tp.partition) for tp in consumer.assignment())
+    except RuntimeError:  # the consumer is closed
+        return []
+    except KafkaException as failed:
+        raise TransientError(f"Kafka: {_reason(failed)}") from None
+
+
+def _reason(failed: Exception) -> str:
+    error = failed.args[0] if failed.args else None
+    return error.str() if isinstance(error, KafkaError) else str(failed) or type(failed).__name__

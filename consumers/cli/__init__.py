@@ -17,6 +17,7 @@ from consumers.cli import (
     run_cmd,
     sandbox_cmd,
     settings_cmd,
+    status_cmd,
 )
 from sync_core.errors import ConfigurationError, SyncError
 
@@ -25,6 +26,7 @@ COMMANDS = (
     pull_cmd,
     replay_cmd,
     dlq_cmd,
+    status_cmd,
     settings_cmd,
     qualifications_cmd,
     db_cmd,

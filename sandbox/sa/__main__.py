@@ -1,7 +1,8 @@
 """``python -m sandbox.sa --host 127.0.0.1 --port 8090``: serve the Smart Assessor sandbox.
 
-The password and client key come from ``SA_SANDBOX_PASSWORD`` and ``SA_SANDBOX_CLIENT_KEY``
-(defaults as in ``SandboxConfig``), never from the command line, where ``ps`` would show them.
+The password and client key come from ``SA_SANDBOX_PASSWORD`` and ``SA_SANDBOX_CLIENT_KEY``, or
+from the files named by ``SA_SANDBOX_PASSWORD_FILE`` and ``SA_SANDBOX_CLIENT_KEY_FILE`` (defaults
+as in ``SandboxConfig``), never from the command line, where ``ps`` would show them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from sandbox.sa.app import create_app
-from sandbox.sa.config import CLIENT_KEY_ENV, PASSWORD_ENV, SandboxConfig
+from sandbox.sa.config import SandboxConfig, secrets_from
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -34,11 +35,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def config_from(args: argparse.Namespace) -> SandboxConfig:
-    defaults = SandboxConfig()
     return SandboxConfig(
         username=args.username,
-        password=os.environ.get(PASSWORD_ENV, defaults.password),
-        client_key=os.environ.get(CLIENT_KEY_ENV, defaults.client_key),
+        **secrets_from(os.environ),
         token_ttl_s=args.token_ttl_s,
         latency_ms=args.latency_ms,
         error_rate=args.error_rate,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-#: Where ``python -m sandbox.sa`` reads the secrets it accepts (never from its command line).
+from sync_core.config import read_secret_file
+
+#: Where ``python -m sandbox.sa`` reads the secrets it accepts (never from its command line), each
+#: also from the file named by the same variable with ``_FILE`` appended (Docker secrets).
 PASSWORD_ENV = "SA_SANDBOX_PASSWORD"
 CLIENT_KEY_ENV = "SA_SANDBOX_CLIENT_KEY"
 
@@ -39,3 +43,18 @@ class SandboxConfig:
     def public(self) -> dict[str, object]:
         """The username and the run-time settings; never the secrets."""
         return {"username": self.username} | {name: getattr(self, name) for name in RUNTIME_SETTINGS}
+
+
+def secrets_from(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``password`` and ``client_key`` that ``environ`` sets, each from its variable or else its ``_FILE``.
+
+    An unset one is left out, so ``SandboxConfig``'s default applies; an unreadable file is a
+    ``ConfigurationError`` naming the variable.
+    """
+    found: dict[str, str] = {}
+    for name, variable in (("password", PASSWORD_ENV), ("client_key", CLIENT_KEY_ENV)):
+        if variable in environ:
+            found[name] = environ[variable]
+        elif environ.get(f"{variable}_FILE"):
+            found[name] = read_secret_file(f"{variable}_FILE", environ[f"{variable}_FILE"])
+    return found

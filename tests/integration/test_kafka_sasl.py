@@ -4,7 +4,7 @@ Contract: with ``PICS_SYNC_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT``, a mechanism
 password read from the file named by ``PICS_SYNC_KAFKA_SASL_PASSWORD_FILE``, every Kafka client of
 the push path (topic set-up, producer, consumer) logs in, and an enrolment reaches SA as it does on
 an open broker. A wrong password is refused at once with an authentication error, and nothing is
-read.
+read; topic set-up with it stops with a ``ConfigurationError`` naming the SASL settings to check.
 
 The session's broker is open (PLAINTEXT), so this module runs on a SASL broker of its own.
 """
@@ -31,6 +31,7 @@ from sandbox.kafka_broker import LocalKafka
 from sandbox.people import People
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig, kafka_settings, load_config
+from sync_core.errors import ConfigurationError
 from sync_core.outcome import Kind
 from sync_core.pics.learners import LearnerRepository
 from sync_core.serde import AvroSerde, new_event
@@ -99,7 +100,7 @@ def test_enrolment_reaches_sa_through_a_sasl_broker(sasl_config: RuntimeConfig, 
 
 
 def test_wrong_password_is_refused_and_nothing_is_read(sasl_config: RuntimeConfig) -> None:
-    """A consumer with the wrong password gets an authentication error within seconds and reads no event."""
+    """A consumer with the wrong password gets an authentication error and reads no event; topic set-up names the settings."""
     kafka = kafka_settings(sasl_config)
     topic = f"{sasl_config.topic_prefix}pics.learner"
     ensure_topics(kafka, {topic: 1})
@@ -121,6 +122,8 @@ def test_wrong_password_is_refused_and_nothing_is_read(sasl_config: RuntimeConfi
     assert _refused(errors), f"no authentication error within {REFUSAL_WITHIN_S} s: {errors}"
     assert "Invalid username or password" in next(e.str() for e in errors if _is_auth(e))
     assert read == []
+    with pytest.raises(ConfigurationError, match="PICS_SYNC_KAFKA_SASL_PASSWORD"):
+        ensure_topics(wrong, {topic: 1}, timeout=REFUSAL_WITHIN_S / 2)  # the admin call waits out its timeout
 
 
 def _is_auth(error: KafkaError) -> bool:

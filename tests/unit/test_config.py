@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,30 @@ def test_each_invalid_value_is_one_readable_line(monkeypatch: pytest.MonkeyPatch
 def test_backoff_hook(failure: Exception, decision: bool | float) -> None:
     """Transient errors retry (honouring Retry-After); permanent ones do not."""
     assert backoff_hook(failure) == decision
+
+
+def _latin_1_file(tmp_path: Path) -> Path:
+    written = tmp_path / "latin-1"
+    written.write_bytes(b"caf\xe9")
+    return written
+
+
+@pytest.mark.parametrize(
+    "make_path",
+    [
+        pytest.param(lambda tmp_path: tmp_path / "no-such-file", id="missing"),
+        pytest.param(lambda tmp_path: tmp_path, id="a-directory"),
+        pytest.param(_latin_1_file, id="not-utf-8"),
+    ],
+)
+def test_unreadable_secret_file_is_one_line_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_path: Callable[[Path], Path]
+) -> None:
+    """A *_FILE variable naming a file that cannot be read stops start-up with one line naming the variable, not its value."""
+    path = str(make_path(tmp_path))
+    monkeypatch.setenv("PICS_SYNC_KAFKA_SASL_PASSWORD_FILE", path)
+    with pytest.raises(ConfigurationError) as invalid:
+        load_config()
+    [line] = str(invalid.value).splitlines()
+    assert line.startswith("PICS_SYNC_KAFKA_SASL_PASSWORD_FILE: cannot read the file it names (")
+    assert path not in line  # a secret pasted into the variable by mistake is not echoed

@@ -1,0 +1,172 @@
+"""``pics-sync status``: consumer lag, parked events, the daily pull and the live consumers at a glance.
+
+Exit codes: 0 nothing needs attention; 1 something does (each reason is listed first), or the
+database cannot be reached; 2 a bad option value or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from consumers.cli.common import pool_from_env
+from consumers.cli.dlq_cmd import parse_age
+from consumers.status import SIDES, GroupStatus, PullRun, StatusReport, Thresholds, collect_status, human
+from sync_core.config import load_config
+from sync_core.errors import ConfigurationError, DatabaseUnavailable
+
+_DEFAULTS = Thresholds()
+_EXIT_CODES = (
+    "exit status: 0 all well; 1 something needs attention (parked events, a group lagging over --max-lag, "
+    "Kafka unreadable, no live consumer in a group, SA's circuit open, the last daily pull failed or none "
+    "succeeded within --max-pull-age) or the database cannot be reached; 2 a bad option value"
+)
+
+
+def register(subcommands: Any) -> None:
+    """Add ``status``."""
+    cmd = subcommands.add_parser(
+        "status",
+        help="lag, parked events, the daily pull and the consumers; exit 1 when something needs attention",
+        description="Reads each group's committed offsets, its partitions' ends and its members from Kafka "
+        "(joining no group), and the parked events, daily pull runs and consumer heartbeats from the database.",
+        epilog=_EXIT_CODES,
+    )
+    cmd.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    cmd.add_argument(
+        "--side",
+        choices=("push", "pull", "both"),
+        default="both",
+        help="push: the group PICS_SYNC_KAFKA_GROUP_ID on pics.*; pull: the updaters' group on sa.* and the "
+        "daily pull; both (default)",
+    )
+    cmd.add_argument(
+        "--max-lag",
+        type=int,
+        metavar="N",
+        default=_DEFAULTS.max_lag,
+        help=f"events a group may lag (default {_DEFAULTS.max_lag})",
+    )
+    cmd.add_argument(
+        "--max-pull-age",
+        metavar="AGE",
+        help=f"how long ago the last daily pull may have succeeded: 30h, 2d (default {human(_DEFAULTS.max_pull_age)})",
+    )
+    cmd.set_defaults(handler=_status)
+
+
+def _thresholds(args: argparse.Namespace) -> Thresholds:
+    if args.max_lag < 0:
+        raise ConfigurationError(f"--max-lag must be 0 or more, not {args.max_lag}")
+    age = _DEFAULTS.max_pull_age if args.max_pull_age is None else parse_age(args.max_pull_age)
+    return Thresholds(max_lag=args.max_lag, max_pull_age=age)
+
+
+def _status(args: argparse.Namespace) -> int:
+    thresholds = _thresholds(args)
+    sides = SIDES if args.side == "both" else (args.side,)
+    try:
+        with pool_from_env() as pool:
+            report = collect_status(load_config(), pool, thresholds=thresholds, sides=sides)
+    except psycopg.OperationalError as unreachable:  # a monitor gets one line and exit 1, not a traceback
+        raise DatabaseUnavailable(f"cannot reach the database: {type(unreachable).__name__}") from None
+    print(report.to_json() if args.json else render(report))
+    return 1 if report.needs_attention() else 0
+
+
+def render(report: StatusReport) -> str:
+    """The report as an operator reads it: the verdict and its reasons first, then a section a topic."""
+    verdict = "NEEDS ATTENTION" if report.needs_attention() else "ok"
+    head = [f"pics-sync status: {verdict}   (checked {_utc(report.checked_at)})"]
+    head += [f"  ! {reason}" for reason in report.reasons()]
+    sections = [_consumers(report), _members(report), _lag(report), _parked(report)]
+    if report.pull_watched:
+        sections.append(_pull(report))
+    return "\n\n".join(["\n".join(head), *sections])
+
+
+def _consumers(report: StatusReport) -> str:
+    stale = report.thresholds.stale_after
+    rows = [(g.group, g.side, c.member_id, c.circuit, str(c.pending), f"{human(c.age)} ago",
+             "live" if c in g.live(stale) else "stopped" if c.stopped_at else "silent")
+            for g in report.groups for c in g.consumers]  # fmt: skip
+    header = ("group", "side", "consumer", "circuit", "pending", "last beat", "state")
+    return "consumers (heartbeats)\n" + (_table(header, rows) if rows else "  none reported in the last 24 h")
+
+
+def _members(report: StatusReport) -> str:
+    rows = [row for group in report.groups if group.error is None for row in _member_rows(group)]
+    header = ("group", "state", "host", "member", "partitions")
+    return "kafka group members (as the group coordinator sees them)\n" + _table(header, rows)
+
+
+def _member_rows(group: GroupStatus) -> list[tuple[str, ...]]:
+    state = f"{group.state} ({group.assigned} of {len(group.partitions)} assigned)"
+    if not group.members:
+        return [(group.group, state, "-", "-", "-")]
+    return [(group.group, state, m.host, m.member_id, _partitions(m.partitions)) for m in group.members]
+
+
+def _partitions(owned: Sequence[tuple[str, int]]) -> str:
+    """``t.pics.learner[0,1,2] t.pics.officer[0]``."""
+    topics: dict[str, list[str]] = {}
+    for name, partition in owned:
+        topics.setdefault(name, []).append(str(partition))
+    return " ".join(f"{name}[{','.join(numbers)}]" for name, numbers in topics.items()) or "-"
+
+
+def _lag(report: StatusReport) -> str:
+    rows = [row for group in report.groups for row in _lag_rows(group)]
+    header = ("group", "topic", "partition", "committed", "end", "lag")
+    return f"lag (attention over {report.thresholds.max_lag} a group)\n" + _table(header, rows)
+
+
+def _lag_rows(group: GroupStatus) -> list[tuple[str, ...]]:
+    if group.error is not None:
+        return [(group.group, "(unreadable)", "", "", "", group.error)]
+    if not group.partitions:
+        return [(group.group, "(none of its topics exists yet)", "", "", "", "0")]
+    rows = [(group.group, p.topic, str(p.partition), "-" if p.committed is None else str(p.committed), str(p.end),
+             str(p.lag)) for p in group.partitions]  # fmt: skip
+    return [*rows, (group.group, "total", "", "", "", str(group.lag))]
+
+
+def _parked(report: StatusReport) -> str:
+    if not report.parked:
+        return "parked events: none"
+    rows = [(str(p.count), _utc(p.oldest), p.reason) for p in report.parked]
+    return f"parked events by reason ({report.parked_total} in all)\n" + _table(("count", "oldest", "reason"), rows)
+
+
+def _pull(report: StatusReport) -> str:
+    last, success = report.last_pull, report.last_pull_success
+    lines = ["daily pull", f"  last run      {_run(last)}"]
+    if last is not None:
+        figures = f"eligible {last.learners_eligible}, read {last.learners_read}, events {last.events}"
+        lines.append(f"                {figures}, SA calls {last.sa_calls}, sessions unmapped {last.sessions_unmapped}")
+    if success is not last:
+        lines.append(f"  last success  {_run(success)}")
+    return "\n".join(lines)
+
+
+def _run(run: PullRun | None) -> str:
+    if run is None:
+        return "none recent"
+    finished = "" if run.finished_at is None else f", finished {_utc(run.finished_at)}"
+    return f"run {run.id} for {run.run_date}: {run.status}, started {_utc(run.started_at)}{finished}"
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell, indented; the last column runs on unpadded."""
+    lines = [header, *rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    return "\n".join("  " + "  ".join([*(c.ljust(w) for c, w in zip(line, widths, strict=False)), line[-1]]).rstrip()
+                     for line in lines)  # fmt: skip
