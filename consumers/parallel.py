@@ -42,7 +42,7 @@ class ParallelLoop:
     concurrency: int = 32
     max_pending: int = 2000  # pause fetching above this many polled-but-unfinished events
     batch_size: int = 500
-    poll_timeout: float = 0.05
+    poll_timeout: float = 0.005  # consume() waits this long for a full batch: the latency it adds
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     tally: Tally = field(default_factory=Tally)
     mode: RunMode = field(default_factory=RunMode)

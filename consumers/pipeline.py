@@ -72,11 +72,17 @@ def process(delivery: Delivery, ports: Ports, mode: RunMode = LIVE) -> Outcome:
     return outcome
 
 
+def duplicate(event: DecodedEvent) -> Outcome:
+    """The outcome of an event whose id the ledger holds: nothing to do (a forced run aside)."""
+    duplicate = Outcome(Kind.DUPLICATE, event.envelope.event_id, event.name, reason="event id already processed")
+    return _logged(duplicate)
+
+
 def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports, mode: RunMode) -> Outcome:
     base = Outcome(Kind.APPLIED, event_id=event.envelope.event_id, event_type=event.name)
     seen, parked_ahead = ports.ledger.seen_or_parked(base.event_id or "", delivery.source.topic, delivery.source.key)
     if seen and not mode.force:
-        return _logged(replace(base, kind=Kind.DUPLICATE, reason="event id already processed"))
+        return duplicate(event)
     settings = ports.settings()
     if not settings.integration_enabled:
         skipped = replace(base, kind=Kind.SKIPPED, reason="integration disabled", rule="S1")

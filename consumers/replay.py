@@ -28,7 +28,7 @@ from typing import Any, Literal
 import stamina
 
 from consumers.kafka_edge import Span, offsets_at, partitions_of, read_partition, replay_consumer, watermarks
-from consumers.pipeline import Delivery, Ports, RunMode, process
+from consumers.pipeline import Delivery, Ports, RunMode, duplicate, process
 from consumers.progress import Progress
 from sync_core.config import RuntimeConfig, kafka_settings, topic
 from sync_core.errors import UndecodableEvent
@@ -217,13 +217,26 @@ def apply_ranges(read: Read, ports: Ports, options: ReplayOptions, summary: Summ
         tick(len(records) - len(selected))
         dropped = superseded(selected) if options.coalesce else frozenset()
         summary.coalesced += len(dropped)
+        done = _already_processed(selected, ports, options.mode)
         for index, record in enumerate(selected):
-            outcome = None if index in dropped else _process(record.delivery, ports, options.mode)
+            if index in dropped:
+                outcome = None
+            elif record.event is not None and record.event.envelope.event_id in done:
+                outcome = duplicate(record.event)  # what process() would say, without a round trip each
+            else:
+                outcome = _process(record.delivery, ports, options.mode)
             summary.add(outcome)
             on_record(record, outcome)
             tick(1)
     if options.progress:
         progress.close()
+
+
+def _already_processed(records: Sequence[Record], ports: Ports, mode: RunMode) -> set[str]:
+    """The event ids of ``records`` the ledger holds, asked in bulk (a forced run ignores the ledger)."""
+    if mode.force:
+        return set()
+    return ports.ledger.seen_among([r.event.envelope.event_id for r in records if r.event is not None])
 
 
 def _process(delivery: Delivery, ports: Ports, mode: RunMode) -> Outcome:

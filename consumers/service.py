@@ -15,11 +15,12 @@ from consumers.pipeline import Ports
 from sync_core import executor
 from sync_core.config import RuntimeConfig
 from sync_core.faults import crash_checkpoint
+from sync_core.in_doubt import InDoubtWrites
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.pics.updates import PicsUpdates
 from sync_core.pics.writeback import PicsIdWriter
 from sync_core.rate_limit import TokenBucket
-from sync_core.sa_client import SaClient, SaCredentials
+from sync_core.sa_client import OnCall, SaClient, SaCredentials
 from sync_core.serde import AvroSerde, HttpSchemaRegistry
 from sync_core.settings import IntegrationSettings
 from sync_core.state.database import migrate, open_pool
@@ -67,8 +68,9 @@ class Service:
         self.close()
 
 
-def sa_client(config: RuntimeConfig, *, paced: bool = False) -> SaClient:
-    """The SA client for this configuration; ``paced`` applies PICS_SYNC_SA_RATE_LIMIT_PER_S."""
+def sa_client(config: RuntimeConfig, *, paced: bool = False, on_call: OnCall | None = None) -> SaClient:
+    """The SA client for this configuration; ``paced`` applies PICS_SYNC_SA_RATE_LIMIT_PER_S; ``on_call``
+    hears of every request (metrics)."""
     credentials = SaCredentials(
         config.sa_username, config.sa_password.get_secret_value(), config.sa_client_key.get_secret_value()
     )
@@ -76,18 +78,23 @@ def sa_client(config: RuntimeConfig, *, paced: bool = False) -> SaClient:
     limiter = None if rate is None else TokenBucket(rate, burst=max(1.0, rate / 20))
     connections = max(32, config.sa_max_concurrency)
     return SaClient(
-        config.sa_base_url, credentials, timeout=config.sa_timeout_s, max_connections=connections, limiter=limiter
+        config.sa_base_url,
+        credentials,
+        timeout=config.sa_timeout_s,
+        max_connections=connections,
+        limiter=limiter,
+        on_call=on_call,
     )
 
 
-def open_service(config: RuntimeConfig, *, paced: bool = False) -> Service:
-    """Migrate the database and open everything the pipeline needs (``paced``: see ``sa_client``)."""
+def open_service(config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCall | None = None) -> Service:
+    """Migrate the database and open everything the pipeline needs (``paced``, ``on_sa_call``: see ``sa_client``)."""
     url = config.database_url.get_secret_value()
     migrate(url)
     exits = ExitStack()
     # Each worker holds a connection at a time, plus the creation guard's lock and the loop's own.
     pool = exits.enter_context(open_pool(url, max_size=config.sa_max_concurrency + 4))
-    sa = exits.enter_context(sa_client(config, paced=paced))
+    sa = exits.enter_context(sa_client(config, paced=paced, on_call=on_sa_call))
     registry = None
     if config.schema_registry_url:
         client = exits.enter_context(httpx.Client(base_url=config.schema_registry_url, timeout=config.sa_timeout_s))
@@ -95,7 +102,13 @@ def open_service(config: RuntimeConfig, *, paced: bool = False) -> Service:
     settings = CachedSettings(SettingsRepository(pool).load, config.settings_ttl_s)
     links, ledger = LinkRepository(pool), Ledger(pool)
     execution = executor.Ports(
-        sa, ledger, links, DatabaseCreationGuard(pool), PicsIdWriter(pool), crash_checkpoint(config.crash_at)
+        sa,
+        ledger,
+        links,
+        DatabaseCreationGuard(pool),
+        PicsIdWriter(pool),
+        crash_checkpoint(config.crash_at),
+        InDoubtWrites(config.sa_late_write_window_s),
     )
     lookups = DatabaseLookups(links, QualificationLinks(pool))
     ports = Ports(AvroSerde(registry=registry), ledger, lookups, execution, PicsUpdates(pool), settings)

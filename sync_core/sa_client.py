@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -37,6 +38,9 @@ Record = dict[str, Any]
 SaId = int | str
 PAGE_SIZE = 100
 _JSON_BODY = {"Content-Type": "application/json"}
+# Hears of every HTTP request: (route template such as "PATCH /learners/{id}", status code or
+# "timeout"/"error", seconds). The template, never the URL: ids stay out of metric labels.
+OnCall = Callable[[str, str, float], None]
 
 
 class SaClient:
@@ -51,9 +55,11 @@ class SaClient:
         max_connections: int = 32,
         transport: httpx.BaseTransport | None = None,
         limiter: TokenBucket | None = None,
+        on_call: OnCall | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._limiter = limiter  # paces every call when SA's rate limit is known
+        self._on_call = on_call
         self._auth = SaTokenAuth(credentials, token_url=self.base_url + routes.TOKEN.path)
         self._username = credentials.username
         self._http = httpx.Client(
@@ -196,11 +202,24 @@ class SaClient:
         if self._limiter is not None:
             self._limiter.acquire()
         with unavailable_on_transport_error(where):
-            response = self._http.request(
-                route.method, route.url(*ids), content=content, params=params, headers=headers
-            )
+            response = self._request(route, *ids, content=content, params=params, headers=headers)
         raise_for_status(response, where, from_token_endpoint=response.url == self._auth.token_url)
         return json_body(response, where)
+
+    def _request(self, route: Route, *ids: SaId, **sent: Any) -> httpx.Response:
+        """One HTTP request, timed for ``on_call`` (the token call it may need counts in its time)."""
+        if self._on_call is None:
+            return self._http.request(route.method, route.url(*ids), **sent)
+        started, status = time.perf_counter(), "error"
+        try:
+            response = self._http.request(route.method, route.url(*ids), **sent)
+            status = str(response.status_code)
+            return response
+        except httpx.TimeoutException:
+            status = "timeout"
+            raise
+        finally:
+            self._on_call(str(route), status, time.perf_counter() - started)
 
 
 def _encode(fields: Mapping[str, Any]) -> bytes:

@@ -1,4 +1,4 @@
-"""``pics-sync bench pull``: speed, as a ratio measured in one run (never a timed test)."""
+"""``pics-sync bench pull|push|replay``: speed, as a ratio measured in one run (never a timed test)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from consumers.bench import bench_pull
 from consumers.bench_push import bench_push
+from consumers.bench_replay import bench_replay
 from consumers.cli.demo_cmd import stack_config
 from sandbox.stack import local_stack
 from sync_core.logs import configure_logging
@@ -42,6 +43,18 @@ def register(subcommands: Any) -> None:
     push.add_argument("--concurrency", type=int, default=32, help="workers = the cap on SA calls at once (default 32)")
     push.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     push.set_defaults(handler=_push)
+    replay = kinds.add_parser(
+        "replay",
+        help="replay a topic SA already holds: events/s and SA write calls (target 0)",
+        description="Enrols the learners, applies N PICS changes (the demo's mix) with the runtime so SA is in "
+        "step (untimed), then replays every push topic from its start with `pics-sync replay` against the "
+        "sandbox at a set latency.",
+    )
+    replay.add_argument("--events", type=int, default=100_000, help="PICS changes on the topics (default 100000)")
+    replay.add_argument("--learners", type=int, default=1000, help="learners they are spread over (default 1000)")
+    replay.add_argument("--latency-ms", type=float, default=20.0, help="the sandbox's latency per call (default 20)")
+    replay.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    replay.set_defaults(handler=_replay)
 
 
 def _push(args: argparse.Namespace) -> int:
@@ -52,6 +65,33 @@ def _push(args: argparse.Namespace) -> int:
             stack, stack_config(stack), events=args.events, learners=args.learners,
             latency=args.latency_ms, concurrency=args.concurrency,
         )  # fmt: skip
+    _print_contenders(result)
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+_COLUMNS = ("events", "events_per_s", "p50_ms", "p99_ms", "sa_calls_per_event", "peak_rss_mb")
+_ROWS = ("naive", "runtime", "floor", "at_200_per_s")
+
+
+def _print_contenders(result: dict[str, Any]) -> None:
+    """The contenders side by side, then the ratios."""
+    print(f"{'':<14}" + "".join(f"{column:>20}" for column in _COLUMNS))
+    for row in _ROWS:
+        print(f"{row:<14}" + "".join(f"{result[row][column]:>20}" for column in _COLUMNS))
+    for name, value in result.items():
+        if name not in _ROWS:
+            print(f"{name:<14}  {value}")
+
+
+def _replay(args: argparse.Namespace) -> int:
+    configure_logging("WARNING")
+    print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
+    with local_stack(reuse_env=False) as stack:
+        result = bench_replay(
+            stack, stack_config(stack), events=args.events, learners=args.learners, latency=args.latency_ms
+        )
     _print(result, args.json)
     return 0
 

@@ -34,6 +34,18 @@ class Ledger:
             row = conn.execute("SELECT 1 FROM sync.processed_events WHERE event_id = %s", (event_id,))
             return row.fetchone() is not None
 
+    def seen_among(self, event_ids: Sequence[str]) -> set[str]:
+        """The event ids of ``event_ids`` processed before, in one round trip per 10,000."""
+        found: set[str] = set()
+        with self._pool.connection() as conn:
+            for start in range(0, len(event_ids), 10_000):
+                rows = conn.execute(
+                    "SELECT event_id FROM sync.processed_events WHERE event_id = ANY(%s)",
+                    (list(event_ids[start : start + 10_000]),),
+                )
+                found.update(str(row[0]) for row in rows)
+        return found
+
     def seen_or_parked(self, event_id: str, topic: str, key: str | None) -> tuple[bool, bool]:
         """(event id processed before, key has a parked event on the topic), in one round trip."""
         with self._pool.connection() as conn:
