@@ -49,6 +49,7 @@ class PullOptions:
     rate_per_s: float = 25.0  # SA's limit as we pace ourselves under it
     chunk: int = 500
     progress: bool = True
+    observe: Callable[[int, int], None] | None = None  # (learners read, learners to read), after each learner
 
 
 class PacedCalls:
@@ -82,6 +83,7 @@ class _Run:
     run_id: int
     checkpoint: Callable[[str], None]
     failed: int = 0
+    done: int = 0  # learners whose events are sent
 
     def send(self, events: list[Pulled]) -> None:
         for pulled in events:
@@ -141,6 +143,9 @@ def _read_all(
         events = future.result()
         run.send(events)
         chunk.add(len(events))
+        run.done += 1
+        if run.options.observe:
+            run.options.observe(run.done, len(learners))
         if progress:
             progress.advance()
         if chunk.read == run.options.chunk or not window:

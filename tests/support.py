@@ -38,5 +38,6 @@ def process_env(config: RuntimeConfig, **extra: str) -> dict[str, str]:
         "PICS_SYNC_KAFKA_GROUP_ID": config.kafka_group_id,
         "PICS_SYNC_SETTINGS_TTL_S": "0",
         "PICS_SYNC_LOG_LEVEL": "WARNING",
+        "PICS_SYNC_HTTP_PORT": "0",  # several processes run at once; a test that wants the port sets one
         **extra,
     }

@@ -11,10 +11,12 @@ from typing import Any
 
 import structlog
 
+from consumers.metrics import PullMetrics
 from consumers.pull import PullOptions, daily_pull, learner_pull
 from consumers.schedule import next_run, parse_at, parse_every
 from consumers.service import open_service
-from sync_core.config import load_config
+from consumers.web.app import serve_pull
+from sync_core.config import RuntimeConfig, load_config
 from sync_core.logs import configure_logging
 
 log = structlog.get_logger("pics_sync.pull")
@@ -48,11 +50,13 @@ def _common(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--json", action="store_true", help="end with the run's summary as one JSON object")
 
 
-def _options(args: argparse.Namespace, run_date: date) -> PullOptions:
+def _options(args: argparse.Namespace, run_date: date, metrics: PullMetrics | None = None) -> PullOptions:
     resume = getattr(args, "resume", False)
+    observe = None if metrics is None else metrics.progress
     return PullOptions(
-        run_date=run_date, resume=resume, concurrency=args.concurrency, rate_per_s=args.rate, chunk=args.chunk
-    )
+        run_date=run_date, resume=resume, concurrency=args.concurrency, rate_per_s=args.rate, chunk=args.chunk,
+        observe=observe,
+    )  # fmt: skip
 
 
 def _report(summary: dict[str, Any], as_json: bool) -> None:
@@ -63,9 +67,14 @@ def _report(summary: dict[str, Any], as_json: bool) -> None:
 def _daily(args: argparse.Namespace) -> int:
     config = load_config()
     configure_logging(config.log_level)
+    with serve_pull(config) as metrics:  # /metrics, /healthz, /readyz on PICS_SYNC_HTTP_PORT while it runs
+        return _daily_runs(args, config, metrics)
+
+
+def _daily_runs(args: argparse.Namespace, config: RuntimeConfig, metrics: PullMetrics) -> int:
     if args.every is None:
-        with open_service(config) as service:
-            _report(daily_pull(service, _options(args, args.date or date.today())), args.json)
+        with open_service(config, on_sa_call=metrics.metrics.sa_call) as service:
+            _report(daily_pull(service, _options(args, args.date or date.today(), metrics)), args.json)
         return 0
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -75,8 +84,8 @@ def _daily(args: argparse.Namespace) -> int:
         log.info("pull.scheduled", at=due.isoformat())
         if stop.wait((due - datetime.now(UTC)).total_seconds()):
             break
-        with open_service(config) as service:
-            _report(daily_pull(service, _options(args, due.date())), args.json)
+        with open_service(config, on_sa_call=metrics.metrics.sa_call) as service:
+            _report(daily_pull(service, _options(args, due.date(), metrics)), args.json)
     return 0
 
 

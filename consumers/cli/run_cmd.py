@@ -9,10 +9,13 @@ from typing import Any
 
 import structlog
 
+from consumers.heartbeat import start_heartbeat
 from consumers.kafka_edge import ensure_topics, make_consumer
+from consumers.metrics import EventMetrics, Metrics, watched
 from consumers.parallel import ParallelLoop
 from consumers.routes import PULL_TOPICS, PUSH_TOPICS
 from consumers.service import open_service
+from consumers.web.app import serve_consumer
 from sync_core.config import kafka_settings, load_config, topic
 from sync_core.logs import configure_logging
 
@@ -47,20 +50,24 @@ def _run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    consumer = make_consumer(
-        kafka_settings(config),
-        group,
-        **{"session.timeout.ms": config.kafka_session_timeout_ms},
+    consumer = watched(  # other threads (metrics, /readyz, heartbeat) read its state from a copy
+        make_consumer(kafka_settings(config), group, **{"session.timeout.ms": config.kafka_session_timeout_ms})
     )
-    with open_service(config, paced=True) as service:
+    metrics = Metrics()
+    with open_service(config, paced=True, on_sa_call=metrics.sa_call) as service:
         loop = ParallelLoop(
-            consumer, service.ports, concurrency=config.sa_max_concurrency, max_pending=args.max_pending
-        )
+            consumer, service.ports, concurrency=config.sa_max_concurrency, max_pending=args.max_pending,
+            observe=EventMetrics(metrics).observe,
+        )  # fmt: skip
         loop.subscribe(topics)
+        heartbeat = start_heartbeat(service.pool, loop, group=group, side=args.side)
+        http = serve_consumer(config, service, loop, metrics)  # /metrics, /healthz, /readyz, the console
         log.info("consumer.started", topics=topics, group=group, concurrency=config.sa_max_concurrency)
         try:
             tally = loop.run(stop)
         finally:
+            heartbeat.stop()  # before close: it reads the consumer's assignment
+            http.close()  # before close: /readyz and /metrics read the consumer too
             consumer.close()  # commits the offsets stored so far
     log.info("consumer.stopped", **{k.value: n for k, n in tally.kinds.items()})
     return 0

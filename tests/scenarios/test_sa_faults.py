@@ -38,6 +38,8 @@ CLIENT_TIMEOUT_S = 1.0
 LATE_WRITE_WINDOW_S = 3 * CLIENT_TIMEOUT_S  # SA applies a hung call at most 2 s after it came in
 FAULTS = {"error_rate": 0.10, "timeout_rate": 0.05, "seed": 11}
 CALM = {"error_rate": 0.0, "timeout_rate": 0.0, "rate_limit_per_s": None}
+
+
 @pytest.fixture
 def impatient(config: RuntimeConfig) -> Iterator[Service]:
     """The pipeline's ports with an SA client that gives up after ``CLIENT_TIMEOUT_S``."""

@@ -1,0 +1,96 @@
+"""The HTTP app of a process, and how ``run`` and ``pull`` start it on ``PICS_SYNC_HTTP_HOST:PORT``.
+
+``run`` serves ``/metrics``, ``/healthz``, ``/readyz`` and the console; ``pull daily`` the first three.
+Port 0 serves nothing. A port that cannot be bound is logged and the process carries on without
+it: the sync matters more than its dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from consumers.kafka_edge import make_producer
+from consumers.metrics import LoopCollector, Metrics, PullMetrics, PullSuccessCollector
+from consumers.parallel import ParallelLoop
+from consumers.service import Service
+from consumers.web import health
+from consumers.web.auth import ConsoleAuth
+from consumers.web.console import Console, router
+from consumers.web.server import HttpServer
+from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.errors import ConfigurationError
+from sync_core.state.database import open_pool
+
+log = structlog.get_logger("pics_sync.http")
+
+
+def build_app(metrics: Metrics, readiness: health.Readiness, console: Console | None = None) -> FastAPI:
+    """``/metrics``, ``/healthz``, ``/readyz``, and the console's pages when given one."""
+    app = FastAPI(title="pics-sync", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/metrics")
+    def scrape() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(health.router(readiness))
+    if console is not None:
+        app.include_router(router(console))
+    return app
+
+
+def start(config: RuntimeConfig, app: FastAPI) -> ExitStack:
+    """Serve ``app`` on the configured address on a daemon thread; closing the stack stops it."""
+    serving = ExitStack()
+    if config.http_port == 0:
+        return serving
+    try:
+        server = HttpServer(app, config.http_host, config.http_port).start()
+    except ConfigurationError as unbound:
+        log.warning("http.unavailable", reason=str(unbound))
+        return serving
+    serving.callback(server.stop)
+    log.info("http.started", url=server.url)
+    return serving
+
+
+def serve_consumer(config: RuntimeConfig, service: Service, loop: ParallelLoop, metrics: Metrics) -> ExitStack:
+    """``run``: the loop's state in the metrics, its readiness, and the console on the service."""
+    if config.http_port == 0:
+        return ExitStack()
+    metrics.watch(LoopCollector(loop))
+    metrics.watch(PullSuccessCollector(service.pool))
+    console = Console(service, ConsoleAuth(config.console_token), loop)
+    serving = ExitStack()
+    probe = serving.enter_context(_probe(config))
+    serving.enter_context(start(config, build_app(metrics, health.for_loop(service.pool, loop, probe), console)))
+    return serving
+
+
+@contextmanager
+def _probe(config: RuntimeConfig) -> Iterator[Any]:
+    """A Kafka client of /readyz's own, to ask the broker for metadata; it never sends a message."""
+    client = make_producer(kafka_settings(config), **{"enable.idempotence": False})
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@contextmanager
+def serve_pull(config: RuntimeConfig) -> Iterator[PullMetrics]:
+    """``pull daily``: metrics and health (database, broker) while the pull runs, with its own small pool."""
+    metrics = Metrics()
+    with ExitStack() as stack:
+        if config.http_port:
+            pool = stack.enter_context(open_pool(config.database_url.get_secret_value(), max_size=2))
+            metrics.watch(PullSuccessCollector(pool))
+            probe = stack.enter_context(_probe(config))
+            checks = {"broker": health.broker(probe), "database": health.database(pool)}
+            stack.enter_context(start(config, build_app(metrics, health.Readiness(checks))))
+        yield PullMetrics(metrics)

@@ -1,0 +1,87 @@
+"""The console's read-only SQL: the ledger's counts and a learner's history.
+
+Reads only; every write the console causes goes through the same code as ``pics-sync dlq``. Rows
+carry ids, event types, outcomes and reasons: no field of a learner's record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+RECENT = timedelta(minutes=5)  # the window the overview's rates are measured over
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    """How many events the ledger holds with one outcome, in all and within ``RECENT``."""
+
+    outcome: str
+    total: int
+    recent: int
+
+    @property
+    def per_minute(self) -> float:
+        """The recent rate."""
+        return self.recent / (RECENT.total_seconds() / 60)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One processed event of a learner."""
+
+    processed_at: datetime
+    topic: str
+    partition: int
+    offset: int
+    event_id: str
+    event_type: str
+    outcome: str
+    reason: str | None
+    sa_calls: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """A PICS record's SA id."""
+
+    entity: str
+    pics_id: str
+    sa_id: str
+    linked_at: datetime
+
+
+def outcome_counts(pool: ConnectionPool) -> dict[str, OutcomeCount]:
+    """Outcome → its count in the ledger (every consumer's), with the last ``RECENT`` apart."""
+    query = (
+        "SELECT outcome, count(*), count(*) FILTER (WHERE processed_at >= now() - %s::interval)"
+        " FROM sync.processed_events GROUP BY outcome"
+    )
+    with pool.connection() as conn:
+        rows = conn.execute(query, (RECENT,)).fetchall()
+    return {str(outcome): OutcomeCount(str(outcome), int(total), int(recent)) for outcome, total, recent in rows}
+
+
+def ledger_of(pool: ConnectionPool, key: str, limit: int = 200) -> list[LedgerRow]:
+    """The newest ``limit`` events of a key (the Learner Ident on the learner topics), newest first."""
+    query = (
+        'SELECT processed_at, topic, partition, "offset" AS offset, event_id::text AS event_id, event_type,'
+        " outcome, reason, sa_calls FROM sync.processed_events WHERE key = %s"
+        ' ORDER BY processed_at DESC, "offset" DESC LIMIT %s'
+    )
+    return [LedgerRow(**row) for row in _rows(pool, query, (key, limit))]
+
+
+def learner_links(pool: ConnectionPool, learner_ident: str) -> list[Link]:
+    """The learner's SA id, if it is linked."""
+    query = "SELECT entity, pics_id, sa_id, linked_at FROM sync.links WHERE entity = 'learner' AND pics_id = %s"
+    return [Link(**row) for row in _rows(pool, query, (learner_ident,))]
+
+
+def _rows(pool: ConnectionPool, query: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    with pool.connection() as conn:
+        return conn.cursor(row_factory=dict_row).execute(query, params).fetchall()

@@ -1,0 +1,188 @@
+"""The operator's console in a real headless Chromium, on the real broker, PostgreSQL and SA sandbox.
+
+Contract: the overview shows the ledger's applied count and the DLQ's parked count as the database
+holds them; the parked events page lists each with its reason and learner, with Redrive and Discard
+disabled until the operator signs in with the console token; a redrive before the cause is fixed
+leaves the events parked and says why; once the learner is in SA, Redrive from the page applies the
+learner's events in order and they leave the parked list; the learner's timeline then shows the SA
+link and the applied events; no learner's name or e-mail address appears on any page.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from consumers.metrics import Metrics
+from consumers.producer import EventProducer
+from consumers.runtime import Tally
+from consumers.service import Service
+from consumers.web import health
+from consumers.web.app import build_app
+from consumers.web.auth import ConsoleAuth
+from consumers.web.console import Console
+from consumers.web.server import HttpServer
+from sandbox.people import People
+from sync_core.serde import new_event
+from sync_core.state.links import LinkRepository
+from sync_core.state.settings_repo import SettingsRepository
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "console-token-for-the-browser-test"
+PUSH_SETTINGS = {"Integration Enabled": "on", "Update Learner Demographics Mode": "Push PICS Data to Smart Assessor"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def console(service: Service) -> Iterator[str]:
+    """The console on this test's service, on a loopback port of its own; yields its base URL."""
+    console = Console(service, ConsoleAuth(SecretStr(TOKEN)))
+    readiness = health.Readiness({"database": health.database(service.pool)})
+    app = build_app(Metrics(CollectorRegistry()), readiness, console)
+    with HttpServer(app, "127.0.0.1", free_port()).start() as server:
+        yield server.url
+
+
+def scalar(service: Service, query: str) -> int:
+    with service.pool.connection() as conn:
+        row = conn.execute(query).fetchone()
+    return int(row[0]) if row else 0
+
+
+def learner(seed: int, ident: str) -> dict[str, Any]:
+    return {**People(seed).learner(ident), "smart_assessor_id": None}
+
+
+def link_in_sa(service: Service, record: dict[str, Any]) -> str:
+    """The learner is enrolled in SA after all, and linked as the consumer would link it."""
+    created = service.sa.create_learner(
+        {"misId": record["learner_ident"], "firstName": record["first_name"], "surname": record["surname"]}
+    )
+    LinkRepository(service.pool).link("learner", record["learner_ident"], str(created["id"]))
+    return str(created["id"])
+
+
+def edit(producer: EventProducer, record: dict[str, Any], email: str) -> None:
+    event = new_event("LearnerEdited", {"learner": {**record, "email": email}}, changed_fields=["email"])
+    producer.send("pics.learner", record["learner_ident"], event)
+
+
+def text(browser: webdriver.Chrome, css: str) -> str:
+    return str(browser.find_element(By.CSS_SELECTOR, css).text)
+
+
+def wait_for(browser: webdriver.Chrome, predicate: Callable[[webdriver.Chrome], Any], timeout: float = 90) -> Any:
+    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(predicate)
+
+
+def test_overview_counts_and_redrive_from_the_page(
+    browser: webdriver.Chrome, console: str, service: Service, producer: EventProducer, drain: Callable[[], Tally]
+) -> None:
+    """The overview matches the database; a parked learner is redriven from the page once it is in SA, and leaves the list."""
+    SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
+    known, unknown = learner(21, "L-WEB-KNOWN"), learner(22, "L-WEB-PARKED")
+    link_in_sa(service, known)
+    edit(producer, known, "known1@example.org")
+    edit(producer, known, "known2@example.org")
+    edit(producer, unknown, "first@example.org")
+    edit(producer, unknown, "second@example.org")
+    producer.flush()
+    drain()
+    applied = scalar(service, "SELECT count(*) FROM sync.processed_events WHERE outcome = 'applied'")
+    parked = scalar(service, "SELECT count(*) FROM sync.parked_events")
+    assert (applied, parked) == (2, 2)
+
+    browser.get(console + "/")
+    assert (text(browser, "#applied-total"), text(browser, "#parked-now")) == (str(applied), str(parked))
+    assert "2 parked event(s)" in text(browser, "#attention")
+    no_personal_data(browser, known, unknown)
+
+    browser.get(console + "/parked")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#parked tr[id^=parked-]")
+    assert [row.find_element(By.CSS_SELECTOR, "td:nth-child(3)").text for row in rows] == ["L-WEB-PARKED"] * 2
+    assert "not enrolled (X2)" in rows[0].text and "waiting behind a parked event" in rows[1].text
+    assert all(not b.is_enabled() for b in browser.find_elements(By.CSS_SELECTOR, "button.redrive, button.discard"))
+    no_personal_data(browser, known, unknown)
+
+    sign_in(browser, console)
+    redrive_first(browser)
+    assert "parked again: not enrolled (X2); 2 still parked" in text(browser, "#message")
+    assert text(browser, "#parked-count") == "2 parked event(s)"
+
+    link_in_sa(service, unknown)
+    redrive_first(browser)
+    assert text(browser, "#message") == "L-WEB-PARKED: redriven 2 (applied 2)"
+    assert text(browser, "#parked-count") == "0 parked event(s)"
+    assert scalar(service, "SELECT count(*) FROM sync.parked_events") == 0
+
+    browser.get(console + "/learner?key=L-WEB-PARKED")
+    assert "Smart Assessor id:" in text(browser, "#link") and "not linked" not in text(browser, "#link")
+    outcomes = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#timeline tr td:nth-child(3)")]
+    assert outcomes == ["applied", "applied"]
+    no_personal_data(browser, known, unknown)
+
+    browser.get(console + "/")
+    assert text(browser, "#applied-total") == "4" and text(browser, "#parked-now") == "0"
+
+    browser.get(console + "/settings")
+    assert "Integration Enabled on" in text(browser, "#settings")
+
+
+def test_discard_from_the_page_after_confirming(
+    browser: webdriver.Chrome, console: str, service: Service, producer: EventProducer, drain: Callable[[], Tally]
+) -> None:
+    """Discard asks for confirmation, then deletes the parked event for good; cancelling keeps it."""
+    SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
+    edit(producer, learner(23, "L-WEB-DISCARD"), "gone@example.org")
+    producer.flush()
+    drain()
+    browser.delete_all_cookies()
+    browser.get(console + "/parked")
+    sign_in(browser, console)
+    browser.find_element(By.CSS_SELECTOR, "#parked button.discard").click()
+    browser.switch_to.alert.dismiss()
+    assert text(browser, "#parked-count") == "1 parked event(s)"
+    browser.find_element(By.CSS_SELECTOR, "#parked button.discard").click()
+    browser.switch_to.alert.accept()
+    wait_for(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#message"))
+    assert text(browser, "#message").startswith("discarded parked event")
+    assert scalar(service, "SELECT count(*) FROM sync.parked_events") == 0
+
+
+def sign_in(browser: webdriver.Chrome, console: str) -> None:
+    """Follow the page's sign-in link, give the token, and come back to the parked events with the buttons live."""
+    browser.find_element(By.CSS_SELECTOR, "#sign-in").click()
+    wait_for(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#token"))
+    browser.find_element(By.CSS_SELECTOR, "#token").send_keys(TOKEN)
+    browser.find_element(By.CSS_SELECTOR, "#sign-in-button").click()
+    wait_for(browser, lambda b: b.current_url == console + "/parked" and b.find_elements(By.CSS_SELECTOR, "#sign-out"))
+    assert all(b.is_enabled() for b in browser.find_elements(By.CSS_SELECTOR, "button.redrive"))
+
+
+def redrive_first(browser: webdriver.Chrome) -> None:
+    """Press the first parked event's Redrive and wait for the page that reports it."""
+    browser.find_element(By.CSS_SELECTOR, "#parked button.redrive").click()
+    wait_for(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#message"))
+
+
+def no_personal_data(browser: webdriver.Chrome, *records: dict[str, Any]) -> None:
+    """The page shows learners by ident only: no name, no e-mail address."""
+    page = browser.page_source
+    for record in records:
+        for field in ("first_name", "surname", "email"):
+            assert not record[field] or record[field] not in page, f"{field} shown"
+    assert "example.org" not in page
