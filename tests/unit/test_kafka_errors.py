@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import structlog
 from confluent_kafka import KafkaError, KafkaException
 from structlog.testing import capture_logs
 
@@ -21,6 +22,12 @@ SASL = {
 }
 REFUSED = "sasl_plaintext://kafka-1:9092/bootstrap: SASL authentication error: Invalid username or password"
 DOWN = "Failed to get metadata: Local: Broker transport failure"
+
+
+@pytest.fixture(autouse=True)
+def fresh_logger(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A logger not yet bound: an earlier test's configure_logging caches the module's on first use."""
+    monkeypatch.setattr(kafka_edge, "log", structlog.get_logger("pics_sync.kafka"))
 
 
 @pytest.mark.parametrize(
