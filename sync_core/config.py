@@ -43,6 +43,7 @@ class RuntimeConfig(BaseSettings):
     kafka_ssl_key_location: str | None = None
     kafka_ssl_key_password: SecretStr | None = None
     topic_prefix: str = ""  # prepended to every topic name, e.g. "staging." or a test's own prefix
+    dlq_topic: str | None = None  # if set, parked events are also copied to this topic (the prefix applies)
     schema_registry_url: str | None = None
     database_url: SecretStr = SecretStr("postgresql://postgres@localhost/postgres")
     sa_base_url: str = "http://127.0.0.1:8700"

@@ -9,14 +9,15 @@ from typing import Any
 
 import structlog
 
+from consumers.dlq_mirror import DlqMirror, each
 from consumers.heartbeat import start_heartbeat
-from consumers.kafka_edge import ensure_topics, make_consumer
+from consumers.kafka_edge import ensure_topics, make_consumer, make_producer
 from consumers.metrics import EventMetrics, Metrics, watched
 from consumers.parallel import ParallelLoop
 from consumers.routes import PULL_TOPICS, PUSH_TOPICS
 from consumers.service import open_service
 from consumers.web.app import serve_consumer
-from sync_core.config import kafka_settings, load_config, topic
+from sync_core.config import RuntimeConfig, kafka_settings, load_config, topic
 from sync_core.logs import configure_logging
 
 log = structlog.get_logger("pics_sync.run")
@@ -47,6 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     topics = [topic(config, name) for name in (PUSH_TOPICS if args.side == "push" else PULL_TOPICS)]
     group = config.kafka_group_id if args.side == "push" else f"{config.kafka_group_id}-updaters"
     ensure_topics(kafka_settings(config), dict.fromkeys(topics, args.partitions))
+    mirror = _dlq_mirror(config, args.partitions)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -57,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
     with open_service(config, paced=True, on_sa_call=metrics.sa_call) as service:
         loop = ParallelLoop(
             consumer, service.ports, concurrency=config.sa_max_concurrency, max_pending=args.max_pending,
-            observe=EventMetrics(metrics).observe,
+            observe=each(EventMetrics(metrics).observe, None if mirror is None else mirror.observe),
         )  # fmt: skip
         loop.subscribe(topics)
         heartbeat = start_heartbeat(service.pool, loop, group=group, side=args.side)
@@ -69,5 +71,16 @@ def _run(args: argparse.Namespace) -> int:
             heartbeat.stop()  # before close: it reads the consumer's assignment
             http.close()  # before close: /readyz and /metrics read the consumer too
             consumer.close()  # commits the offsets stored so far
+            if mirror is not None:
+                mirror.close()
     log.info("consumer.stopped", **{k.value: n for k, n in tally.kinds.items()})
     return 0
+
+
+def _dlq_mirror(config: RuntimeConfig, partitions: int) -> DlqMirror | None:
+    """The copy of parked events to PICS_SYNC_DLQ_TOPIC, when that is set."""
+    if config.dlq_topic is None:
+        return None
+    physical = topic(config, config.dlq_topic)
+    ensure_topics(kafka_settings(config), {physical: partitions})
+    return DlqMirror(make_producer(kafka_settings(config)), physical)

@@ -1,0 +1,89 @@
+"""Parked events mirrored to a DLQ topic (PICS_SYNC_DLQ_TOPIC) on the real broker.
+
+Contract: each message that parks, also the later event parked behind it, is copied to the DLQ
+topic with its key, its original bytes and headers, and headers saying where it came from and why
+it parked; an applied event is not copied. The database's parked events stay what redrive works on.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from consumers.dlq_mirror import EVENT_TYPE, REASON, SOURCE, DlqMirror
+from consumers.kafka_edge import (
+    ensure_topics,
+    make_consumer,
+    make_producer,
+    partitions_of,
+    read_partition,
+    replay_consumer,
+    watermarks,
+)
+from consumers.parallel import ParallelLoop
+from consumers.pipeline import Delivery
+from consumers.producer import EventProducer
+from consumers.routes import PUSH_TOPICS
+from consumers.service import Service
+from sandbox.people import People
+from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.outcome import Kind
+from sync_core.serde import new_event
+from sync_core.state.settings_repo import SettingsRepository
+
+pytestmark = pytest.mark.integration
+
+PUSH_SETTINGS = {
+    "Integration Enabled": "on",
+    "Update Learner Demographics Mode": "Push PICS Data to Smart Assessor",
+}
+
+
+def mirrored(config: RuntimeConfig, dlq_topic: str) -> list[Delivery]:
+    """Every message on the DLQ topic, partition by partition."""
+    with replay_consumer(kafka_settings(config), f"{config.kafka_group_id}-read-dlq") as consumer:
+        marks = watermarks(consumer, dlq_topic, partitions_of(consumer, dlq_topic))
+        return [
+            msg for partition, span in marks.items() for msg in read_partition(consumer, dlq_topic, partition, span)
+        ]
+
+
+def test_parked_events_are_copied_to_the_dlq_topic_with_their_reason(
+    config: RuntimeConfig, service: Service, producer: EventProducer
+) -> None:
+    """X2: two edits of a learner SA lacks park (the second behind the first); both reach the DLQ topic as sent."""
+    SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
+    dlq_topic = config.topic_prefix + "pics-sync.dlq"
+    ensure_topics(kafka_settings(config), {dlq_topic: 1})
+    ident = "DLQT0001"
+    learner = {**People(11).learner(ident), "smart_assessor_id": None}
+    sent = [
+        producer.send(
+            "pics.learner",
+            ident,
+            new_event("LearnerEdited", {"learner": {**learner, "email": email}}, changed_fields=["email"]),
+        )
+        for email in ("first@example.org", "second@example.org")
+    ]
+    producer.flush()
+
+    mirror = DlqMirror(make_producer(kafka_settings(config)), dlq_topic)
+    consumer = make_consumer(kafka_settings(config), config.kafka_group_id)
+    loop = ParallelLoop(consumer, service.ports, concurrency=4, observe=mirror.observe)
+    loop.subscribe([config.topic_prefix + t for t in PUSH_TOPICS])
+    try:
+        tally = loop.run_until_drained(threading.Event(), timeout=60)
+    finally:
+        consumer.close()
+        mirror.close()
+    assert tally.count(Kind.PARKED) == 2
+
+    copies = mirrored(config, dlq_topic)
+    assert [copy.value for copy in copies] == sent
+    assert {copy.source.key for copy in copies} == {ident}
+    headers = [dict(copy.headers) for copy in copies]
+    assert "(X2)" in headers[0][REASON].decode()
+    assert "waiting behind a parked event" in headers[1][REASON].decode()
+    assert all(h[EVENT_TYPE] == b"LearnerEdited" for h in headers)
+    assert all(h[SOURCE].decode().startswith(config.topic_prefix + "pics.learner/") for h in headers)
