@@ -27,6 +27,7 @@ from pydantic import SecretStr
 
 from consumers.demo import DEMO_SETTINGS, Sender
 from consumers.kafka_edge import ensure_topics, make_consumer, to_delivery
+from consumers.metrics import occurred_at, state_of, watched
 from consumers.parallel import ParallelLoop
 from consumers.pipeline import process
 from consumers.routes import PUSH_TOPICS
@@ -84,9 +85,9 @@ def peak_rss(figures: Figures) -> Iterator[None]:
         sampler.join()
 
 
-def latency_ms(occurred_at: datetime) -> float:
+def latency_ms(when: datetime) -> float:
     """Milliseconds from the event's occurrence in PICS to now."""
-    return (datetime.now(UTC) - occurred_at).total_seconds() * 1000
+    return (datetime.now(UTC) - when).total_seconds() * 1000
 
 
 @dataclass
@@ -188,15 +189,17 @@ def naive(ground: Arena, figures: Figures) -> None:
 
 def _timed_loop(ground: Arena, figures: Figures, role: str) -> tuple[Any, ParallelLoop]:
     """A runtime consumer that records each event's latency from ``occurred_at`` to SA's answer."""
-    serde, config = ground.service.ports.serde, ground.service.config
+    config = ground.service.config
     lock = threading.Lock()
 
     def observe(delivery: Any, _outcome: Any) -> None:
-        took = latency_ms(serde.decode(delivery.value or b"").envelope.occurred_at)
+        at = occurred_at(delivery.value)  # read from the envelope's bytes: no second decode on the clock
+        if at is None:
+            return
         with lock:
-            figures.latencies_ms.append(took)
+            figures.latencies_ms.append((time.time() - at) * 1000)
 
-    consumer = make_consumer(kafka_settings(config), f"{config.kafka_group_id}-{role}")
+    consumer = watched(make_consumer(kafka_settings(config), f"{config.kafka_group_id}-{role}"))
     loop = ParallelLoop(consumer, ground.service.ports, concurrency=config.sa_max_concurrency, observe=observe)
     loop.subscribe(ground.topics())
     return consumer, loop
@@ -252,9 +255,13 @@ def steady_latency(
     figures = Figures(events=events)
     with arena(stack, base, learners, concurrency) as ground:
         stop = threading.Event()
-        consumer_thread = threading.Thread(target=_serve, args=(ground, figures, stop), daemon=True)
+        serving: list[Any] = []
+        consumer_thread = threading.Thread(target=_serve, args=(ground, figures, stop, serving), daemon=True)
         consumer_thread.start()
-        time.sleep(3.0)  # let the consumer join its group before the load starts
+        # The load starts once the consumer has its partitions: joining the group is not steady state.
+        deadline = time.monotonic() + 60
+        while not (serving and state_of(serving[0]).lags) and time.monotonic() < deadline:
+            time.sleep(0.1)
         pending = changes(ground.world, events)
         started = time.monotonic()
         for n, emitted in enumerate(pending):
@@ -269,8 +276,9 @@ def steady_latency(
     return figures
 
 
-def _serve(ground: Arena, figures: Figures, stop: threading.Event) -> None:
+def _serve(ground: Arena, figures: Figures, stop: threading.Event, serving: list[Any]) -> None:
     consumer, loop = _timed_loop(ground, figures, "steady")
+    serving.append(consumer)
     try:
         loop.run(stop)
     finally:
