@@ -1,7 +1,9 @@
 """``pics-sync bench push``: the runtime against the naive loop and the floor, on the same workload.
 
 Each contender gets the same world (learners enrolled in SA beforehand, not timed), its own
-database, topic and a reset sandbox, then consumes the same mix of PICS changes the demo makes:
+database, topic and a reset sandbox, then consumes the same mix of PICS changes the demo makes. It
+joins the group that did the set-up, so it starts where the set-up stopped: the enrolments it did
+are neither timed again nor counted among the contender's events.
 - naive: poll one, apply with the same handlers, commit, repeat;
 - runtime: ``ParallelLoop`` (key order, ledger, hashes) with ``concurrency`` workers;
 - floor: consume, decode and PATCH the learner with no ordering, ledger or hashing, same workers.
@@ -128,7 +130,7 @@ def arena(stack: Stack, base: RuntimeConfig, learners: int, concurrency: int) ->
         PicsStore(service.pool).save_all(world)
         sender = Sender(service, world.people, duplicate_share=0.0)
         sender.send_all(world.enrolments())
-        drain(service, Arena(service, world, sender).topics(), concurrency, f"{config.kafka_group_id}-setup")
+        drain(service, Arena(service, world, sender).topics(), concurrency, config.kafka_group_id)
         world.adopt_ids(*PicsStore(service.pool).written_back(f"B{run}-"))
         yield Arena(service, world, sender)
 
@@ -172,7 +174,7 @@ def measure(
 def naive(ground: Arena, figures: Figures) -> None:
     """Poll one, apply it with the same handlers, commit it, repeat."""
     config, ports = ground.service.config, ground.service.ports
-    consumer = make_consumer(kafka_settings(config), f"{config.kafka_group_id}-naive", **{"enable.auto.commit": False})
+    consumer = make_consumer(kafka_settings(config), config.kafka_group_id, **{"enable.auto.commit": False})
     consumer.subscribe(ground.topics())
     try:
         while len(figures.latencies_ms) < figures.events:
@@ -187,7 +189,7 @@ def naive(ground: Arena, figures: Figures) -> None:
         consumer.close()
 
 
-def _timed_loop(ground: Arena, figures: Figures, role: str) -> tuple[Any, ParallelLoop]:
+def _timed_loop(ground: Arena, figures: Figures) -> tuple[Any, ParallelLoop]:
     """A runtime consumer that records each event's latency from ``occurred_at`` to SA's answer."""
     config = ground.service.config
     lock = threading.Lock()
@@ -199,7 +201,7 @@ def _timed_loop(ground: Arena, figures: Figures, role: str) -> tuple[Any, Parall
         with lock:
             figures.latencies_ms.append((time.time() - at) * 1000)
 
-    consumer = watched(make_consumer(kafka_settings(config), f"{config.kafka_group_id}-{role}"))
+    consumer = watched(make_consumer(kafka_settings(config), config.kafka_group_id))
     loop = ParallelLoop(consumer, ground.service.ports, concurrency=config.sa_max_concurrency, observe=observe)
     loop.subscribe(ground.topics())
     return consumer, loop
@@ -207,7 +209,7 @@ def _timed_loop(ground: Arena, figures: Figures, role: str) -> tuple[Any, Parall
 
 def runtime(ground: Arena, figures: Figures) -> None:
     """This product's consume loop, over the backlog."""
-    consumer, loop = _timed_loop(ground, figures, "runtime")
+    consumer, loop = _timed_loop(ground, figures)
     try:
         loop.run_until_drained(threading.Event(), timeout=3600)
     finally:
@@ -217,7 +219,7 @@ def runtime(ground: Arena, figures: Figures) -> None:
 def floor(ground: Arena, figures: Figures) -> None:
     """Consume, decode and PATCH the record, with no ordering, ledger or hashing, same workers."""
     config, ports, sa = ground.service.config, ground.service.ports, ground.service.sa
-    consumer = make_consumer(kafka_settings(config), f"{config.kafka_group_id}-floor")
+    consumer = make_consumer(kafka_settings(config), config.kafka_group_id)
     consumer.subscribe(ground.topics())
     lock, slots = threading.Lock(), threading.Semaphore(config.sa_max_concurrency * 2)
 
@@ -277,7 +279,7 @@ def steady_latency(
 
 
 def _serve(ground: Arena, figures: Figures, stop: threading.Event, serving: list[Any]) -> None:
-    consumer, loop = _timed_loop(ground, figures, "steady")
+    consumer, loop = _timed_loop(ground, figures)
     serving.append(consumer)
     try:
         loop.run(stop)

@@ -80,7 +80,8 @@ class ParallelLoop:
         return self.tally
 
     def _drained(self) -> bool:
-        return bool(self.consumer.assignment()) and self.tracker.pending == 0 and lag(self.consumer) == 0
+        # Cheapest first: asking the consumer for its assignment holds the interpreter lock while it waits.
+        return self.tracker.pending == 0 and bool(self.consumer.assignment()) and lag(self.consumer) == 0
 
     def poll_once(self) -> int:
         """Settle finished work, adjust flow, then fetch and dispatch one batch."""
