@@ -29,7 +29,7 @@ from pydantic import SecretStr
 
 from consumers.demo import DEMO_SETTINGS, Sender
 from consumers.kafka_edge import ensure_topics, make_consumer, to_delivery
-from consumers.metrics import occurred_at, state_of, watched
+from consumers.metrics import state_of, watched
 from consumers.parallel import ParallelLoop
 from consumers.pipeline import process
 from consumers.routes import PUSH_TOPICS
@@ -42,6 +42,7 @@ from sandbox.stack import Stack
 from sandbox.world import World
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.serde.peek import occurred_at
 from sync_core.state.settings_repo import SettingsRepository
 
 
@@ -288,7 +289,14 @@ def _serve(ground: Arena, figures: Figures, stop: threading.Event, serving: list
 
 
 def bench_push(
-    stack: Stack, base: RuntimeConfig, *, events: int, learners: int, latency: float, concurrency: int
+    stack: Stack,
+    base: RuntimeConfig,
+    *,
+    events: int,
+    learners: int,
+    latency: float,
+    concurrency: int,
+    steady_events: int = 2000,
 ) -> dict[str, Any]:
     """All three contenders and the steady-load latency, in one run."""
     assert stack.sa is not None
@@ -296,11 +304,11 @@ def bench_push(
     stack.sa.configure(latency_ms=latency, rate_limit_per_s=None, error_rate=0.0, timeout_rate=0.0)
     try:
         results = {
-            "naive": measure(stack, base, naive, events=max(100, events // 10), **sizes),
+            "naive": measure(stack, base, naive, events=min(events, max(100, events // 10)), **sizes),
             "runtime": measure(stack, base, runtime, events=events, **sizes),
             "floor": measure(stack, base, floor, events=events, **sizes),
         }
-        steady = steady_latency(stack, base, rate=200.0, events=2000, **sizes)
+        steady = steady_latency(stack, base, rate=200.0, events=steady_events, **sizes)
     finally:
         stack.sa.configure(latency_ms=0)
     report: dict[str, Any] = {name: figures.as_dict() for name, figures in results.items()}
