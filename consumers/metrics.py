@@ -46,9 +46,8 @@ from psycopg_pool import ConnectionPool
 from consumers.pipeline import Delivery
 from consumers.status import daily_runs
 from sync_core.circuit import State
-from sync_core.errors import UndecodableEvent
 from sync_core.outcome import Kind, Outcome
-from sync_core.serde import framing
+from sync_core.serde.peek import occurred_at
 from sync_core.state.pull_runs import PullRuns
 
 if TYPE_CHECKING:
@@ -121,32 +120,6 @@ class EventMetrics:
         self.processed.labels(topic, event_type, outcome.kind.value).inc()
         if outcome.kind is Kind.APPLIED and (at := occurred_at(delivery.value)) is not None:
             self.latency.labels(topic).observe(max(0.0, self._clock() - at))
-
-
-def occurred_at(value: bytes | None) -> float | None:
-    """The envelope's ``occurred_at`` (epoch seconds) read straight from the framed bytes; None if unreadable.
-
-    Every topic record starts with ``event_id`` (a string) and ``occurred_at`` (timestamp-millis), in
-    every version (a unit test holds ``schemas/`` to that), so two varints give the time without
-    decoding the event a second time.
-    """
-    try:
-        _writer, at = framing.parse_header(value or b"")
-        length, at = _zigzag(value or b"", at)
-        millis, _end = _zigzag(value or b"", at + length)
-    except (UndecodableEvent, IndexError):
-        return None
-    return millis / 1000
-
-
-def _zigzag(data: bytes, at: int) -> tuple[int, int]:
-    """An Avro long at ``at``, and the offset after it."""
-    shift = raw = 0
-    while True:
-        byte = data[at]
-        raw, at, shift = raw | (byte & 0x7F) << shift, at + 1, shift + 7
-        if not byte & 0x80:
-            return (raw >> 1) ^ -(raw & 1), at
 
 
 class LoopCollector(Collector):

@@ -150,6 +150,11 @@ class WorkTracker:
             total += self._orphaned[tp] + (len(offsets.pending) if offsets else 0)
         return total
 
+    def queued_behind(self, key: str) -> int:
+        """Works of this key waiting behind its running one."""
+        lane = self._lanes.get(key)
+        return len(lane) - 1 if lane else 0
+
     def queued_in(self, partitions: Iterable[Partition]) -> int:
         """Works of these partitions waiting behind their key (so ``pending_in - queued_in`` are in flight)."""
         return sum(offsets.queued for tp in partitions if (offsets := self._offsets.get(tp)))

@@ -1,7 +1,9 @@
 """The production consume loop: key-ordered parallelism, backpressure, retries, safe rebalances.
 
 One thread polls, hands work to ``concurrency`` worker threads and does all the bookkeeping
-(``WorkTracker``): events of one key run one after another, many keys at once. A partition's
+(``WorkTracker``): events of one key run one after another, many keys at once. It asks the ledger
+about a whole poll in one round trip (which events are new and wait behind no parked event), so
+those events skip the per-event check. A partition's
 offset is stored only up to its lowest unfinished event, so a crash or a rebalance never commits
 past work not done, and a repeat is a no-op thanks to the ledger and the pushed-state hashes.
 Partitions pause while too much work is pending or while SA's circuit is open.
@@ -12,13 +14,14 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import psycopg
 import stamina
 import structlog
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 
 from consumers.kafka_edge import lag, raise_for_msg_error, to_delivery
 from consumers.ordering import Work, WorkTracker
@@ -26,8 +29,9 @@ from consumers.pipeline import Delivery, Ports, RunMode, process
 from consumers.runtime import Tally
 from sync_core.circuit import CircuitBreaker, State
 from sync_core.errors import SaRateLimited, SaUnavailable, TransientError
-from sync_core.outcome import Outcome
+from sync_core.outcome import Kind, Outcome
 from sync_core.retry import backoff_hook
+from sync_core.serde import peek
 
 log = structlog.get_logger("pics_sync.runtime")
 _ABANDONED = None  # a worker gave up on its work because the loop is stopping
@@ -53,6 +57,9 @@ class ParallelLoop:
         self._done: queue.SimpleQueue[tuple[Work, Outcome | None]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._paused: list[TopicPartition] = []
+        # (topic, key) that parked an event here while later events of the key were pending: their
+        # poll-time ledger answer is stale, so they ask again. Dropped once the key has nothing pending.
+        self._parked_here: set[tuple[str, str]] = set()
         self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="push")
 
     def subscribe(self, topics: list[str]) -> None:
@@ -88,21 +95,44 @@ class ParallelLoop:
         self._settle()
         self._flow()
         messages = self.consumer.consume(self.batch_size, timeout=self.poll_timeout)
+        deliveries = []
         for msg in messages:
-            self._dispatch(msg)
+            raise_for_msg_error(msg)
+            deliveries.append(to_delivery(msg))
+        for delivery in self._vouched(deliveries):
+            self._dispatch(delivery)
         return len(messages)
 
-    def _dispatch(self, msg: Message) -> None:
-        raise_for_msg_error(msg)
-        delivery = to_delivery(msg)
+    def _vouched(self, deliveries: list[Delivery]) -> Iterator[Delivery]:
+        """The deliveries, those the ledger knows to be new marked so: one round trip for the poll, not one each."""
+        pairs = [(peek.event_id(delivery.value), delivery) for delivery in deliveries]
+        asked = [(event_id, delivery.source.topic, delivery.source.key) for event_id, delivery in pairs if event_id]
+        try:
+            new = self.ports.ledger.known_new(asked) if asked else set()
+        except psycopg.Error as failed:  # each event asks on its own, and meets the error there
+            log.warning("ledger.poll_check_failed", error=type(failed).__name__)
+            new = set()
+        for event_id, delivery in pairs:
+            if event_id in new:
+                new.discard(event_id)  # a second copy in the same poll asks on its own
+                yield replace(delivery, known_new=True)
+            else:
+                yield delivery
+
+    def _dispatch(self, delivery: Delivery) -> None:
         source = delivery.source
         work = Work(source.topic, source.partition, source.offset, source.key, delivery)
         for ready in self.tracker.add(work):
-            self._pool.submit(self._work, ready)
+            self._start(ready)
 
-    def _work(self, work: Work) -> None:
-        """Worker thread: process one event, retrying transient failures until it succeeds or we stop."""
+    def _start(self, work: Work) -> None:
         delivery: Delivery = work.payload
+        if delivery.known_new and (work.topic, work.key) in self._parked_here:
+            delivery = replace(delivery, known_new=False)  # an earlier event of its key parked since the poll
+        self._pool.submit(self._work, work, delivery)
+
+    def _work(self, work: Work, delivery: Delivery) -> None:
+        """Worker thread: process one event, retrying transient failures until it succeeds or we stop."""
         try:
             for attempt in stamina.retry_context(on=self._retry_hook, attempts=None, timeout=None, wait_max=10.0):
                 with attempt:
@@ -132,12 +162,21 @@ class ParallelLoop:
                 if outcome is _ABANDONED:
                     continue  # not done: its offset stays uncommitted and it comes again
                 self.tally.add(outcome)
+                self._note_parked(work, outcome)
                 for ready in self.tracker.done(work):
                     if not self._stop.is_set():  # stopping: what waited stays unstarted and uncommitted
-                        self._pool.submit(self._work, ready)
+                        self._start(ready)
         except queue.Empty:
             pass
         self._store_offsets()
+
+    def _note_parked(self, work: Work, outcome: Outcome) -> None:
+        if work.key is None:
+            return
+        if outcome.kind is Kind.PARKED:
+            self._parked_here.add((work.topic, work.key))
+        elif not self.tracker.queued_behind(work.key):
+            self._parked_here.discard((work.topic, work.key))
 
     def _store_offsets(self) -> None:
         offsets = [TopicPartition(t, p, o) for (t, p), o in self.tracker.committable().items()]

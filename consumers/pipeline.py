@@ -33,6 +33,9 @@ class Delivery:
     source: Source
     value: bytes | None
     headers: Sequence[tuple[str, bytes | None]] = ()
+    # The consume loop asked the ledger about its whole poll (``Ledger.known_new``): this event id was
+    # not processed and its key had no parked event, so the pipeline need not ask again.
+    known_new: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,12 @@ def duplicate(event: DecodedEvent) -> Outcome:
 
 def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports, mode: RunMode) -> Outcome:
     base = Outcome(Kind.APPLIED, event_id=event.envelope.event_id, event_type=event.name)
-    seen, parked_ahead = ports.ledger.seen_or_parked(base.event_id or "", delivery.source.topic, delivery.source.key)
+    if delivery.known_new:
+        seen, parked_ahead = False, False
+    else:
+        seen, parked_ahead = ports.ledger.seen_or_parked(
+            base.event_id or "", delivery.source.topic, delivery.source.key
+        )
     if seen and not mode.force:
         return duplicate(event)
     settings = ports.settings()

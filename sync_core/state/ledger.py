@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
+from uuid import UUID
 
 from psycopg_pool import ConnectionPool
 
@@ -56,6 +57,19 @@ class Ledger:
             ).fetchone()
         assert row is not None
         return bool(row[0]), bool(row[1])
+
+    def known_new(self, events: Sequence[tuple[str, str, str | None]]) -> set[str]:
+        """Of these (event id, topic, key), the ids not processed before whose key has no parked
+        event on the topic: one round trip for a whole poll. An id that is no UUID is never known new.
+        """
+        ids = {event_id: parsed for event_id, _topic, _key in events if (parsed := _uuid(event_id)) is not None}
+        if not ids:
+            return set()
+        rows = [(ids[event_id], topic, key) for event_id, topic, key in events if event_id in ids]
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        with self._pool.connection() as conn:
+            found = {row[0] for row in conn.execute(_KNOWN_NEW, columns).fetchall()}
+        return {event_id for event_id, parsed in ids.items() if parsed in found}
 
     def pushed_hash(self, sa_resource: str) -> str | None:
         """The hash of what we last pushed to this SA resource, if anything."""
@@ -153,6 +167,21 @@ WITH recorded AS (
 )
 SELECT count(*) FROM recorded
 """
+
+
+# Each polled event that the ledger has not seen and whose key waits behind no parked event.
+_KNOWN_NEW = """
+SELECT e.id FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS e(id, topic, key)
+WHERE NOT EXISTS (SELECT 1 FROM sync.processed_events p WHERE p.event_id = e.id)
+  AND NOT EXISTS (SELECT 1 FROM sync.parked_events k WHERE k.topic = e.topic AND k.key = e.key)
+"""
+
+
+def _uuid(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
 
 
 def _reason(outcome: Outcome) -> str | None:

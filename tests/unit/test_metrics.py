@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,6 @@ from consumers.metrics import (
     Metrics,
     PullMetrics,
     WatchedConsumer,
-    occurred_at,
     state_of,
 )
 from consumers.pipeline import Delivery
@@ -30,7 +28,7 @@ from sync_core.circuit import CircuitBreaker
 from sync_core.errors import SaRejected, SaUnavailable
 from sync_core.outcome import Kind, Outcome, Source
 from sync_core.sa_client import SaClient, SaCredentials
-from sync_core.serde import AvroSerde, framing, new_event
+from sync_core.serde import AvroSerde, new_event
 
 T = TypeVar("T")
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -52,35 +50,6 @@ def serde() -> AvroSerde:
 def sample(registry: CollectorRegistry, name: str, **labels: str) -> float | None:
     """One sample's value, as a scrape would show it."""
     return registry.get_sample_value(name, labels)
-
-
-def test_occurred_at_is_read_from_the_envelope(serde: AvroSerde) -> None:
-    """The envelope's occurred_at comes straight from the framed bytes, to the millisecond."""
-    assert occurred_at(value(serde)) == WHEN.timestamp()
-
-
-def test_occurred_at_under_confluent_framing(serde: AvroSerde) -> None:
-    """Confluent framing (a 5-byte header) reads the same time as single-object encoding."""
-    body = value(serde)[10:]  # past the single-object header: magic and fingerprint
-    assert occurred_at(framing.confluent_header(7) + body) == WHEN.timestamp()
-
-
-@pytest.mark.parametrize(
-    "data", [None, b"", b"\xc3\x01", b"\xc3\x01" + bytes(8), b"\x07junk", b"\x00\x00\x00\x00\x01\x48"], ids=str
-)
-def test_occurred_at_of_bytes_that_are_no_event_is_none(data: bytes | None) -> None:
-    """Empty, truncated or unframed bytes give no time rather than an error."""
-    assert occurred_at(data) is None
-
-
-@pytest.mark.parametrize("path", sorted(SCHEMAS.glob("**/*Event.avsc")), ids=lambda p: str(p.relative_to(SCHEMAS)))
-def test_every_topic_record_starts_with_event_id_and_occurred_at(path: Path) -> None:
-    """occurred_at's fast read relies on it: every envelope, in every version, opens with these two fields."""
-    fields = json.loads(path.read_text())["fields"]
-    if not any(f["name"] == "event" for f in fields):
-        pytest.skip("not an envelope record")
-    assert [f["name"] for f in fields[:2]] == ["event_id", "occurred_at"]
-    assert fields[0]["type"]["type"] == "string" and fields[1]["type"]["logicalType"] == "timestamp-millis"
 
 
 def delivery(data: bytes | None, topic: str = "pics.learner") -> Delivery:

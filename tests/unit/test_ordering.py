@@ -31,6 +31,19 @@ def test_same_key_waits_and_starts_on_done_in_order() -> None:
     assert tracker.add(fourth := work(3)) == [fourth]  # the drained key is free again
 
 
+def test_queued_behind_counts_a_keys_waiting_works() -> None:
+    """The loop asks it whether anything of a key still waits (so a key that parked may be forgotten)."""
+    tracker = WorkTracker()
+    first, second = work(0), work(1)
+    assert tracker.queued_behind("L1") == 0
+    tracker.add(first)
+    tracker.add(second)
+    tracker.add(work(2, key="L2"))
+    assert (tracker.queued_behind("L1"), tracker.queued_behind("L2")) == (1, 0)
+    tracker.done(first)
+    assert tracker.queued_behind("L1") == 0
+
+
 @pytest.mark.parametrize(
     "keys",
     [
