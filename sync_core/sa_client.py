@@ -21,6 +21,7 @@ from typing import Any, Self
 import httpx
 
 from sync_core import sa_routes as routes
+from sync_core.http_pools import sharded_transport
 from sync_core.rate_limit import TokenBucket
 from sync_core.sa_auth import SaCredentials, SaTokenAuth
 from sync_core.sa_errors import (
@@ -44,7 +45,7 @@ OnCall = Callable[[str, str, float], None]
 
 
 class SaClient:
-    """Smart Assessor's API over one pooled ``httpx.Client``."""
+    """Smart Assessor's API over one ``httpx.Client``, its connections pooled per thread (``http_pools``)."""
 
     def __init__(
         self,
@@ -66,9 +67,8 @@ class SaClient:
             base_url=self.base_url,
             auth=self._auth,
             timeout=timeout,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             headers={"Accept": "application/json"},
-            transport=transport,
+            transport=transport or sharded_transport(max_connections),
         )
 
     def __repr__(self) -> str:
