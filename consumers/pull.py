@@ -50,6 +50,9 @@ class PullOptions:
     chunk: int = 500
     progress: bool = True
     observe: Callable[[int, int], None] | None = None  # (learners read, learners to read), after each learner
+    # Set (SIGTERM, SIGINT): read no further learner, send and checkpoint those read, and leave the
+    # run unfinished for ``--resume``.
+    stop: threading.Event | None = None
 
 
 class PacedCalls:
@@ -113,10 +116,18 @@ def run_pull(service: Service, options: PullOptions, learners: Sequence[dict[str
     progress = Progress(len(learners), "pull: learners read") if options.progress else None
     with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="pull") as pool:
         _read_all(run, pool, learners, calls, progress)
-        _linked_records(run, pool, learners, settings)
+        if not _stopping(options):
+            _linked_records(run, pool, learners, settings)
     if progress:
         progress.close()
+    if _stopping(options):
+        log.info("pull.stopped", run_id=run_id, learners_read=run.done, learners=len(learners))
+        return PullRuns(service.pool).row(run_id) | {"status": "stopped", "learners_failed": run.failed}
     return PullRuns(service.pool).finish(run_id, "succeeded") | {"learners_failed": run.failed}
+
+
+def _stopping(options: PullOptions) -> bool:
+    return options.stop is not None and options.stop.is_set()
 
 
 def _read_all(
@@ -134,22 +145,40 @@ def _read_all(
     pending = iter(learners)
     window: deque[tuple[dict[str, Any], Future[list[Pulled]]]] = deque()
     chunk = _Chunk(calls.calls, run.reader.unmapped_sessions)
-    while True:
-        while len(window) < run.options.concurrency * 4 and (learner := next(pending, None)) is not None:
-            window.append((learner, pool.submit(run.read, learner)))
-        if not window:
-            return
-        learner, future = window.popleft()
-        events = future.result()
+
+    def take(learner: dict[str, Any], events: list[Pulled]) -> None:
         run.send(events)
-        chunk.add(len(events))
+        chunk.add(learner["learner_ident"], len(events))
         run.done += 1
         if run.options.observe:
             run.options.observe(run.done, len(learners))
         if progress:
             progress.advance()
+
+    while not _stopping(run.options):
+        while len(window) < run.options.concurrency * 4 and (learner := next(pending, None)) is not None:
+            window.append((learner, pool.submit(run.read, learner)))
+        if not window:
+            return
+        learner, future = window.popleft()
+        take(learner, future.result())
         if chunk.read == run.options.chunk or not window:
-            chunk = _checkpoint(run, chunk, learner["learner_ident"], calls)
+            chunk = _checkpoint(run, chunk, calls)
+    _take_started(window, take)
+    if chunk.read:
+        _checkpoint(run, chunk, calls)
+
+
+def _take_started(
+    window: deque[tuple[dict[str, Any], Future[list[Pulled]]]], take: Callable[[dict[str, Any], list[Pulled]], None]
+) -> None:
+    """Stopping: drop the reads not started; take, in order, those that were, up to the first dropped."""
+    for _learner, future in window:
+        future.cancel()
+    for learner, future in window:
+        if future.cancelled():
+            break  # the checkpoint moves over learners in order only: the rest are read on --resume
+        take(learner, future.result())
 
 
 @dataclass
@@ -159,17 +188,19 @@ class _Chunk:
     number: int = 1
     read: int = 0
     events: int = 0
+    last: str = ""  # the ident of the last learner read
 
-    def add(self, events: int) -> None:
+    def add(self, learner_ident: str, events: int) -> None:
         self.read += 1
         self.events += events
+        self.last = learner_ident
 
 
-def _checkpoint(run: _Run, chunk: _Chunk, last_ident: str, calls: PacedCalls) -> _Chunk:
-    """Every learner up to ``last_ident`` has its events on Kafka: move the run's checkpoint there."""
+def _checkpoint(run: _Run, chunk: _Chunk, calls: PacedCalls) -> _Chunk:
+    """Every learner up to the chunk's last has its events on Kafka: move the run's checkpoint there."""
     run.producer.flush()
     PullRuns(run.service.pool).checkpoint(
-        run.run_id, last_ident, read=chunk.read, events=chunk.events,
+        run.run_id, chunk.last, read=chunk.read, events=chunk.events,
         calls=calls.calls - chunk.calls_before, unmapped=run.reader.unmapped_sessions - chunk.unmapped_before,
     )  # fmt: skip
     run.checkpoint(f"after_pull_chunk:{chunk.number}")

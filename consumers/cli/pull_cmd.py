@@ -50,12 +50,14 @@ def _common(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--json", action="store_true", help="end with the run's summary as one JSON object")
 
 
-def _options(args: argparse.Namespace, run_date: date, metrics: PullMetrics | None = None) -> PullOptions:
+def _options(
+    args: argparse.Namespace, run_date: date, metrics: PullMetrics | None = None, stop: threading.Event | None = None
+) -> PullOptions:
     resume = getattr(args, "resume", False)
     observe = None if metrics is None else metrics.progress
     return PullOptions(
         run_date=run_date, resume=resume, concurrency=args.concurrency, rate_per_s=args.rate, chunk=args.chunk,
-        observe=observe,
+        observe=observe, stop=stop,
     )  # fmt: skip
 
 
@@ -72,20 +74,22 @@ def _daily(args: argparse.Namespace) -> int:
 
 
 def _daily_runs(args: argparse.Namespace, config: RuntimeConfig, metrics: PullMetrics) -> int:
-    if args.every is None:
-        with open_service(config, on_sa_call=metrics.metrics.sa_call) as service:
-            _report(daily_pull(service, _options(args, args.date or date.today(), metrics)), args.json)
-        return 0
+    # SIGTERM or SIGINT: a run in progress sends and checkpoints what it read, then stops; --resume ends it.
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    if args.every is None:
+        with open_service(config, on_sa_call=metrics.metrics.sa_call) as service:
+            summary = daily_pull(service, _options(args, args.date or date.today(), metrics, stop))
+        _report(summary, args.json)
+        return 1 if summary["status"] == "stopped" else 0  # not finished: a CronJob's retry resumes it
     while not stop.is_set():
         due = next_run(datetime.now(UTC), args.at.replace(tzinfo=UTC), args.every)
         log.info("pull.scheduled", at=due.isoformat())
         if stop.wait((due - datetime.now(UTC)).total_seconds()):
             break
         with open_service(config, on_sa_call=metrics.metrics.sa_call) as service:
-            _report(daily_pull(service, _options(args, due.date(), metrics)), args.json)
+            _report(daily_pull(service, _options(args, due.date(), metrics, stop)), args.json)
     return 0
 
 

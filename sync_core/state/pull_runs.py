@@ -51,6 +51,14 @@ class PullRuns:
                 (last_ident, read, events, calls, unmapped, run_id),
             )
 
+    def row(self, run_id: int) -> dict[str, Any]:
+        """The run as it stands."""
+        with self._pool.connection() as conn:
+            found = conn.cursor(row_factory=dict_row).execute("SELECT * FROM sync.pull_runs WHERE id = %s", (run_id,))
+            row = found.fetchone()
+            assert row is not None
+            return row
+
     def finish(self, run_id: int, status: str) -> dict[str, Any]:
         """Close the run as succeeded or failed; returns its row."""
         with self._pool.connection() as conn:

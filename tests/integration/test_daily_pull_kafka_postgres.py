@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -152,6 +153,28 @@ def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(
     pull(service)
     drain_pulled()
     assert pics_state(service, "PK-") == resumed_state
+
+
+def test_stopped_run_keeps_what_it_read_and_resume_reads_the_rest(service: Service, sa: SaSandboxProcess) -> None:
+    """SIGTERM mid-run (its stop event): the learners read are sent and checkpointed, no new read starts,
+    the run stays unfinished, and --resume reads the rest: each learner at most twice."""
+    learners = seed(service, sa, 30, "PS-")
+    stop = threading.Event()
+
+    def term_after_five(done: int, _total: int) -> None:
+        if done == 5:
+            stop.set()
+
+    stopped = pull(service, chunk=10, stop=stop, observe=term_after_five)
+    assert stopped["status"] == "stopped"
+    assert 5 <= stopped["learners_read"] < len(learners)
+    assert stopped["checkpoint"] is not None
+    assert sum(otj_reads(sa).values()) <= stopped["learners_read"] + 8  # at most the reads in flight
+    resumed = pull(service, resume=True)
+    assert (resumed["id"], resumed["status"]) == (stopped["id"], "succeeded")
+    reads = otj_reads(sa)
+    assert set(reads) == {learner["smart_assessor_id"] for learner in learners}
+    assert max(reads.values()) <= 2
 
 
 def test_resume_after_a_finished_run_reads_nothing(service: Service, sa: SaSandboxProcess) -> None:
