@@ -15,7 +15,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import psycopg
@@ -39,7 +38,10 @@ _ABANDONED = None  # a worker gave up on its work because the loop is stopping
 
 @dataclass
 class ParallelLoop:
-    """Consumes the subscribed topics with ``concurrency`` workers."""
+    """Consumes the subscribed topics with ``concurrency`` workers (events at once, each of another key).
+
+    SA calls among them are capped by the SA client (``sa_max_concurrency``), which may be lower.
+    """
 
     consumer: Consumer
     ports: Ports
@@ -60,7 +62,10 @@ class ParallelLoop:
         # (topic, key) that parked an event here while later events of the key were pending: their
         # poll-time ledger answer is stale, so they ask again. Dropped once the key has nothing pending.
         self._parked_here: set[tuple[str, str]] = set()
-        self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="push")
+        # Plain threads on one queue: ThreadPoolExecutor's future and bookkeeping per task cost more CPU
+        # than the ordering itself (BENCHMARKS.md).
+        self._queue: queue.SimpleQueue[tuple[Work, Delivery] | None] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []  # started with the first work
 
     def subscribe(self, topics: list[str]) -> None:
         """Subscribe with a revoke callback that finishes the revoked partitions' work first."""
@@ -129,24 +134,57 @@ class ParallelLoop:
         delivery: Delivery = work.payload
         if delivery.known_new and (work.topic, work.key) in self._parked_here:
             delivery = replace(delivery, known_new=False)  # an earlier event of its key parked since the poll
-        self._pool.submit(self._work, work, delivery)
+        if not self._workers:
+            self._workers = [
+                threading.Thread(target=self._serve, name=f"push-{n}", daemon=True) for n in range(self.concurrency)
+            ]
+            for worker in self._workers:
+                worker.start()
+        self._queue.put((work, delivery))
+
+    def _serve(self) -> None:
+        """Worker thread: take work until told to stop (``None``)."""
+        while (task := self._queue.get()) is not None:
+            self._work(*task)
 
     def _work(self, work: Work, delivery: Delivery) -> None:
-        """Worker thread: process one event, retrying transient failures until it succeeds or we stop."""
+        """Process one event, retrying transient failures until it succeeds or we stop."""
         try:
-            for attempt in stamina.retry_context(on=self._retry_hook, attempts=None, timeout=None, wait_max=10.0):
-                with attempt:
-                    if self._stop.is_set():
-                        self._done.put((work, _ABANDONED))
-                        return
-                    outcome = process(delivery, self.ports, self.mode)
-                    self.breaker.success()
+            outcome = self._attempt(delivery)
+            if outcome is _ABANDONED:
+                self._done.put((work, _ABANDONED))
+                return
             if self.observe is not None:
                 self.observe(delivery, outcome)
             self._done.put((work, outcome))
         except BaseException:  # a bug: report the work unfinished so its offset is never committed
             log.exception("event.failed", key=work.key, offset=work.offset)
             self._done.put((work, _ABANDONED))
+
+    def _attempt(self, delivery: Delivery) -> Outcome | None:
+        """The first try runs bare: setting up the retry machinery for every event cost more than the ordering."""
+        if self._stop.is_set():
+            return _ABANDONED
+        try:
+            outcome = process(delivery, self.ports, self.mode)
+        except TransientError as failed:
+            first_wait = self._retry_hook(failed)
+            log.info("event.retrying", error=type(failed).__name__)
+            return self._retried(delivery, 0.1 if first_wait is True else float(first_wait))
+        self.breaker.success()
+        return outcome
+
+    def _retried(self, delivery: Delivery, first_wait: float) -> Outcome | None:
+        """After a transient failure: capped exponential backoff with jitter, until it succeeds or we stop."""
+        if self._stop.wait(first_wait):
+            return _ABANDONED
+        for attempt in stamina.retry_context(on=self._retry_hook, attempts=None, timeout=None, wait_max=10.0):
+            with attempt:
+                if self._stop.is_set():
+                    return _ABANDONED
+                outcome = process(delivery, self.ports, self.mode)
+                self.breaker.success()
+        return outcome
 
     def _retry_hook(self, failure: Exception) -> bool | float:
         if isinstance(failure, SaUnavailable | SaRateLimited):
@@ -175,7 +213,7 @@ class ParallelLoop:
             return
         if outcome.kind is Kind.PARKED:
             self._parked_here.add((work.topic, work.key))
-        elif not self.tracker.queued_behind(work.key):
+        elif (work.topic, work.key) in self._parked_here and not self.tracker.queued_behind(work.key):
             self._parked_here.discard((work.topic, work.key))
 
     def _store_offsets(self) -> None:
@@ -218,6 +256,9 @@ class ParallelLoop:
         """Stop the workers (abandoning retries), settle what finished, and store its offsets."""
         self._stop.set()
         self.ports.execution.doubts.stop()  # a worker waiting out a timed-out write gives up too
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for _worker in self._workers:
+            self._queue.put(None)  # each worker takes one and ends; work queued before it is abandoned
+        for worker in self._workers:
+            worker.join()
         self.ports.execution.doubts.resume()  # the workers are gone; the ports may serve another loop
         self._settle()
