@@ -5,8 +5,11 @@ database, topic and a reset sandbox, then consumes the same mix of PICS changes 
 joins the group that did the set-up, so it starts where the set-up stopped: the enrolments it did
 are neither timed again nor counted among the contender's events.
 - naive: poll one, apply with the same handlers, commit, repeat;
-- runtime: ``ParallelLoop`` (key order, ledger, hashes) with ``concurrency`` workers;
-- floor: consume, decode and PATCH the learner with no ordering, ledger or hashing, same workers.
+- runtime: ``ParallelLoop`` (key order, ledger, hashes), its SA calls capped at ``concurrency`` at
+  once; it runs the configured number of workers (by default one and a half times the cap), so
+  that their ledger round trips leave no SA slot idle;
+- floor: consume, decode and PATCH the learner with no ordering, ledger or hashing, on ``concurrency``
+  workers, the same cap (a worker that only calls SA has no use for more).
 A last phase offers the runtime a steady 200 events/s and measures latency from ``occurred_at``
 to SA's answer.
 """
@@ -131,15 +134,15 @@ def arena(stack: Stack, base: RuntimeConfig, learners: int, concurrency: int) ->
         PicsStore(service.pool).save_all(world)
         sender = Sender(service, world.people, duplicate_share=0.0)
         sender.send_all(world.enrolments())
-        drain(service, Arena(service, world, sender).topics(), concurrency, config.kafka_group_id)
+        drain(service, Arena(service, world, sender).topics(), config.kafka_group_id)
         world.adopt_ids(*PicsStore(service.pool).written_back(f"B{run}-"))
         yield Arena(service, world, sender)
 
 
-def drain(service: Service, topics: list[str], concurrency: int, group: str) -> ParallelLoop:
+def drain(service: Service, topics: list[str], group: str) -> ParallelLoop:
     """The runtime, consuming until the topics are drained."""
     consumer = make_consumer(kafka_settings(service.config), group)
-    loop = ParallelLoop(consumer, service.ports, concurrency=concurrency)
+    loop = ParallelLoop(consumer, service.ports, concurrency=service.config.workers)
     loop.subscribe(topics)
     try:
         loop.run_until_drained(threading.Event(), timeout=3600)
@@ -203,7 +206,7 @@ def _timed_loop(ground: Arena, figures: Figures) -> tuple[Any, ParallelLoop]:
             figures.latencies_ms.append((time.time() - at) * 1000)
 
     consumer = watched(make_consumer(kafka_settings(config), config.kafka_group_id))
-    loop = ParallelLoop(consumer, ground.service.ports, concurrency=config.sa_max_concurrency, observe=observe)
+    loop = ParallelLoop(consumer, ground.service.ports, concurrency=config.workers, observe=observe)
     loop.subscribe(ground.topics())
     return consumer, loop
 
@@ -317,5 +320,6 @@ def bench_push(
         "ratio_vs_naive": round(runtime_eps / report["naive"]["events_per_s"], 1),
         "ratio_vs_floor": round(runtime_eps / report["floor"]["events_per_s"], 2),
         "at_200_per_s": steady.as_dict(),
+        "runtime_workers": base.model_copy(update={"sa_max_concurrency": concurrency}).workers,
         "sa_latency_ms": latency,
     }

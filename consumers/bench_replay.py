@@ -36,7 +36,7 @@ def bench_replay(stack: Stack, base: RuntimeConfig, *, events: int, learners: in
     stack.sa.configure(latency_ms=0, rate_limit_per_s=None, error_rate=0.0, timeout_rate=0.0)
     with arena(stack, base, learners, concurrency=32) as ground:
         ground.sender.send_all(changes(ground.world, events))
-        drain(ground.service, ground.topics(), 32, f"{ground.service.config.kafka_group_id}-live")
+        drain(ground.service, ground.topics(), f"{ground.service.config.kafka_group_id}-live")
         stack.sa.configure(latency_ms=latency)
         try:
             writes_before, started = sa_writes(stack), time.monotonic()

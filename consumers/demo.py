@@ -152,7 +152,7 @@ def _consume(service: Service, tally: Tally, topics: tuple[str, ...] = PUSH_TOPI
     """Run a consumer until its topics are drained, adding to ``tally``."""
     config = service.config
     consumer = make_consumer(kafka_settings(config), group or config.kafka_group_id)
-    loop = ParallelLoop(consumer, service.ports, concurrency=config.sa_max_concurrency, tally=tally)
+    loop = ParallelLoop(consumer, service.ports, concurrency=config.workers, tally=tally)
     loop.subscribe([config.topic_prefix + t for t in topics])
     try:
         loop.run_until_drained(threading.Event(), timeout=1800)

@@ -76,12 +76,14 @@ def sa_client(config: RuntimeConfig, *, paced: bool = False, on_call: OnCall | N
     )
     rate = config.sa_rate_limit_per_s if paced else None
     limiter = None if rate is None else TokenBucket(rate, burst=max(1.0, rate / 20))
-    connections = max(32, config.sa_max_concurrency)
+    # A connection for each worker (they keep to their own, ``http_pools``); calls at once stay at the cap.
+    connections = max(32, config.workers, config.sa_max_concurrency)
     return SaClient(
         config.sa_base_url,
         credentials,
         timeout=config.sa_timeout_s,
         max_connections=connections,
+        max_concurrency=config.sa_max_concurrency,
         limiter=limiter,
         on_call=on_call,
     )
@@ -92,8 +94,10 @@ def open_service(config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCa
     url = config.database_url.get_secret_value()
     migrate(url)
     exits = ExitStack()
-    # Each worker holds a connection at a time, plus the creation guard's lock and the loop's own.
-    pool = exits.enter_context(open_pool(url, max_size=config.sa_max_concurrency + 4))
+    # A worker holds one connection at a time, two while it creates a record under the creation guard's
+    # lock: one more than there are workers, and some guard holder can always go on. The pool opens
+    # connections only as they are wanted; a busy consumer uses a few.
+    pool = exits.enter_context(open_pool(url, max_size=max(config.workers, config.sa_max_concurrency) + 4))
     sa = exits.enter_context(sa_client(config, paced=paced, on_call=on_sa_call))
     registry = None
     if config.schema_registry_url:

@@ -56,6 +56,9 @@ class RuntimeConfig(BaseSettings):
     # The push consumer's guard on SA: calls a second (token bucket) and calls at once (workers).
     sa_rate_limit_per_s: float | None = Field(default=None, gt=0)  # unset: as fast as the workers go
     sa_max_concurrency: int = Field(default=32, ge=1, le=512)
+    # Events processed at once (each of a different key). More than the SA cap, so that a worker's
+    # ledger round trips leave no SA slot idle; unset: one and a half times the cap.
+    consumer_workers: int | None = Field(default=None, ge=1, le=1024)
     settings_ttl_s: float = Field(default=5.0, ge=0)  # how long integration settings are cached
     # The one HTTP port for /metrics, /healthz, /readyz and the operator's console; loopback unless set.
     http_host: str = "127.0.0.1"
@@ -63,6 +66,11 @@ class RuntimeConfig(BaseSettings):
     console_token: SecretStr | None = None  # required by the console's actions (redrive, discard)
     crash_at: str | None = None  # fault hook for crash tests: exit at this checkpoint (sync_core.faults)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @property
+    def workers(self) -> int:
+        """How many events the push consumer processes at once (``consumer_workers`` or its default)."""
+        return self.consumer_workers or max(1, self.sa_max_concurrency * 3 // 2)
 
     @model_validator(mode="before")
     @classmethod

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -54,6 +56,7 @@ class SaClient:
         *,
         timeout: float = 10.0,
         max_connections: int = 32,
+        max_concurrency: int | None = None,
         transport: httpx.BaseTransport | None = None,
         limiter: TokenBucket | None = None,
         on_call: OnCall | None = None,
@@ -61,6 +64,8 @@ class SaClient:
         self.base_url = base_url.rstrip("/")
         self._limiter = limiter  # paces every call when SA's rate limit is known
         self._on_call = on_call
+        # Calls at once, whatever the number of threads calling: the cap SA is promised.
+        self._slots = None if max_concurrency is None else threading.BoundedSemaphore(max_concurrency)
         self._auth = SaTokenAuth(credentials, token_url=self.base_url + routes.TOKEN.path)
         self._username = credentials.username
         self._http = httpx.Client(
@@ -201,7 +206,7 @@ class SaClient:
         headers = None if body is None else _JSON_BODY
         if self._limiter is not None:
             self._limiter.acquire()
-        with unavailable_on_transport_error(where):
+        with unavailable_on_transport_error(where), self._slots or nullcontext():
             response = self._request(route, *ids, content=content, params=params, headers=headers)
         raise_for_status(response, where, from_token_endpoint=response.url == self._auth.token_url)
         return json_body(response, where)

@@ -40,7 +40,13 @@ def register(subcommands: Any) -> None:
     push.add_argument("--events", type=int, default=5000, help="PICS changes per contender (default 5000)")
     push.add_argument("--learners", type=int, default=500, help="learners they are spread over (default 500)")
     push.add_argument("--latency-ms", type=float, default=20.0, help="the sandbox's latency per call (default 20)")
-    push.add_argument("--concurrency", type=int, default=32, help="workers = the cap on SA calls at once (default 32)")
+    push.add_argument(
+        "--concurrency",
+        type=int,
+        default=32,
+        help="the cap on SA calls at once (default 32); the runtime runs PICS_SYNC_CONSUMER_WORKERS workers,"
+        " by default 1.5 times the cap",
+    )
     push.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     push.set_defaults(handler=_push)
     replay = kinds.add_parser(

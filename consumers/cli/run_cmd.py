@@ -58,13 +58,19 @@ def _run(args: argparse.Namespace) -> int:
     metrics = Metrics()
     with open_service(config, paced=True, on_sa_call=metrics.sa_call) as service:
         loop = ParallelLoop(
-            consumer, service.ports, concurrency=config.sa_max_concurrency, max_pending=args.max_pending,
+            consumer, service.ports, concurrency=config.workers, max_pending=args.max_pending,
             observe=each(EventMetrics(metrics).observe, None if mirror is None else mirror.observe),
         )  # fmt: skip
         loop.subscribe(topics)
         heartbeat = start_heartbeat(service.pool, loop, group=group, side=args.side)
         http = serve_consumer(config, service, loop, metrics)  # /metrics, /healthz, /readyz, the console
-        log.info("consumer.started", topics=topics, group=group, concurrency=config.sa_max_concurrency)
+        log.info(
+            "consumer.started",
+            topics=topics,
+            group=group,
+            workers=config.workers,
+            sa_max_concurrency=config.sa_max_concurrency,
+        )
         try:
             tally = loop.run(stop)
         finally:

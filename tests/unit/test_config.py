@@ -71,3 +71,22 @@ def test_unreadable_secret_file_is_one_line_naming_the_variable(
     [line] = str(invalid.value).splitlines()
     assert line.startswith("PICS_SYNC_KAFKA_SASL_PASSWORD_FILE: cannot read the file it names (")
     assert path not in line  # a secret pasted into the variable by mistake is not echoed
+
+
+@pytest.mark.parametrize(
+    ("variables", "workers"),
+    [
+        pytest.param({}, 48, id="default-one-and-a-half-times-the-default-cap"),
+        pytest.param({"PICS_SYNC_SA_MAX_CONCURRENCY": "8"}, 12, id="follows-the-cap"),
+        pytest.param({"PICS_SYNC_SA_MAX_CONCURRENCY": "1"}, 1, id="at-least-one"),
+        pytest.param({"PICS_SYNC_CONSUMER_WORKERS": "20", "PICS_SYNC_SA_MAX_CONCURRENCY": "8"}, 20, id="set"),
+    ],
+)
+def test_consumer_workers_default_to_more_than_the_sa_cap(
+    variables: dict[str, str], workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #5: the push consumer runs more workers than SA calls at once, so their ledger round
+    trips leave no SA slot idle; the cap itself stays ``sa_max_concurrency``."""
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert load_config().workers == workers

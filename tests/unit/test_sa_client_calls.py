@@ -4,6 +4,8 @@ each sends (method, path, query, body) and what it does with odd answers."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -156,3 +158,29 @@ def test_unknown_course_is_rejected_with_its_code(connect: Callable[[RecordingSa
     with pytest.raises(SaRejected) as raised:
         connect(fake).enrol("guid-1", {"courseId": 999, "misId": "Q-1"})
     assert (raised.value.status, raised.value.code, raised.value.field) == (422, "unknown_course", "courseId")
+
+
+def test_calls_at_once_keep_to_the_cap_however_many_threads_call(connect: Callable[[RecordingSa], SaClient]) -> None:
+    """Issue #5: more workers than the SA cap (their ledger round trips need no SA slot); SA still sees
+    no more calls at once than ``max_concurrency``."""
+    lock, at_once, most = threading.Lock(), [0], [0]
+
+    def slow(_request: httpx.Request) -> httpx.Response:
+        with lock:
+            at_once[0] += 1
+            most[0] = max(most[0], at_once[0])
+        time.sleep(0.02)
+        with lock:
+            at_once[0] -= 1
+        return httpx.Response(200, json={"id": 1})
+
+    fake = RecordingSa(slow)
+    credentials = SaCredentials("integration", "secret", "key")
+    with SaClient(BASE_URL, credentials, transport=httpx.MockTransport(fake), max_concurrency=3) as client:
+        threads = [threading.Thread(target=client.update_employer, args=(7, {"phoneNumber": "1"})) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(fake.requests) == 12
+    assert most[0] == 3
