@@ -7,8 +7,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
+from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from sync_core.outcome import Kind, Outcome, Source
@@ -74,7 +77,8 @@ class Ledger:
     def pushed_hash(self, sa_resource: str) -> str | None:
         """The hash of what we last pushed to this SA resource, if anything."""
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT hash FROM sync.pushed_state WHERE sa_resource = %s", (sa_resource,)).fetchone()
+            cursor = _cursor(conn).execute("SELECT hash FROM sync.pushed_state WHERE sa_resource = %s", (sa_resource,))
+            row = cursor.fetchone()
             return None if row is None else str(row[0])
 
     def holds(self, sa_resource: str, digest: str) -> bool:
@@ -110,14 +114,13 @@ class Ledger:
         Returns False when another worker recorded the same event id first. ``replace_existing``
         (a forced replay) overwrites an earlier outcome of the same event id instead.
         """
-        resources, digests = list(outcome.pushed), list(outcome.pushed.values())
         with self._pool.connection() as conn, conn.transaction() if replace_existing else nullcontext():
             if replace_existing:
                 conn.execute("DELETE FROM sync.processed_events WHERE event_id = %s", (outcome.event_id,))
-            inserted = conn.execute(
+            inserted = _cursor(conn).execute(
                 _RECORD,
-                (outcome.event_id, source.topic, source.partition, source.offset, source.key,
-                 outcome.event_type, outcome.kind.value, _reason(outcome), outcome.sa_calls, resources, digests),
+                (outcome.event_id, source.topic, source.partition, source.offset, source.key, outcome.event_type,
+                 outcome.kind.value, _reason(outcome), outcome.sa_calls, json.dumps(dict(outcome.pushed))),
             ).fetchone()  # fmt: skip
         self._remember(outcome.pushed)
         return inserted is not None and inserted[0] == 1
@@ -153,7 +156,8 @@ class Ledger:
                 )  # fmt: skip
 
 
-# The outcome and its pushed-state hashes in one statement: both or neither.
+# The outcome and its pushed-state hashes in one statement: both or neither. The hashes travel as one
+# JSON object: psycopg dumps two text arrays at a fifth of the statement's CPU.
 _RECORD = """
 WITH recorded AS (
     INSERT INTO sync.processed_events (event_id, topic, partition, "offset", key, event_type, outcome, reason, sa_calls)
@@ -162,7 +166,7 @@ WITH recorded AS (
     RETURNING 1
 ), hashes AS (
     INSERT INTO sync.pushed_state (sa_resource, hash)
-    SELECT * FROM unnest(%s::text[], %s::text[])
+    SELECT * FROM json_each_text(%s::json)
     ON CONFLICT (sa_resource) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = now()
 )
 SELECT count(*) FROM recorded
@@ -175,6 +179,19 @@ SELECT e.id FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS e(id, topic, key)
 WHERE NOT EXISTS (SELECT 1 FROM sync.processed_events p WHERE p.event_id = e.id)
   AND NOT EXISTS (SELECT 1 FROM sync.parked_events k WHERE k.topic = e.topic AND k.key = e.key)
 """
+
+
+# A cursor kept for each pooled connection, for the statements every event makes: psycopg builds a
+# new cursor, with its own adapters, for each ``Connection.execute``, which cost a sixth of a record.
+# A pooled connection serves one thread at a time, and so does its cursor.
+_CURSORS: WeakKeyDictionary[psycopg.Connection[Any], psycopg.Cursor[Any]] = WeakKeyDictionary()
+
+
+def _cursor(conn: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
+    cursor = _CURSORS.get(conn)
+    if cursor is None or cursor.closed:
+        cursor = _CURSORS[conn] = conn.cursor()
+    return cursor
 
 
 def _uuid(text: str) -> UUID | None:
