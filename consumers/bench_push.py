@@ -320,6 +320,7 @@ def bench_push(
         "ratio_vs_naive": round(runtime_eps / report["naive"]["events_per_s"], 1),
         "ratio_vs_floor": round(runtime_eps / report["floor"]["events_per_s"], 2),
         "at_200_per_s": steady.as_dict(),
+        "sa_max_concurrency": concurrency,
         "runtime_workers": base.model_copy(update={"sa_max_concurrency": concurrency}).workers,
         "sa_latency_ms": latency,
     }

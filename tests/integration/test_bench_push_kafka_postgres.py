@@ -45,3 +45,9 @@ def test_steady_load_latency_is_measured_from_occurred_at(report: dict[str, Any]
     steady = report["at_200_per_s"]
     assert steady["events"] == 40
     assert 0 < steady["p50_ms"] <= steady["p99_ms"] < 5_000
+
+
+def test_the_report_names_the_runtime_workers_beside_the_cap(report: dict[str, Any]) -> None:
+    """The floor runs as many workers as the cap (4 here); the runtime runs 1.5 times as many, its SA
+    calls held to the same cap, and the report says so."""
+    assert (report["sa_max_concurrency"], report["runtime_workers"]) == (4, 6)
