@@ -47,6 +47,13 @@ def register(subcommands: Any) -> None:
         help="the cap on SA calls at once (default 32); the runtime runs PICS_SYNC_CONSUMER_WORKERS workers,"
         " by default 1.5 times the cap",
     )
+    push.add_argument(
+        "--repeat",
+        type=_at_least_one,
+        default=1,
+        help="run the runtime and the floor this many times, taking turns, and report each one's median run"
+        " (default 1)",
+    )
     push.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     push.set_defaults(handler=_push)
     replay = kinds.add_parser(
@@ -63,13 +70,20 @@ def register(subcommands: Any) -> None:
     replay.set_defaults(handler=_replay)
 
 
+def _at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
 def _push(args: argparse.Namespace) -> int:
     configure_logging("WARNING")
     print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
     with local_stack(reuse_env=False) as stack:
         result = bench_push(
             stack, stack_config(stack), events=args.events, learners=args.learners,
-            latency=args.latency_ms, concurrency=args.concurrency,
+            latency=args.latency_ms, concurrency=args.concurrency, repeat=args.repeat,
         )  # fmt: skip
     _print_contenders(result)
     if args.json:

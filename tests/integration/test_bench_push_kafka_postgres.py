@@ -20,7 +20,9 @@ FIGURES = {"events", "events_per_s", "p50_ms", "p99_ms", "sa_calls_per_event", "
 @pytest.fixture(scope="module")
 def report(stack: Stack) -> dict[str, Any]:
     assert stack.sa is not None
-    return bench_push(stack, stack_config(stack), events=60, learners=12, latency=1.0, concurrency=4, steady_events=40)
+    return bench_push(
+        stack, stack_config(stack), events=60, learners=12, latency=1.0, concurrency=4, steady_events=40, repeat=2
+    )
 
 
 def test_each_contender_reports_every_figure(report: dict[str, Any]) -> None:
@@ -51,3 +53,9 @@ def test_the_report_names_the_runtime_workers_beside_the_cap(report: dict[str, A
     """The floor runs as many workers as the cap (4 here); the runtime runs 1.5 times as many, its SA
     calls held to the same cap, and the report says so."""
     assert (report["sa_max_concurrency"], report["runtime_workers"]) == (4, 6)
+
+
+def test_repeated_contenders_report_one_median_run_each(report: dict[str, Any]) -> None:
+    """With ``repeat`` 2 the runtime and the floor each ran twice; each reports one run's figures."""
+    assert report["repeat"] == 2
+    assert report["runtime"]["events"] == report["floor"]["events"] == 60
