@@ -12,6 +12,7 @@ Partitions pause while too much work is pending or while SA's circuit is open.
 from __future__ import annotations
 
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -168,9 +169,10 @@ class ParallelLoop:
         try:
             outcome = process(delivery, self.ports, self.mode)
         except TransientError as failed:
-            first_wait = self._retry_hook(failed)
+            wait = self._retry_hook(failed)
             log.info("event.retrying", error=type(failed).__name__)
-            return self._retried(delivery, 0.1 if first_wait is True else float(first_wait))
+            # stamina's own first wait, 0.1 s and up to 1 s of jitter, unless SA said when (Retry-After)
+            return self._retried(delivery, 0.1 + random.random() if wait is True else float(wait))
         self.breaker.success()
         return outcome
 
