@@ -77,7 +77,10 @@ def test_broker_restart_mid_run_leaves_sa_equal_to_pics(
         broker.restart()
         assert consumer.proc.poll() is None, consumer.stderr()  # it outlived the broker's absence
         scenario.send(scenario.changes(AFTER))
-        wait_until(lambda: backlog(own_config) == 0, timeout=90, interval=0.5)
+        try:
+            wait_until(lambda: backlog(own_config) == 0, timeout=90, interval=0.5)
+        except AssertionError as stalled:  # keep the consumer's own account of what it was doing
+            raise AssertionError(f"{stalled}; the consumer's log ends:\n{consumer.stderr()[-6000:]}") from None
         assert consumer.stop() == 0, consumer.stderr()
     finally:
         consumer.close()
