@@ -25,7 +25,7 @@ from psycopg_pool import ConnectionPool
 from sync_core.state.heartbeats import Beat, Heartbeats
 
 if TYPE_CHECKING:
-    from consumers.parallel import ParallelLoop
+    from consumers.loop import ParallelLoop
 
 log = structlog.get_logger("pics_sync.heartbeat")
 INTERVAL_S = 5.0

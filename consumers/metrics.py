@@ -43,15 +43,15 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
 
-from consumers.pipeline import Delivery
-from consumers.status import daily_runs
-from sync_core.circuit import State
+from consumers.ops.status import daily_runs
 from sync_core.outcome import Kind, Outcome
+from sync_core.pipeline.process import Delivery
 from sync_core.serde.peek import occurred_at
+from sync_core.smart_assessor.circuit import State
 from sync_core.state.pull_runs import PullRuns
 
 if TYPE_CHECKING:
-    from consumers.parallel import ParallelLoop
+    from consumers.loop import ParallelLoop
 
 log = structlog.get_logger("pics_sync.metrics")
 T = TypeVar("T")

@@ -7,7 +7,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message
 
-from consumers.kafka_edge import Kafka, make_producer
+from consumers.kafka.clients import Kafka, make_producer
 from sync_core.errors import TransientError
 from sync_core.serde import AvroSerde
 

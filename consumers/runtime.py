@@ -16,9 +16,10 @@ import stamina
 import structlog
 from confluent_kafka import Consumer, Message
 
-from consumers.kafka_edge import lag, raise_for_msg_error, to_delivery
-from consumers.pipeline import Ports, process
+from consumers.kafka.errors import raise_for_msg_error
+from consumers.kafka.messages import lag, to_delivery
 from sync_core.outcome import Kind, Outcome
+from sync_core.pipeline.process import Ports, process
 from sync_core.retry import backoff_hook
 
 log = structlog.get_logger("pics_sync.runtime")

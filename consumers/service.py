@@ -11,18 +11,18 @@ from dataclasses import dataclass
 import httpx
 from psycopg_pool import ConnectionPool
 
-from consumers.pipeline import Ports
-from sync_core import executor
 from sync_core.config import RuntimeConfig
+from sync_core.execute import executor
 from sync_core.faults import crash_checkpoint
-from sync_core.in_doubt import InDoubtWrites
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.pics.updates import PicsUpdates
 from sync_core.pics.writeback import PicsIdWriter
-from sync_core.rate_limit import TokenBucket
-from sync_core.sa_client import OnCall, SaClient, SaCredentials
+from sync_core.pipeline.process import Ports
 from sync_core.serde import AvroSerde, HttpSchemaRegistry
 from sync_core.settings import IntegrationSettings
+from sync_core.smart_assessor.client import OnCall, SaClient, SaCredentials
+from sync_core.smart_assessor.in_doubt import InDoubtWrites
+from sync_core.smart_assessor.rate_limit import TokenBucket
 from sync_core.state.database import migrate, open_pool
 from sync_core.state.guard import DatabaseCreationGuard
 from sync_core.state.ledger import Ledger

@@ -1,0 +1,4 @@
+"""Everything that is not the product: the SA stand-in, the simulated PICS, the local stack, the demo, the benches.
+
+Only the ``demo``, ``bench`` and ``sandbox`` commands of ``pics-sync`` import it, lazily.
+"""

@@ -51,7 +51,7 @@ class RuntimeConfig(BaseSettings):
     sa_password: SecretStr = SecretStr("")
     sa_client_key: SecretStr = SecretStr("")
     sa_timeout_s: float = Field(default=10.0, gt=0)
-    # How long after we gave up on a write SA may still apply it (see sync_core.in_doubt).
+    # How long after we gave up on a write SA may still apply it (see sync_core.smart_assessor.in_doubt).
     sa_late_write_window_s: float = Field(default=30.0, ge=0)
     # The push consumer's guard on SA: calls a second (token bucket) and calls at once (workers).
     sa_rate_limit_per_s: float | None = Field(default=None, gt=0)  # unset: as fast as the workers go

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from sync_core.ports import no_checkpoint
+from sync_core.execute.protocols import no_checkpoint
 
 CRASH_EXIT_CODE = 86
 

@@ -1,6 +1,6 @@
 """Plans for the PICS side: what a pulled SA item changes in PICS, as small frozen values.
 
-The pull rules return these; ``sync_core.pics_executor`` applies them, writing only what differs
+The pull rules return these; ``sync_core.execute.pics`` applies them, writing only what differs
 (P12). They mirror ``sync_core.plan`` for the push side.
 """
 

@@ -1,7 +1,7 @@
 """Fixtures for integration and scenario tests: the real broker, PostgreSQL and SA sandbox, started once per session.
 
 How each part starts (environment, testcontainers, or local processes) is decided in one place,
-``sandbox.stack``; these fixtures only hand each test its own database, topics and group.
+``sandbox.stack.local``; these fixtures only hand each test its own database, topics and group.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ import pytest
 from pydantic import SecretStr
 
 from consumers.cli.demo_cmd import stack_config
-from consumers.kafka_edge import ensure_topics, make_consumer
-from consumers.parallel import ParallelLoop
+from consumers.kafka.clients import ensure_topics, make_consumer
+from consumers.loop import ParallelLoop
 from consumers.producer import EventProducer
-from consumers.routes import PULL_TOPICS, PUSH_TOPICS
 from consumers.runtime import Tally
 from consumers.service import Service, open_service
-from sandbox.postgres_local import fresh_database
 from sandbox.sa.process import SaSandboxProcess
-from sandbox.stack import Stack, local_stack
+from sandbox.stack.local import Stack, local_stack
+from sandbox.stack.postgres import fresh_database
 from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,11 @@ import json
 import sys
 from typing import Any
 
-from consumers.bench import bench_pull
-from consumers.bench_push import bench_push
-from consumers.bench_replay import bench_replay
 from consumers.cli.demo_cmd import stack_config
-from sandbox.stack import local_stack
+from sandbox.bench.pull import bench_pull
+from sandbox.bench.push import bench_push
+from sandbox.bench.replay import bench_replay
+from sandbox.stack.local import local_stack
 from sync_core.logs import configure_logging
 
 

@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any
 
-from consumers.demo import DemoSize, passed, run_demo
-from sandbox.stack import Stack, local_stack
+from sandbox.demo.run import DemoSize, passed, run_demo
+from sandbox.stack.local import Stack, local_stack
 from sync_core.config import RuntimeConfig, load_config
 from sync_core.logs import configure_logging
 

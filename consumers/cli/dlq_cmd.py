@@ -14,14 +14,14 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from consumers.cli.common import pool_from_env
-from consumers.pipeline import RunMode
+from consumers.ops.redrive import KeyReport, redrive, select
 from consumers.progress import Progress
-from consumers.redrive import KeyReport, redrive, select
 from consumers.service import open_service
 from sync_core.config import RuntimeConfig, load_config, topic
 from sync_core.errors import ConfigurationError, UndecodableEvent
 from sync_core.logs import configure_logging
 from sync_core.outcome import Kind
+from sync_core.pipeline.process import RunMode
 from sync_core.serde import AvroSerde, DecodedEvent
 from sync_core.state.parked import ParkedEvent, ParkedEvents, ParkedFilter
 

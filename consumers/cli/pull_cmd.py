@@ -12,8 +12,8 @@ from typing import Any
 import structlog
 
 from consumers.metrics import PullMetrics
-from consumers.pull import PullOptions, daily_pull, learner_pull
-from consumers.schedule import next_run, parse_at, parse_every
+from consumers.ops.daily_pull import PullOptions, daily_pull, learner_pull
+from consumers.ops.schedule import next_run, parse_at, parse_every
 from consumers.service import open_service
 from consumers.web.app import serve_pull
 from sync_core.config import RuntimeConfig, load_config

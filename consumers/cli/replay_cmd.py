@@ -6,13 +6,13 @@ import argparse
 import json
 from typing import Any
 
-from consumers.pipeline import RunMode
-from consumers.replay import Position, Record, ReplayOptions, Summary, parse_position, replay
-from consumers.routes import PULL_TOPICS, PUSH_TOPICS
+from consumers.ops.replay import Position, Record, ReplayOptions, Summary, parse_position, replay
 from consumers.service import open_service
 from sync_core.config import load_config
 from sync_core.logs import configure_logging
 from sync_core.outcome import Outcome
+from sync_core.pipeline.process import RunMode
+from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 
 POSITIONS = "an ISO time with its zone (2026-11-23T09:00:00Z), offset:N (in every partition), earliest or latest"
 

@@ -9,16 +9,16 @@ from typing import Any
 
 import structlog
 
-from consumers.dlq_mirror import DlqMirror, each
 from consumers.heartbeat import start_heartbeat
-from consumers.kafka_edge import ensure_topics, make_consumer, make_producer
+from consumers.kafka.clients import ensure_topics, make_consumer, make_producer
+from consumers.loop import ParallelLoop
 from consumers.metrics import EventMetrics, Metrics, watched
-from consumers.parallel import ParallelLoop
-from consumers.routes import PULL_TOPICS, PUSH_TOPICS
+from consumers.ops.dlq_mirror import DlqMirror, each
 from consumers.service import open_service
 from consumers.web.app import serve_consumer
 from sync_core.config import RuntimeConfig, kafka_settings, load_config, topic
 from sync_core.logs import configure_logging
+from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 
 log = structlog.get_logger("pics_sync.run")
 

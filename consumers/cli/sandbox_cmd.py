@@ -7,7 +7,7 @@ import signal
 import threading
 from typing import Any
 
-from sandbox.stack import local_stack
+from sandbox.stack.local import local_stack
 
 
 def register(subcommands: Any) -> None:

@@ -15,7 +15,7 @@ import psycopg
 
 from consumers.cli.common import pool_from_env
 from consumers.cli.dlq_cmd import parse_age
-from consumers.status import SIDES, GroupStatus, PullRun, StatusReport, Thresholds, collect_status, human
+from consumers.ops.status import SIDES, GroupStatus, PullRun, StatusReport, Thresholds, collect_status, human
 from sync_core.config import load_config
 from sync_core.errors import ConfigurationError, DatabaseUnavailable
 

@@ -15,9 +15,9 @@ import structlog
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from consumers.kafka_edge import make_producer
+from consumers.kafka.clients import make_producer
+from consumers.loop import ParallelLoop
 from consumers.metrics import LoopCollector, Metrics, PullMetrics, PullSuccessCollector
-from consumers.parallel import ParallelLoop
 from consumers.service import Service
 from consumers.web import health
 from consumers.web.auth import ConsoleAuth

@@ -23,15 +23,15 @@ from fastapi.templating import Jinja2Templates
 from psycopg_pool import ConnectionPool
 
 from consumers.metrics import state_of
-from consumers.pipeline import RunMode
-from consumers.redrive import KeyReport, redrive, select
+from consumers.ops.redrive import KeyReport, redrive, select
+from consumers.ops.status import StatusReport, collect_status, human
 from consumers.service import Service
-from consumers.status import StatusReport, collect_status, human
 from consumers.web import queries
 from consumers.web.auth import COOKIE, DISABLED, ConsoleAuth
 from sync_core import settings
 from sync_core.errors import SyncError
 from sync_core.outcome import Kind
+from sync_core.pipeline.process import RunMode
 from sync_core.state.parked import ParkedEvents, ParkedFilter
 from sync_core.state.settings_repo import SettingsRepository
 

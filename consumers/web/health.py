@@ -17,10 +17,10 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import ConnectionPool
 
 from consumers.metrics import state_of
-from sync_core.circuit import CircuitBreaker, State
+from sync_core.smart_assessor.circuit import CircuitBreaker, State
 
 if TYPE_CHECKING:
-    from consumers.parallel import ParallelLoop
+    from consumers.loop import ParallelLoop
 
 Check = Callable[[], str | None]  # None: fine; otherwise why not
 TIMEOUT_S = 2.0

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sync_core.rules.fields import ASSESSOR_FIELDS, DEMOGRAPHICS, EMPLOYER_FIELDS
+from sync_core.fields import ASSESSOR_FIELDS, DEMOGRAPHICS, EMPLOYER_FIELDS
 from sync_core.rules.pulled import PULLED_DEMOGRAPHICS
 from sync_core.settings import IntegrationSettings, Mode
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sync_core.fields import Lookups, wire
 from sync_core.plan import Plan, SaId, Skip, Step, update_enrolment, update_learner
-from sync_core.rules.fields import Lookups, wire
 from sync_core.rules.gate import change_gate
 from sync_core.rules.qualification import has_course
 from sync_core.settings import IntegrationSettings

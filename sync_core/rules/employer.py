@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sync_core.fields import Lookups
 from sync_core.plan import EnsureEmployer, Plan, Ref, SaId, Skip, Step, update_learner
-from sync_core.rules.fields import Lookups
 from sync_core.rules.gate import change_gate
 from sync_core.settings import IntegrationSettings
 

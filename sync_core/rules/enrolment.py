@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from sync_core.fields import DEMOGRAPHICS, Lookups, to_sa, wire
 from sync_core.plan import (
     EnsureAssessor,
     EnsureEmployer,
@@ -29,7 +30,6 @@ from sync_core.plan import (
     Step,
 )
 from sync_core.rules.eligibility import LIVE
-from sync_core.rules.fields import DEMOGRAPHICS, Lookups, to_sa, wire
 from sync_core.rules.learner import plan_details
 from sync_core.settings import IntegrationSettings
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sync_core.fields import Lookups
 from sync_core.plan import Park, Plan, Skip
 from sync_core.rules.eligibility import LIVE, is_eligible
-from sync_core.rules.fields import Lookups
 
 
 def learner_sa_id(learner: Mapping[str, Any], lookups: Lookups) -> str | None:

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sync_core.fields import DEMOGRAPHICS, Lookups, to_sa
 from sync_core.plan import Plan, SaId, Skip, update_learner
-from sync_core.rules.fields import DEMOGRAPHICS, Lookups, to_sa
 from sync_core.rules.gate import change_gate
 from sync_core.settings import IntegrationSettings, Mode
 

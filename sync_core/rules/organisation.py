@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sync_core.fields import ASSESSOR_FIELDS, EMPLOYER_FIELDS, Lookups, to_sa
 from sync_core.plan import Plan, Skip, Update
-from sync_core.rules.fields import ASSESSOR_FIELDS, EMPLOYER_FIELDS, Lookups, to_sa
 from sync_core.settings import IntegrationSettings, Mode
 
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sync_core.fields import ASSESSOR_FIELDS, DEMOGRAPHICS, EMPLOYER_FIELDS, Lookups
 from sync_core.pics_plan import SetPics
 from sync_core.plan import Plan, Skip
-from sync_core.rules.fields import ASSESSOR_FIELDS, DEMOGRAPHICS, EMPLOYER_FIELDS, Lookups
 from sync_core.settings import IntegrationSettings, Mode
 
 RISK = {"High": "Red", "Medium": "Yellow", "Low": "Green"}  # P8

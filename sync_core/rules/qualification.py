@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from sync_core.fields import Lookups, wire
 from sync_core.plan import EnsureAssessor, Plan, Ref, SaId, Skip, Step, update_enrolment
 from sync_core.rules.enrolment import MAIN_OFFICER, officer_in_role
-from sync_core.rules.fields import Lookups, wire
 from sync_core.rules.gate import change_gate
 from sync_core.settings import IntegrationSettings, Mode
 

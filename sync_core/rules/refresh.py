@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sync_core.fields import Lookups
 from sync_core.plan import Plan, Skip, Step
 from sync_core.rules.employer import plan_employer
-from sync_core.rules.fields import Lookups
 from sync_core.rules.gate import change_gate
 from sync_core.rules.learner import plan_details
 from sync_core.rules.qualification import has_course, plan_qualification

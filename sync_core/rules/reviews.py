@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sync_core.fields import Lookups
 from sync_core.pics_plan import EnsureOfficerFromSa, UpsertReview
 from sync_core.plan import Plan, Skip, Step
-from sync_core.rules.fields import Lookups
 from sync_core.settings import IntegrationSettings
 
 ATTENDED_STATUS: Mapping[str, str] = {

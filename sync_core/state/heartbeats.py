@@ -22,7 +22,7 @@ class Beat:
     member_id: str
     group_id: str
     side: str  # push or pull
-    circuit: str  # sync_core.circuit.State's value
+    circuit: str  # sync_core.smart_assessor.circuit.State's value
     pending: int  # events polled and not yet finished
 
 

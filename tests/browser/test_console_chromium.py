@@ -30,7 +30,7 @@ from consumers.web.app import build_app
 from consumers.web.auth import ConsoleAuth
 from consumers.web.console import Console
 from consumers.web.server import HttpServer
-from sandbox.people import People
+from sandbox.pics.people import People
 from sync_core.serde import new_event
 from sync_core.state.links import LinkRepository
 from sync_core.state.settings_repo import SettingsRepository

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from consumers.bench_push import bench_push
 from consumers.cli.demo_cmd import stack_config
-from sandbox.stack import Stack
+from sandbox.bench.push import bench_push
+from sandbox.stack.local import Stack
 
 FIGURES = {"events", "events_per_s", "p50_ms", "p99_ms", "sa_calls_per_event", "peak_rss_mb"}
 

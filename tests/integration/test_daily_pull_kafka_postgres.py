@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from consumers.pull import PullOptions, daily_pull, learner_pull
+from consumers.ops.daily_pull import PullOptions, daily_pull, learner_pull
 from consumers.runtime import Tally
 from consumers.service import Service
-from sandbox.pull_seed import seed_pull_learners
+from sandbox.pics.pull_seed import seed_pull_learners
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
 from sync_core.faults import CRASH_EXIT_CODE

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from consumers.cli import main
-from sandbox.postgres_local import fresh_database
-from sandbox.stack import Stack
+from sandbox.stack.local import Stack
+from sandbox.stack.postgres import fresh_database
 
 pytestmark = pytest.mark.integration
 

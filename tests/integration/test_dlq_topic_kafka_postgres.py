@@ -11,24 +11,17 @@ import threading
 
 import pytest
 
-from consumers.dlq_mirror import EVENT_TYPE, REASON, SOURCE, DlqMirror
-from consumers.kafka_edge import (
-    ensure_topics,
-    make_consumer,
-    make_producer,
-    partitions_of,
-    read_partition,
-    replay_consumer,
-    watermarks,
-)
-from consumers.parallel import ParallelLoop
-from consumers.pipeline import Delivery
+from consumers.kafka.clients import ensure_topics, make_consumer, make_producer
+from consumers.kafka.ranges import partitions_of, read_partition, replay_consumer, watermarks
+from consumers.loop import ParallelLoop
+from consumers.ops.dlq_mirror import EVENT_TYPE, REASON, SOURCE, DlqMirror
 from consumers.producer import EventProducer
-from consumers.routes import PUSH_TOPICS
 from consumers.service import Service
-from sandbox.people import People
+from sandbox.pics.people import People
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.outcome import Kind
+from sync_core.pipeline.process import Delivery
+from sync_core.pipeline.routes import PUSH_TOPICS
 from sync_core.serde import new_event
 from sync_core.state.settings_repo import SettingsRepository
 

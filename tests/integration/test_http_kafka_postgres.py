@@ -24,12 +24,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from consumers.ops.daily_pull import PullOptions, daily_pull
 from consumers.producer import EventProducer
-from consumers.pull import PullOptions, daily_pull
 from consumers.service import Service, open_service
 from consumers.web.app import serve_pull
-from sandbox.people import People
-from sandbox.pull_seed import seed_pull_learners
+from sandbox.pics.people import People
+from sandbox.pics.pull_seed import seed_pull_learners
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
 from sync_core.serde import new_event

@@ -22,18 +22,18 @@ import pytest
 from confluent_kafka import KafkaError, Message
 from pydantic import SecretStr
 
-from consumers.kafka_edge import ensure_topics, make_consumer
-from consumers.parallel import ParallelLoop
+from consumers.kafka.clients import ensure_topics, make_consumer
+from consumers.loop import ParallelLoop
 from consumers.producer import EventProducer
-from consumers.routes import PUSH_TOPICS
 from consumers.service import open_service
-from sandbox.kafka_broker import LocalKafka
-from sandbox.people import People
+from sandbox.pics.people import People
 from sandbox.sa.process import SaSandboxProcess
+from sandbox.stack.kafka_broker import LocalKafka
 from sync_core.config import RuntimeConfig, kafka_settings, load_config
 from sync_core.errors import ConfigurationError
 from sync_core.outcome import Kind
 from sync_core.pics.learners import LearnerRepository
+from sync_core.pipeline.routes import PUSH_TOPICS
 from sync_core.serde import AvroSerde, new_event
 from sync_core.state.settings_repo import SettingsRepository
 from tests.support import process_env

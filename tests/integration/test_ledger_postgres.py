@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sandbox.postgres_local import fresh_database
-from sandbox.stack import Stack
+from sandbox.stack.local import Stack
+from sandbox.stack.postgres import fresh_database
 from sync_core.outcome import Kind, Outcome, Source
 from sync_core.state.database import migrate, open_pool
 from sync_core.state.ledger import Ledger

@@ -1,4 +1,4 @@
-"""The local KRaft broker (sandbox.kafka_broker) serves a producer and a consumer, and survives
+"""The local KRaft broker (sandbox.stack.kafka_broker) serves a producer and a consumer, and survives
 a restart with its data. It starts its own broker, since the broker is what is under test."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from confluent_kafka import Consumer, Message, Producer
 
-from sandbox.kafka_broker import LocalKafka
+from sandbox.stack.kafka_broker import LocalKafka
 from tests.support import wait_until
 
 pytestmark = pytest.mark.integration

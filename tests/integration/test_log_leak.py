@@ -34,11 +34,11 @@ import pytest
 from confluent_kafka import KafkaError, Message, TopicPartition
 from psycopg.conninfo import conninfo_to_dict
 
-from consumers.kafka_edge import partitions_of, replay_consumer, watermarks
-from sandbox.kafka_broker import LocalKafka
-from sandbox.postgres_local import fresh_database
+from consumers.kafka.ranges import partitions_of, replay_consumer, watermarks
 from sandbox.sa.config import SandboxConfig
-from sandbox.stack import Stack
+from sandbox.stack.kafka_broker import LocalKafka
+from sandbox.stack.local import Stack
+from sandbox.stack.postgres import fresh_database
 from sync_core.logs import REDACTED
 from sync_core.serde import AvroSerde
 from tests.support import wait_until

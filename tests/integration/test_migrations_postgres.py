@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from sandbox.postgres_local import fresh_database
-from sandbox.stack import Stack
+from sandbox.stack.local import Stack
+from sandbox.stack.postgres import fresh_database
 from sync_core.state.database import migrate, migration_files
 
 pytestmark = pytest.mark.integration

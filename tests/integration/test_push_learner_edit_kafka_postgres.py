@@ -17,7 +17,7 @@ import pytest
 from consumers.producer import EventProducer
 from consumers.runtime import Tally
 from consumers.service import Service
-from sandbox.people import People
+from sandbox.pics.people import People
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
 from sync_core.outcome import Kind

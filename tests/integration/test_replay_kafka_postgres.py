@@ -18,16 +18,16 @@ from typing import Any
 import pytest
 
 from consumers.cli import replay_cmd
-from consumers.kafka_edge import committed_offsets
-from consumers.pipeline import RunMode
+from consumers.kafka.ranges import committed_offsets
+from consumers.ops.replay import ReplayOptions, Summary, replay
 from consumers.producer import EventProducer
-from consumers.replay import ReplayOptions, Summary, replay
 from consumers.runtime import Tally
 from consumers.service import Service
-from sandbox.people import People
+from sandbox.pics.people import People
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
 from sync_core.errors import ConfigurationError
+from sync_core.pipeline.process import RunMode
 from sync_core.rules.learner import pushed_fields
 from sync_core.serde import new_event
 from sync_core.state.settings_repo import SettingsRepository

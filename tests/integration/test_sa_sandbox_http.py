@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.errors import SaNotFound, SaRateLimited, SaRejected, SaUnavailable
-from sync_core.sa_client import ROUTES, SaClient, SaCredentials
+from sync_core.smart_assessor.client import ROUTES, SaClient, SaCredentials
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ import pytest
 
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.errors import SaNotFound, SaRejected
-from sync_core.sa_client import SaClient, SaCredentials
+from sync_core.smart_assessor.client import SaClient, SaCredentials
 
 pytestmark = pytest.mark.integration
 

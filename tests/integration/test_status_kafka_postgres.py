@@ -23,17 +23,17 @@ import pytest
 
 from consumers import cli
 from consumers.heartbeat import HeartbeatWriter, start_heartbeat
-from consumers.kafka_edge import make_consumer
-from consumers.parallel import ParallelLoop
+from consumers.kafka.clients import make_consumer
+from consumers.loop import ParallelLoop
+from consumers.ops.status import StatusReport, Thresholds, collect_status, group_of
 from consumers.producer import EventProducer
 from consumers.runtime import Tally
 from consumers.service import Service
-from consumers.status import StatusReport, Thresholds, collect_status, group_of
-from sandbox.people import People
-from sync_core.circuit import CircuitBreaker
+from sandbox.pics.people import People
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.outcome import Kind
 from sync_core.serde import new_event
+from sync_core.smart_assessor.circuit import CircuitBreaker
 from sync_core.state.pull_runs import PullRuns
 from sync_core.state.settings_repo import SettingsRepository
 from tests.support import process_env, wait_until

@@ -20,10 +20,10 @@ import pytest
 
 from consumers.runtime import Tally
 from consumers.service import Service
-from consumers.sync_check import SyncCheck, _check_learner, _load
-from sandbox.changes import LEARNER, next_change
+from sandbox.demo.sync_check import SyncCheck, _check_learner, _load
+from sandbox.pics.changes import LEARNER, next_change
+from sandbox.pics.world import Emitted
 from sandbox.sa.process import SaSandboxProcess
-from sandbox.world import Emitted
 from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.tables import PicsTables
 from sync_core.serde import new_event

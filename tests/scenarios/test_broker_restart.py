@@ -7,7 +7,7 @@ is a no-op when it comes again), and takes the events sent after the restart too
 the backlog SA equals the PICS truth, with no duplicate SA record, each learner's events applied once
 and in their order.
 
-The session's broker is started inside ``sandbox.stack.local_stack`` and cannot be restarted from a
+The session's broker is started inside ``sandbox.stack.local.local_stack`` and cannot be restarted from a
 test, so this scenario runs on a broker of its own.
 """
 
@@ -17,12 +17,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from consumers.kafka_edge import ensure_topics
-from consumers.routes import PUSH_TOPICS
+from consumers.kafka.clients import ensure_topics
 from consumers.service import Service, open_service
-from sandbox.kafka_broker import LocalKafka
 from sandbox.sa.process import SaSandboxProcess
+from sandbox.stack.kafka_broker import LocalKafka
 from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.pipeline.routes import PUSH_TOPICS
 from tests.scenarios.world import (
     ConsumerProcess,
     assert_in_step,

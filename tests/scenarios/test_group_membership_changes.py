@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from consumers.kafka_edge import ensure_topics
-from consumers.routes import PUSH_TOPICS
+from consumers.kafka.clients import ensure_topics
 from consumers.service import Service, open_service
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.pipeline.routes import PUSH_TOPICS
 from tests.scenarios.world import (
     ConsumerProcess,
     assert_in_step,

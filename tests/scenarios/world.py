@@ -24,19 +24,20 @@ from typing import Any
 from confluent_kafka import TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from consumers.demo import DEMO_SETTINGS, Sender
-from consumers.kafka_edge import make_consumer, partitions_of, replay_consumer, watermarks
-from consumers.parallel import ParallelLoop
-from consumers.routes import PUSH_TOPICS
+from consumers.kafka.clients import make_consumer
+from consumers.kafka.ranges import partitions_of, replay_consumer, watermarks
+from consumers.loop import ParallelLoop
 from consumers.runtime import Tally
 from consumers.service import Service
-from consumers.sync_check import SyncCheck, check_sync
-from sandbox.changes import next_change
-from sandbox.people import People
-from sandbox.pics_store import PicsStore
-from sandbox.world import Emitted, World
+from sandbox.demo.run import DEMO_SETTINGS, Sender
+from sandbox.demo.sync_check import SyncCheck, check_sync
+from sandbox.pics.changes import next_change
+from sandbox.pics.people import People
+from sandbox.pics.store import PicsStore
+from sandbox.pics.world import Emitted, World
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.pipeline.routes import PUSH_TOPICS
 from sync_core.state.settings_repo import SettingsRepository
 from tests.support import process_env
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consumers.bench_push import Figures, _median
+from sandbox.bench.push import Figures, _median
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync_core.circuit import CircuitBreaker, State
+from sync_core.smart_assessor.circuit import CircuitBreaker, State
 
 
 class Clock:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumers.dlq_mirror import EVENT_TYPE, REASON, SOURCE, DlqMirror, each
-from consumers.pipeline import Delivery
+from consumers.ops.dlq_mirror import EVENT_TYPE, REASON, SOURCE, DlqMirror, each
 from sync_core.outcome import Kind, Outcome, Source
+from sync_core.pipeline.process import Delivery
 
 DELIVERY = Delivery(Source("pics.learner", 2, 41, "L0001"), b"\xc3\x01avro", (("traceparent", b"00-ab"),))
 

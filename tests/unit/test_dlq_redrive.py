@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from consumers import redrive
 from consumers.cli.dlq_cmd import parse_age
-from consumers.pipeline import Delivery, RunMode
+from consumers.ops import redrive
 from sync_core.errors import ConfigurationError, SaUnavailable
 from sync_core.outcome import Kind, Outcome
+from sync_core.pipeline.process import Delivery, RunMode
 from sync_core.state.parked import KeyRef, ParkedEvent
 
 KEY = KeyRef("pics.learner", "L-1")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sync_core.errors import MappingError
-from sync_core.executor import Ports, content_hash, execute
+from sync_core.execute.executor import Ports, content_hash, execute
 from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Ref, Skip, update_learner
 from tests.unit.fakes import FakeSa, FakeState
 

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 from consumers.metrics import Metrics, WatchedConsumer
 from consumers.web import health
 from consumers.web.app import build_app
-from sync_core.circuit import CircuitBreaker
+from sync_core.smart_assessor.circuit import CircuitBreaker
 from tests.unit.asgi import AsgiClient
 
 P0 = SimpleNamespace(topic="pics.learner", partition=0, offset=-1001)

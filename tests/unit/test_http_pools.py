@@ -8,7 +8,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from sync_core.http_pools import ThreadShardedTransport, sharded_transport
+from sync_core.smart_assessor.pools import ThreadShardedTransport, sharded_transport
 
 
 def recording_pools(count: int, seen: list[tuple[int, str]]) -> list[httpx.BaseTransport]:

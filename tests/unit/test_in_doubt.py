@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from sync_core.errors import SaTimedOut, TransientError
-from sync_core.executor import Ports, execute
-from sync_core.in_doubt import InDoubtWrites
+from sync_core.execute.executor import Ports, execute
 from sync_core.plan import EnsureLearner, update_learner
+from sync_core.smart_assessor.in_doubt import InDoubtWrites
 from tests.unit.fakes import FakeSa, FakeState
 
 PLAN = (update_learner("g1", {"email": "new@example.org"}),)

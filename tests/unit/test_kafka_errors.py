@@ -9,8 +9,9 @@ import structlog
 from confluent_kafka import KafkaError, KafkaException
 from structlog.testing import capture_logs
 
-from consumers import kafka_edge
-from consumers.kafka_edge import AUTHENTICATION_FAILED, ErrorLog, client_settings, consumer_config, ensure_topics
+from consumers.kafka import clients, errors
+from consumers.kafka.clients import client_settings, consumer_config, ensure_topics
+from consumers.kafka.errors import AUTHENTICATION_FAILED, ErrorLog
 from sync_core.errors import ConfigurationError
 
 SASL = {
@@ -27,7 +28,7 @@ DOWN = "Failed to get metadata: Local: Broker transport failure"
 @pytest.fixture(autouse=True)
 def fresh_logger(monkeypatch: pytest.MonkeyPatch) -> None:
     """A logger not yet bound: an earlier test's configure_logging caches the module's on first use."""
-    monkeypatch.setattr(kafka_edge, "log", structlog.get_logger("pics_sync.kafka"))
+    monkeypatch.setattr(errors, "log", structlog.get_logger("pics_sync.kafka"))
 
 
 @pytest.mark.parametrize(
@@ -111,7 +112,7 @@ def test_ensure_topics_turns_a_refused_login_into_a_readable_configuration_error
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """When the admin call fails after Kafka refused the login, ensure_topics says which settings to check."""
-    monkeypatch.setattr(kafka_edge, "AdminClient", _RefusedAdmin)
+    monkeypatch.setattr(clients, "AdminClient", _RefusedAdmin)
     with capture_logs(), pytest.raises(ConfigurationError) as invalid:
         ensure_topics(SASL, {"pics.learner": 3})
     assert str(invalid.value) == AUTHENTICATION_FAILED
@@ -120,7 +121,7 @@ def test_ensure_topics_turns_a_refused_login_into_a_readable_configuration_error
 
 def test_ensure_topics_passes_other_failures_through(monkeypatch: pytest.MonkeyPatch) -> None:
     """A broker that is down is still Kafka's own exception, not a configuration error."""
-    monkeypatch.setattr(kafka_edge, "AdminClient", _DownAdmin)
+    monkeypatch.setattr(clients, "AdminClient", _DownAdmin)
     with capture_logs() as logs, pytest.raises(KafkaException):
         ensure_topics(SASL, {"pics.learner": 3})
     assert [line["code"] for line in logs] == ["_ALL_BROKERS_DOWN"]

@@ -22,13 +22,13 @@ from consumers.metrics import (
     WatchedConsumer,
     state_of,
 )
-from consumers.pipeline import Delivery
-from sandbox.people import People
-from sync_core.circuit import CircuitBreaker
+from sandbox.pics.people import People
 from sync_core.errors import SaRejected, SaUnavailable
 from sync_core.outcome import Kind, Outcome, Source
-from sync_core.sa_client import SaClient, SaCredentials
+from sync_core.pipeline.process import Delivery
 from sync_core.serde import AvroSerde, new_event
+from sync_core.smart_assessor.circuit import CircuitBreaker
+from sync_core.smart_assessor.client import SaClient, SaCredentials
 
 T = TypeVar("T")
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"

@@ -11,12 +11,12 @@ from typing import Any, cast
 import pytest
 from confluent_kafka import Consumer
 
-from consumers import parallel
-from consumers.parallel import ParallelLoop
-from consumers.pipeline import Delivery, Ports
-from sync_core.circuit import CircuitBreaker, State
+from consumers import loop as parallel
+from consumers.loop import ParallelLoop
 from sync_core.errors import SaRateLimited, SaUnavailable
 from sync_core.outcome import Kind, Outcome, Source
+from sync_core.pipeline.process import Delivery, Ports
+from sync_core.smart_assessor.circuit import CircuitBreaker, State
 
 DELIVERY = Delivery(Source("pics.learner", 0, 7, "L-1"), b"")
 APPLIED = Outcome(Kind.APPLIED, "00000000-0000-0000-0000-000000000001", "LearnerEdited")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync_core.rate_limit import TokenBucket
+from sync_core.smart_assessor.rate_limit import TokenBucket
 
 
 class Clock:

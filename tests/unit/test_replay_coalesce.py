@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from consumers.pipeline import Delivery
-from consumers.replay import Record, superseded
+from consumers.ops.replay import Record, superseded
 from sync_core.outcome import Source
+from sync_core.pipeline.process import Delivery
 from sync_core.serde import DecodedEvent, Envelope
 from tests.unit.rules.builders import TODAY, learner, officer, organisation
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consumers.replay import Position, offset_ranges, parse_position
+from consumers.ops.replay import Position, offset_ranges, parse_position
 
 NINE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TEN = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consumers.routes import ROUTES
+from sync_core.pipeline.routes import ROUTES
 from sync_core.serde import event_records
 
 

@@ -22,8 +22,8 @@ from sync_core.errors import (
     SaUnavailable,
     SyncError,
 )
-from sync_core.sa_auth import SaTokenAuth
-from sync_core.sa_client import SaClient, SaCredentials
+from sync_core.smart_assessor.auth import SaTokenAuth
+from sync_core.smart_assessor.client import SaClient, SaCredentials
 
 BASE_URL = "https://sa.example.test/api"
 CREDENTIALS = SaCredentials("integration", "p@ss-SECRET-1", "client-KEY-2")

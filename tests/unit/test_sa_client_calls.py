@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from sync_core.errors import SaRejected, SaUnavailable
-from sync_core.sa_client import PAGE_SIZE, SaClient, SaCredentials
+from sync_core.smart_assessor.client import PAGE_SIZE, SaClient, SaCredentials
 
 BASE_URL = "https://sa.example.test/api"
 PAGED = {"page": "1", "pageSize": str(PAGE_SIZE)}

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from sync_core.errors import SaNotFound, SaRateLimited, SaUnavailable
-from sync_core.sa_client import PAGE_SIZE, SaClient, SaCredentials
+from sync_core.smart_assessor.client import PAGE_SIZE, SaClient, SaCredentials
 
 BASE_URL = "https://sa.example.test/api"
 TOKEN = {"accessToken": "t", "tokenType": "Bearer", "expiresIn": 600}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync_core.sa_routes import GET_ENROLMENT, GET_LEARNER, LIST_COURSES, ROUTES, UPDATE_ENROLMENT, Route
+from sync_core.smart_assessor.endpoints import GET_ENROLMENT, GET_LEARNER, LIST_COURSES, ROUTES, UPDATE_ENROLMENT, Route
 
 
 @pytest.mark.parametrize(

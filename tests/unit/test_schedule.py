@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from consumers.schedule import next_run, parse_at, parse_every
+from consumers.ops.schedule import next_run, parse_at, parse_every
 
 
 @pytest.mark.parametrize(

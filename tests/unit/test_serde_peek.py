@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.people import People
+from sandbox.pics.people import People
 from sync_core.serde import AvroSerde, framing, new_event
 from sync_core.serde.peek import event_id, occurred_at
 

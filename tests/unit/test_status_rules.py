@@ -11,7 +11,7 @@ from typing import Any, cast
 import pytest
 
 from consumers.cli.status_cmd import render
-from consumers.status import (
+from consumers.ops.status import (
     GroupStatus,
     ParkedReason,
     PartitionLag,

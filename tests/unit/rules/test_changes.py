@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sync_core.executor import Ports, execute
+from sync_core.execute.executor import Ports, execute
 from sync_core.plan import Park, Plan, Skip
 from sync_core.rules.breaks import plan_break_in_learning
 from sync_core.rules.employer import plan_employer_changed

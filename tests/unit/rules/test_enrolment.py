@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sync_core.executor import Ports, execute
+from sync_core.execute.executor import Ports, execute
 from sync_core.plan import Plan, Report, Skip
 from sync_core.rules.enrolment import plan_learner_enrolled
 from sync_core.settings import IntegrationSettings, Mode

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from sync_core.fields import DEMOGRAPHICS
 from sync_core.plan import Park, Skip, Update
-from sync_core.rules.fields import DEMOGRAPHICS
 from sync_core.rules.learner import plan_learner_edited
 from sync_core.settings import IntegrationSettings, Mode
 from tests.unit.rules.builders import TODAY, learner

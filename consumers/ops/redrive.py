@@ -1,0 +1,163 @@
+"""Redrive: a key's parked events replayed in order through the same pipeline the consumer runs.
+
+A parked event stays parked (``sync.parked_events``) while it is processed again, so a live
+consumer keeps parking that key's new events behind it and a crash mid-way loses nothing. Only an
+event whose new outcome is applied, skipped or a duplicate leaves the DLQ; the first one that parks
+again ends its key's redrive, and the events after it stay parked behind it, in order.
+
+The pipeline itself would refuse a redriven event: its key has parked rows (the event's own among
+them), and its event id is in the ledger as parked. The redrive therefore hands the pipeline a
+ledger that sees the event at the head of its key (``_HeadOfKey``) and drops the event's 'parked'
+ledger row just before processing it, so its new outcome can be recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import stamina
+from psycopg_pool import ConnectionPool
+
+from consumers.progress import Progress
+from consumers.service import Service
+from sync_core.errors import ConfigurationError
+from sync_core.outcome import Kind, Outcome, Source
+from sync_core.pipeline.process import Delivery, Ports, RunMode, process
+from sync_core.retry import backoff_hook
+from sync_core.state.ledger import Ledger
+from sync_core.state.parked import KeyRef, ParkedEvent, ParkedEvents, ParkedFilter
+
+# A redrive is run by hand: a brief SA hiccup is retried, a longer outage stops it with the event still parked.
+_ATTEMPTS, _TIMEOUT_S = 5, 60.0
+
+
+@dataclass
+class KeyReport:
+    """What a redrive did (or, in a dry run, would do) to one key."""
+
+    topic: str
+    key: str | None
+    outcomes: list[tuple[int, Kind]] = field(default_factory=list)  # (parked id, new outcome), in order
+    reason: str | None = None  # why the key's first event parked again, if it did
+    still_parked: int = 0  # the key's events left in the DLQ afterwards
+
+    @property
+    def parked_again(self) -> bool:
+        """True when an event of the key parked again, so the key still waits."""
+        return any(kind is Kind.PARKED for _id, kind in self.outcomes)
+
+    def count(self, kind: Kind) -> int:
+        """How many of the key's redriven events ended so."""
+        return sum(1 for _id, done in self.outcomes if done is kind)
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as plain values, for ``--json``."""
+        counts = {kind.value: self.count(kind) for kind in Kind}
+        return {"topic": self.topic, "key": self.key, "redriven": len(self.outcomes), **counts,
+                "reason": self.reason, "still_parked": self.still_parked}  # fmt: skip
+
+
+class _HeadOfKey(Ledger):
+    """The ledger as a redrive sees it: nothing is parked ahead of the event, and 'parked' is not 'seen'.
+
+    The redrive processes a key's events in order and stops at the first that parks again, so the
+    event in hand is always the oldest still waiting; ``has_parked`` would see the event's own row.
+    """
+
+    def __init__(self, pool: ConnectionPool, parked: ParkedEvents) -> None:
+        super().__init__(pool)
+        self._parked = parked
+
+    def seen(self, event_id: str) -> bool:
+        """Seen only when applied, skipped or recorded by another delivery: a dry run keeps the 'parked' row."""
+        return self._parked.settled(event_id)
+
+    def has_parked(self, topic: str, key: str | None) -> bool:
+        """Never: the events ahead of this one have just been applied, or the redrive stopped."""
+        return False
+
+    def seen_or_parked(self, event_id: str, topic: str, key: str | None) -> tuple[bool, bool]:
+        """As ``seen`` and ``has_parked`` above."""
+        return self.seen(event_id), False
+
+
+def select(parked: ParkedEvents, *, key: str | None = None, parked_id: int | None = None) -> list[KeyRef]:
+    """The redrive units: the key's (on every topic), the key of one parked event, or all when neither is given."""
+    if parked_id is None:
+        return parked.keys(ParkedFilter(key=key))
+    event = parked.get(parked_id)
+    if event is None:
+        return []
+    return [KeyRef(event.topic, event.key, event.id if event.key is None else None)]
+
+
+def redrive(
+    service: Service, refs: Sequence[KeyRef], mode: RunMode, progress: Progress | None = None
+) -> list[KeyReport]:
+    """Redrive each unit in turn; a dry run plans every event and changes nothing."""
+    if not mode.dry_run and not service.ports.settings().integration_enabled:
+        # The pipeline would record every event as skipped (S1) and the DLQ would lose them.
+        raise ConfigurationError("the integration is off (S1): turn it on before a redrive, or use --dry-run")
+    parked = ParkedEvents(service.pool)
+    ports = dataclasses.replace(service.ports, ledger=_HeadOfKey(service.pool, parked))
+    reports = []
+    for ref in refs:
+        reports.append(redrive_key(ref, ports, parked, mode))
+        if progress:
+            progress.advance()
+    return reports
+
+
+def redrive_key(ref: KeyRef, ports: Ports, parked: ParkedEvents, mode: RunMode) -> KeyReport:
+    """Process the unit's parked events in order, stopping at the first that parks again.
+
+    Reads the key again after each pass: events the live consumer parked behind meanwhile are
+    redriven too. A dry run removes nothing, so the second read finds only events already planned.
+    """
+    report = KeyReport(ref.topic, ref.key)
+    while not report.parked_again and (pending := _not_yet(parked.of_key(ref), report)):
+        for event in pending:
+            outcome = _redrive_one(event, ports, parked, mode)
+            report.outcomes.append((event.id, outcome.kind))
+            if outcome.kind is Kind.PARKED:
+                report.reason = _reason(outcome)
+                break
+    settled = {parked_id for parked_id, kind in report.outcomes if kind is not Kind.PARKED}
+    report.still_parked = sum(1 for e in parked.of_key(ref) if e.id not in settled)
+    return report
+
+
+def _not_yet(events: list[ParkedEvent], report: KeyReport) -> list[ParkedEvent]:
+    done = {parked_id for parked_id, _kind in report.outcomes}
+    return [event for event in events if event.id not in done]
+
+
+def _redrive_one(event: ParkedEvent, ports: Ports, parked: ParkedEvents, mode: RunMode) -> Outcome:
+    if mode.dry_run:
+        return process(delivery(event), ports, mode)
+    parked.release(event)
+    try:
+        for attempt in stamina.retry_context(on=backoff_hook, attempts=_ATTEMPTS, timeout=_TIMEOUT_S):
+            with attempt:
+                outcome = process(delivery(event), ports, mode)
+    except BaseException:
+        parked.restore(event)  # still parked: keep a redelivery of the message from processing it
+        raise
+    if outcome.kind is not Kind.PARKED:
+        parked.remove(event)
+    return outcome
+
+
+def delivery(event: ParkedEvent) -> Delivery:
+    """The parked message as the pipeline first saw it."""
+    source = Source(event.topic, event.partition, event.offset, event.key)
+    return Delivery(source, event.value, event.headers)
+
+
+def _reason(outcome: Outcome) -> str | None:
+    # Worded as the ledger stores it, so the report and `dlq list` agree.
+    if outcome.rule and outcome.reason:
+        return f"{outcome.reason} ({outcome.rule})"
+    return outcome.reason

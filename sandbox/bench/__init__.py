@@ -1,0 +1,1 @@
+"""The benches of ``pics-sync bench``: push (runtime, naive loop, floor), pull and replay."""

@@ -1,0 +1,339 @@
+"""``pics-sync bench push``: the runtime against the naive loop and the floor, on the same workload.
+
+Each contender gets the same world (learners enrolled in SA beforehand, not timed), its own
+database, topic and a reset sandbox, then consumes the same mix of PICS changes the demo makes. It
+joins the group that did the set-up, so it starts where the set-up stopped: the enrolments it did
+are neither timed again nor counted among the contender's events.
+- naive: poll one, apply with the same handlers, commit, repeat;
+- runtime: ``ParallelLoop`` (key order, ledger, hashes), its SA calls capped at ``concurrency`` at
+  once; it runs the configured number of workers (by default one and a half times the cap), so
+  that their ledger round trips leave no SA slot idle;
+- floor: consume, decode and PATCH the learner with no ordering, ledger or hashing, on ``concurrency``
+  workers, the same cap (a worker that only calls SA has no use for more).
+A last phase offers the runtime a steady 200 events/s and measures latency from ``occurred_at``
+to SA's answer.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psutil
+from pydantic import SecretStr
+
+from consumers.kafka.clients import ensure_topics, make_consumer
+from consumers.kafka.messages import to_delivery
+from consumers.loop import ParallelLoop
+from consumers.metrics import state_of, watched
+from consumers.service import Service, open_service
+from sandbox.demo.run import DEMO_SETTINGS, Sender
+from sandbox.pics.changes import next_change
+from sandbox.pics.people import People
+from sandbox.pics.store import PicsStore
+from sandbox.pics.world import World
+from sandbox.stack.local import Stack
+from sandbox.stack.postgres import fresh_database
+from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.pipeline.process import process
+from sync_core.pipeline.routes import PUSH_TOPICS
+from sync_core.serde.peek import occurred_at
+from sync_core.state.settings_repo import SettingsRepository
+
+
+@dataclass
+class Figures:
+    """One contender's figures."""
+
+    events: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    sa_calls: int = 0
+    peak_rss_mb: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures the report shows."""
+        ordered = sorted(self.latencies_ms) or [0.0]
+        return {
+            "events": self.events,
+            "events_per_s": round(self.events / self.seconds, 1) if self.seconds else 0.0,
+            "p50_ms": round(statistics.median(ordered), 1),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
+            "sa_calls_per_event": round(self.sa_calls / self.events, 2) if self.events else 0.0,
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+        }
+
+
+@contextmanager
+def peak_rss(figures: Figures) -> Iterator[None]:
+    """Sample this process's resident memory while the block runs; keep the peak."""
+    process_ = psutil.Process()
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            figures.peak_rss_mb = max(figures.peak_rss_mb, process_.memory_info().rss / 2**20)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield
+    finally:
+        done.set()
+        sampler.join()
+
+
+def latency_ms(when: datetime) -> float:
+    """Milliseconds from the event's occurrence in PICS to now."""
+    return (datetime.now(UTC) - when).total_seconds() * 1000
+
+
+@dataclass
+class Arena:
+    """One contender's own database, topics and world, with the learners already in SA."""
+
+    service: Service
+    world: World
+    sender: Sender
+
+    def topics(self) -> list[str]:
+        return [self.service.config.topic_prefix + t for t in PUSH_TOPICS]
+
+
+def sa_calls(stack: Stack) -> int:
+    """SA API calls so far, token requests aside."""
+    assert stack.sa is not None
+    return sum(n for route, n in stack.sa.calls()["counts"].items() if route != "POST /auth/token")
+
+
+@contextmanager
+def arena(stack: Stack, base: RuntimeConfig, learners: int, concurrency: int) -> Iterator[Arena]:
+    """A fresh database, topic prefix and sandbox, with ``learners`` enrolled (untimed)."""
+    assert stack.sa is not None
+    stack.sa.reset()
+    run = uuid.uuid4().hex[:8]
+    config = base.model_copy(update={
+        "database_url": SecretStr(fresh_database(stack.database_url)), "topic_prefix": f"bench-{run}.",
+        "kafka_group_id": f"bench-{run}", "sa_max_concurrency": concurrency,
+    })  # fmt: skip
+    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PUSH_TOPICS})
+    with open_service(config) as service:
+        SettingsRepository(service.pool).set_many(DEMO_SETTINGS)
+        catalogue = service.sa.list_courses()
+        QualificationLinks(service.pool).refresh(catalogue)
+        world = World(People(7), f"B{run}-")
+        world.populate(learners, [str(c["qanCode"]) for c in catalogue])
+        PicsStore(service.pool).save_all(world)
+        sender = Sender(service, world.people, duplicate_share=0.0)
+        sender.send_all(world.enrolments())
+        drain(service, Arena(service, world, sender).topics(), config.kafka_group_id)
+        world.adopt_ids(*PicsStore(service.pool).written_back(f"B{run}-"))
+        yield Arena(service, world, sender)
+
+
+def drain(service: Service, topics: list[str], group: str) -> ParallelLoop:
+    """The runtime, consuming until the topics are drained."""
+    consumer = make_consumer(kafka_settings(service.config), group)
+    loop = ParallelLoop(consumer, service.ports, concurrency=service.config.workers)
+    loop.subscribe(topics)
+    try:
+        loop.run_until_drained(threading.Event(), timeout=3600)
+    finally:
+        consumer.close()
+    return loop
+
+
+def changes(world: World, count: int) -> list[Any]:
+    """The demo's mix of PICS changes."""
+    return [next_change(world) for _ in range(count)]
+
+
+Contender = Callable[[Arena, Figures], None]
+
+
+def measure(
+    stack: Stack, base: RuntimeConfig, contender: Contender, *, events: int, learners: int, concurrency: int
+) -> Figures:
+    """Run one contender over ``events`` changes in its own arena."""
+    figures = Figures(events=events)
+    with arena(stack, base, learners, concurrency) as ground:
+        ground.sender.send_all(changes(ground.world, events))
+        before = sa_calls(stack)
+        started = time.monotonic()
+        with peak_rss(figures):
+            contender(ground, figures)
+        figures.seconds = time.monotonic() - started
+        figures.sa_calls = sa_calls(stack) - before
+    return figures
+
+
+def naive(ground: Arena, figures: Figures) -> None:
+    """Poll one, apply it with the same handlers, commit it, repeat."""
+    config, ports = ground.service.config, ground.service.ports
+    consumer = make_consumer(kafka_settings(config), config.kafka_group_id, **{"enable.auto.commit": False})
+    consumer.subscribe(ground.topics())
+    try:
+        while len(figures.latencies_ms) < figures.events:
+            msg = consumer.poll(1.0)
+            if msg is None or msg.error():
+                continue
+            delivery = to_delivery(msg)
+            process(delivery, ports)
+            figures.latencies_ms.append(latency_ms(ports.serde.decode(delivery.value or b"").envelope.occurred_at))
+            consumer.commit(message=msg, asynchronous=False)
+    finally:
+        consumer.close()
+
+
+def _timed_loop(ground: Arena, figures: Figures) -> tuple[Any, ParallelLoop]:
+    """A runtime consumer that records each event's latency from ``occurred_at`` to SA's answer."""
+    config = ground.service.config
+    lock = threading.Lock()
+
+    def observe(delivery: Any, _outcome: Any) -> None:
+        at = occurred_at(delivery.value)  # read from the envelope's bytes: no second decode on the clock
+        if at is None:
+            return
+        with lock:
+            figures.latencies_ms.append((time.time() - at) * 1000)
+
+    consumer = watched(make_consumer(kafka_settings(config), config.kafka_group_id))
+    loop = ParallelLoop(consumer, ground.service.ports, concurrency=config.workers, observe=observe)
+    loop.subscribe(ground.topics())
+    return consumer, loop
+
+
+def runtime(ground: Arena, figures: Figures) -> None:
+    """This product's consume loop, over the backlog."""
+    consumer, loop = _timed_loop(ground, figures)
+    try:
+        loop.run_until_drained(threading.Event(), timeout=3600)
+    finally:
+        consumer.close()
+
+
+def floor(ground: Arena, figures: Figures) -> None:
+    """Consume, decode and PATCH the record, with no ordering, ledger or hashing, same workers."""
+    config, ports, sa = ground.service.config, ground.service.ports, ground.service.sa
+    consumer = make_consumer(kafka_settings(config), config.kafka_group_id)
+    consumer.subscribe(ground.topics())
+    lock, slots = threading.Lock(), threading.Semaphore(config.sa_max_concurrency * 2)
+
+    def post(value: bytes) -> None:
+        try:
+            event = ports.serde.decode(value)
+            record = next(iter(event.payload.values()))
+            if "learner_ident" in record:
+                sa_id = record["smart_assessor_id"] or ports.lookups.sa_id("learner", record["learner_ident"])
+                sa.update_learner(str(sa_id), {"email": record.get("email")})
+            elif "organisation_id" in record:
+                sa.update_employer(record["additional_id"], {"phoneNumber": record.get("phone_number")})
+            else:
+                sa.update_assessor(record["additional_id"], {"mobileNumber": record.get("mobile_number")})
+            with lock:
+                figures.latencies_ms.append(latency_ms(event.envelope.occurred_at))
+        finally:
+            slots.release()
+
+    with ThreadPoolExecutor(max_workers=config.sa_max_concurrency) as pool:
+        taken = 0
+        while taken < figures.events:
+            for msg in consumer.consume(500, timeout=0.2):
+                if msg.error() is None:
+                    slots.acquire()
+                    pool.submit(post, msg.value() or b"")
+                    taken += 1
+    consumer.close()
+
+
+def steady_latency(
+    stack: Stack, base: RuntimeConfig, *, rate: float, events: int, learners: int, concurrency: int
+) -> Figures:
+    """The runtime at a steady offered load: latency from occurred_at to SA's answer."""
+    figures = Figures(events=events)
+    with arena(stack, base, learners, concurrency) as ground:
+        stop = threading.Event()
+        serving: list[Any] = []
+        consumer_thread = threading.Thread(target=_serve, args=(ground, figures, stop, serving), daemon=True)
+        consumer_thread.start()
+        # The load starts once the consumer has its partitions: joining the group is not steady state.
+        deadline = time.monotonic() + 60
+        while not (serving and state_of(serving[0]).lags) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pending = changes(ground.world, events)
+        started = time.monotonic()
+        for n, emitted in enumerate(pending):
+            time.sleep(max(0.0, started + n / rate - time.monotonic()))
+            ground.sender.send_all([emitted])
+        deadline = time.monotonic() + 60
+        while len(figures.latencies_ms) < events and time.monotonic() < deadline:
+            time.sleep(0.1)
+        figures.seconds = time.monotonic() - started
+        stop.set()
+        consumer_thread.join()
+    return figures
+
+
+def _serve(ground: Arena, figures: Figures, stop: threading.Event, serving: list[Any]) -> None:
+    consumer, loop = _timed_loop(ground, figures)
+    serving.append(consumer)
+    try:
+        loop.run(stop)
+    finally:
+        consumer.close()
+
+
+def bench_push(
+    stack: Stack,
+    base: RuntimeConfig,
+    *,
+    events: int,
+    learners: int,
+    latency: float,
+    concurrency: int,
+    steady_events: int = 2000,
+    repeat: int = 1,
+) -> dict[str, Any]:
+    """All three contenders and the steady-load latency, in one run.
+
+    With ``repeat`` above one the runtime and the floor run that many times, taking turns, and each
+    reports its median run by events/s: on a shared machine one run of either can fall 15% either way.
+    """
+    assert stack.sa is not None
+    sizes = {"learners": learners, "concurrency": concurrency}
+    stack.sa.configure(latency_ms=latency, rate_limit_per_s=None, error_rate=0.0, timeout_rate=0.0)
+    try:
+        naive_figures = measure(stack, base, naive, events=min(events, max(100, events // 10)), **sizes)
+        turns: dict[str, list[Figures]] = {"runtime": [], "floor": []}
+        for _ in range(repeat):
+            turns["runtime"].append(measure(stack, base, runtime, events=events, **sizes))
+            turns["floor"].append(measure(stack, base, floor, events=events, **sizes))
+        results = {"naive": naive_figures} | {name: _median(runs) for name, runs in turns.items()}
+        steady = steady_latency(stack, base, rate=200.0, events=steady_events, **sizes)
+    finally:
+        stack.sa.configure(latency_ms=0)
+    report: dict[str, Any] = {name: figures.as_dict() for name, figures in results.items()}
+    runtime_eps = report["runtime"]["events_per_s"]
+    return report | {
+        "ratio_vs_naive": round(runtime_eps / report["naive"]["events_per_s"], 1),
+        "ratio_vs_floor": round(runtime_eps / report["floor"]["events_per_s"], 2),
+        "at_200_per_s": steady.as_dict(),
+        "sa_max_concurrency": concurrency,
+        "runtime_workers": base.model_copy(update={"sa_max_concurrency": concurrency}).workers,
+        "sa_latency_ms": latency,
+        "repeat": repeat,
+    }
+
+
+def _median(runs: list[Figures]) -> Figures:
+    """The run whose events/s is the median (the lower middle one of an even count)."""
+    return sorted(runs, key=lambda figures: figures.events / figures.seconds)[(len(runs) - 1) // 2]

@@ -1,0 +1,83 @@
+"""Link or create, never twice: U2, U3, U5, U8 and U10 for employers, assessors, learners, courses.
+
+For each PICS record the SA id is, in order: one PICS already holds (Additional ID, Smart
+Assessor ID), our link, what SA finds by MIS id and then by natural key, and only then a new SA
+record. The executor runs the search and the create under a guard (a database lock with an intent
+row), so two workers, or a replay after a crash between SA's create and our link write, find the
+record instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sync_core.execute.protocols import SaApi
+from sync_core.fields import ASSESSOR_FIELDS, EMPLOYER_FIELDS, to_sa
+
+Finder = Callable[[], Sequence[Mapping[str, Any]]]
+Call = Callable[..., Any]  # (fn, *args, **kwargs) → fn's result, counted as one SA call
+
+
+@dataclass(frozen=True)
+class Natural:
+    """How one PICS record is matched to SA, and created there when nothing matches."""
+
+    entity: str
+    pics_id: str
+    held_by_pics: str | None  # the SA id PICS already holds for it, if any
+    finders: tuple[Finder, ...]  # searches by MIS id, then by natural key
+    create: Callable[[], Mapping[str, Any]]
+
+
+def find_existing(spec: Natural) -> str | None:
+    """The SA id of the first record a finder returns, if any."""
+    for finder in spec.finders:
+        found = finder()
+        if found:
+            return str(found[0]["id"])
+    return None
+
+
+def employer(sa: SaApi, call: Call, org: Mapping[str, Any]) -> Natural:
+    """U2: by Additional ID, MIS id, then EDRS Number + Postcode; else created from U2's fields."""
+    pics_id = str(org["organisation_id"])
+    finders: list[Finder] = [partial(call, sa.find_employers, mis_id=pics_id)]
+    if org.get("edrs_number") and org.get("postcode"):
+        finders.append(partial(call, sa.find_employers, edrs_number=org["edrs_number"], postcode=org["postcode"]))
+    create = partial(sa.create_employer, {"misId": pics_id, **to_sa(org, EMPLOYER_FIELDS)})
+    return Natural("employer", pics_id, org.get("additional_id"), tuple(finders), create)
+
+
+def assessor(sa: SaApi, call: Call, officer: Mapping[str, Any]) -> Natural:
+    """U3: by Additional ID, MIS id, then Email; else created from U3's fields."""
+    pics_id = str(officer["officer_id"])
+    finders: list[Finder] = [partial(call, sa.find_assessors, mis_id=pics_id)]
+    if officer.get("email"):
+        finders.append(partial(call, sa.find_assessors, email=officer["email"]))
+    create = partial(sa.create_assessor, {"misId": pics_id, **to_sa(officer, ASSESSOR_FIELDS)})
+    return Natural("assessor", pics_id, officer.get("additional_id"), tuple(finders), create)
+
+
+def learner(sa: SaApi, call: Call, ident: str, held: str | None, fields: Callable[[], Mapping[str, Any]]) -> Natural:
+    """U10: by Smart Assessor ID, then MIS id (Learner Ident); else uploaded (U1)."""
+    return Natural(
+        "learner",
+        ident,
+        held,
+        (partial(call, sa.find_learners, mis_id=ident),),
+        lambda: sa.create_learner(fields()),
+    )
+
+
+def enrolment(
+    sa: SaApi, call: Call, learner_id: str, qualification_id: str, fields: Callable[[], Mapping[str, Any]]
+) -> Natural:
+    """U5: the learner's enrolment whose MIS id is the learner qualification's id; else enrolled."""
+
+    def mine() -> list[Mapping[str, Any]]:
+        return [e for e in call(sa.list_enrolments, learner_id) if e.get("misId") == qualification_id]
+
+    return Natural("enrolment", qualification_id, None, (mine,), lambda: sa.enrol(learner_id, fields()))

@@ -1,0 +1,72 @@
+"""The one routing table: Avro record name → the rule that plans it, and the topic it arrives on.
+
+A test checks that every event record in schemas/ has a route and every route a schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sync_core.fields import Lookups
+from sync_core.plan import Plan
+from sync_core.rules.breaks import plan_break_in_learning
+from sync_core.rules.employer import plan_employer_changed
+from sync_core.rules.enrolment import plan_learner_enrolled
+from sync_core.rules.learner import plan_learner_edited
+from sync_core.rules.organisation import plan_officer_edited, plan_organisation_edited
+from sync_core.rules.pulled import (
+    plan_demographics,
+    plan_officer,
+    plan_organisation,
+    plan_otj,
+    plan_progress,
+    plan_qualification_dates,
+    plan_risk,
+)
+from sync_core.rules.qualification import plan_aim_closed, plan_qualification_changed
+from sync_core.rules.refresh import plan_refresh_requested
+from sync_core.rules.reviews import plan_review
+from sync_core.settings import IntegrationSettings
+
+Rule = Callable[[Mapping[str, Any], IntegrationSettings, Lookups, date], Plan]
+LEARNER, ORGANISATION, OFFICER = "pics.learner", "pics.organisation", "pics.officer"
+SA_LEARNER, SA_ORGANISATION, SA_OFFICER = "sa.learner", "sa.organisation", "sa.officer"
+PUSH_TOPICS = (LEARNER, ORGANISATION, OFFICER)  # PICS → SA: the push consumers
+PULL_TOPICS = (SA_LEARNER, SA_ORGANISATION, SA_OFFICER)  # SA → PICS: the PICS updaters
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one event record is handled."""
+
+    rule: Rule
+    topic: str  # the logical topic the record arrives on
+
+    @property
+    def pulls(self) -> bool:
+        """True for an SA → PICS updater (its plan writes PICS, not SA)."""
+        return self.topic in PULL_TOPICS
+
+
+ROUTES: Mapping[str, Route] = {
+    "LearnerEnrolled": Route(plan_learner_enrolled, LEARNER),
+    "LearnerEdited": Route(plan_learner_edited, LEARNER),
+    "EmployerChanged": Route(plan_employer_changed, LEARNER),
+    "QualificationChanged": Route(plan_qualification_changed, LEARNER),
+    "IlrAimClosed": Route(plan_aim_closed, LEARNER),
+    "BreakInLearning": Route(plan_break_in_learning, LEARNER),
+    "RefreshRequested": Route(plan_refresh_requested, LEARNER),
+    "OrganisationEdited": Route(plan_organisation_edited, ORGANISATION),
+    "OfficerEdited": Route(plan_officer_edited, OFFICER),
+    "QualificationProgress": Route(plan_progress, SA_LEARNER),
+    "ReviewUpserted": Route(plan_review, SA_LEARNER),
+    "OtjHoursTotal": Route(plan_otj, SA_LEARNER),
+    "SmartCoachRisk": Route(plan_risk, SA_LEARNER),
+    "LearnerDemographicsPulled": Route(plan_demographics, SA_LEARNER),
+    "QualificationDatesPulled": Route(plan_qualification_dates, SA_LEARNER),
+    "OfficerPulled": Route(plan_officer, SA_OFFICER),
+    "OrganisationPulled": Route(plan_organisation, SA_ORGANISATION),
+}
