@@ -29,7 +29,7 @@ from consumers.ordering import Work, WorkTracker
 from consumers.runtime import Tally
 from sync_core.errors import SaRateLimited, SaUnavailable, TransientError
 from sync_core.outcome import Kind, Outcome
-from sync_core.pipeline.process import Delivery, Ports, RunMode, process
+from sync_core.pipeline.process import Delivery, PipelinePorts, RunMode, process
 from sync_core.retry import backoff_hook
 from sync_core.serde import peek
 from sync_core.smart_assessor.circuit import CircuitBreaker, State
@@ -46,7 +46,7 @@ class ParallelLoop:
     """
 
     consumer: Consumer
-    ports: Ports
+    ports: PipelinePorts
     concurrency: int = 32
     max_pending: int = 2000  # pause fetching above this many polled-but-unfinished events
     batch_size: int = 500

@@ -19,7 +19,7 @@ from confluent_kafka import Consumer, Message
 from consumers.kafka.errors import raise_for_msg_error
 from consumers.kafka.messages import lag, to_delivery
 from sync_core.outcome import Kind, Outcome
-from sync_core.pipeline.process import Ports, process
+from sync_core.pipeline.process import PipelinePorts, process
 from sync_core.retry import backoff_hook
 
 log = structlog.get_logger("pics_sync.runtime")
@@ -52,7 +52,7 @@ class ConsumeLoop:
     """Consumes the subscribed topics and runs every message through the pipeline."""
 
     consumer: Consumer
-    ports: Ports
+    ports: PipelinePorts
     batch_size: int = 500
     poll_timeout: float = 0.5
     tally: Tally = field(default_factory=Tally)

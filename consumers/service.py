@@ -17,7 +17,7 @@ from sync_core.faults import crash_checkpoint
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.pics.updates import PicsUpdates
 from sync_core.pics.writeback import PicsIdWriter
-from sync_core.pipeline.process import Ports
+from sync_core.pipeline.process import PipelinePorts
 from sync_core.serde import AvroSerde, HttpSchemaRegistry
 from sync_core.settings import IntegrationSettings
 from sync_core.smart_assessor.client import OnCall, SaClient, SaCredentials
@@ -54,7 +54,7 @@ class Service:
     config: RuntimeConfig
     pool: ConnectionPool
     sa: SaClient
-    ports: Ports
+    ports: PipelinePorts
     _exits: ExitStack
 
     def close(self) -> None:
@@ -105,7 +105,7 @@ def open_service(config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCa
         registry = HttpSchemaRegistry(client)
     settings = CachedSettings(SettingsRepository(pool).load, config.settings_ttl_s)
     links, ledger = LinkRepository(pool), Ledger(pool)
-    execution = executor.Ports(
+    execution = executor.ExecutorPorts(
         sa,
         ledger,
         links,
@@ -115,5 +115,5 @@ def open_service(config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCa
         InDoubtWrites(config.sa_late_write_window_s),
     )
     lookups = DatabaseLookups(links, QualificationLinks(pool))
-    ports = Ports(AvroSerde(registry=registry), ledger, lookups, execution, PicsUpdates(pool), settings)
+    ports = PipelinePorts(AvroSerde(registry=registry), ledger, lookups, execution, PicsUpdates(pool), settings)
     return Service(config, pool, sa, ports, exits)

@@ -103,6 +103,12 @@ def topic(config: RuntimeConfig, logical: str) -> str:
     return config.topic_prefix + logical
 
 
+def group_id(config: RuntimeConfig, side: str) -> str:
+    """The consumer group of a side: ``push`` consumes pics.* as PICS_SYNC_KAFKA_GROUP_ID, ``pull`` (the
+    PICS updaters) consumes sa.* as that name with ``-updaters`` after it."""
+    return config.kafka_group_id if side == "push" else f"{config.kafka_group_id}-updaters"
+
+
 def kafka_settings(config: RuntimeConfig) -> dict[str, Any]:
     """The librdkafka settings every client of this configuration shares: bootstrap and security."""
     settings: dict[str, Any] = {

@@ -16,7 +16,7 @@ from consumers.metrics import EventMetrics, Metrics, watched
 from consumers.ops.dlq_mirror import DlqMirror, each
 from consumers.service import open_service
 from consumers.web.app import serve_consumer
-from sync_core.config import RuntimeConfig, kafka_settings, load_config, topic
+from sync_core.config import RuntimeConfig, group_id, kafka_settings, load_config, topic
 from sync_core.logs import configure_logging
 from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 
@@ -46,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config()
     configure_logging(config.log_level)
     topics = [topic(config, name) for name in (PUSH_TOPICS if args.side == "push" else PULL_TOPICS)]
-    group = config.kafka_group_id if args.side == "push" else f"{config.kafka_group_id}-updaters"
+    group = group_id(config, args.side)
     ensure_topics(kafka_settings(config), dict.fromkeys(topics, args.partitions))
     mirror = _dlq_mirror(config, args.partitions)
     stop = threading.Event()

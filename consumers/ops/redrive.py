@@ -24,7 +24,7 @@ from consumers.progress import Progress
 from consumers.service import Service
 from sync_core.errors import ConfigurationError
 from sync_core.outcome import Kind, Outcome, Source
-from sync_core.pipeline.process import Delivery, Ports, RunMode, process
+from sync_core.pipeline.process import Delivery, PipelinePorts, RunMode, process
 from sync_core.retry import backoff_hook
 from sync_core.state.ledger import Ledger
 from sync_core.state.parked import KeyRef, ParkedEvent, ParkedEvents, ParkedFilter
@@ -110,7 +110,7 @@ def redrive(
     return reports
 
 
-def redrive_key(ref: KeyRef, ports: Ports, parked: ParkedEvents, mode: RunMode) -> KeyReport:
+def redrive_key(ref: KeyRef, ports: PipelinePorts, parked: ParkedEvents, mode: RunMode) -> KeyReport:
     """Process the unit's parked events in order, stopping at the first that parks again.
 
     Reads the key again after each pass: events the live consumer parked behind meanwhile are
@@ -134,7 +134,7 @@ def _not_yet(events: list[ParkedEvent], report: KeyReport) -> list[ParkedEvent]:
     return [event for event in events if event.id not in done]
 
 
-def _redrive_one(event: ParkedEvent, ports: Ports, parked: ParkedEvents, mode: RunMode) -> Outcome:
+def _redrive_one(event: ParkedEvent, ports: PipelinePorts, parked: ParkedEvents, mode: RunMode) -> Outcome:
     if mode.dry_run:
         return process(delivery(event), ports, mode)
     parked.release(event)

@@ -32,7 +32,7 @@ from consumers.progress import Progress
 from sync_core.config import RuntimeConfig, kafka_settings, topic
 from sync_core.errors import UndecodableEvent
 from sync_core.outcome import Kind, Outcome
-from sync_core.pipeline.process import Delivery, Ports, RunMode, duplicate, process
+from sync_core.pipeline.process import Delivery, PipelinePorts, RunMode, duplicate, process
 from sync_core.retry import backoff_hook
 from sync_core.rules.eligibility import is_eligible
 from sync_core.serde import AvroSerde, DecodedEvent
@@ -171,7 +171,9 @@ def _quiet(_record: Record, _outcome: Outcome | None) -> None:
     return None
 
 
-def replay(config: RuntimeConfig, ports: Ports, options: ReplayOptions, on_record: OnRecord = _quiet) -> Summary:
+def replay(
+    config: RuntimeConfig, ports: PipelinePorts, options: ReplayOptions, on_record: OnRecord = _quiet
+) -> Summary:
     """Read the range of ``options.topic`` with a group of its own, coalesce, and process what is left."""
     started = time.monotonic()
     physical = topic(config, options.topic)
@@ -206,7 +208,9 @@ def _offset(position: Position, low: int, high: int, at_time: int | None) -> int
     return min(max(position, low), high)
 
 
-def apply_ranges(read: Read, ports: Ports, options: ReplayOptions, summary: Summary, on_record: OnRecord) -> None:
+def apply_ranges(
+    read: Read, ports: PipelinePorts, options: ReplayOptions, summary: Summary, on_record: OnRecord
+) -> None:
     """Each partition in turn: read its range, keep the keys asked for, coalesce, process in offset order."""
     progress = Progress(sum(end - start for start, end in summary.ranges.values()), f"replay {summary.topic}")
     tick = progress.advance if options.progress else lambda _n=1: None
@@ -232,14 +236,14 @@ def apply_ranges(read: Read, ports: Ports, options: ReplayOptions, summary: Summ
         progress.close()
 
 
-def _already_processed(records: Sequence[Record], ports: Ports, mode: RunMode) -> set[str]:
+def _already_processed(records: Sequence[Record], ports: PipelinePorts, mode: RunMode) -> set[str]:
     """The event ids of ``records`` the ledger holds, asked in bulk (a forced run ignores the ledger)."""
     if mode.force:
         return set()
     return ports.ledger.seen_among([r.event.envelope.event_id for r in records if r.event is not None])
 
 
-def _process(delivery: Delivery, ports: Ports, mode: RunMode) -> Outcome:
+def _process(delivery: Delivery, ports: PipelinePorts, mode: RunMode) -> Outcome:
     for attempt in stamina.retry_context(on=backoff_hook, attempts=10, timeout=300.0, wait_max=10.0):
         with attempt:
             return process(delivery, ports, mode)

@@ -17,7 +17,7 @@ from typing import Any
 from psycopg_pool import ConnectionPool
 
 from consumers.kafka.groups import GroupMember, group_members, group_offsets
-from sync_core.config import RuntimeConfig, kafka_settings, topic
+from sync_core.config import RuntimeConfig, group_id, kafka_settings, topic
 from sync_core.errors import TransientError
 from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 from sync_core.smart_assessor.circuit import State
@@ -192,9 +192,8 @@ def human(span: timedelta) -> str:
 
 def group_of(config: RuntimeConfig, side: str) -> tuple[str, list[str]]:
     """The consumer group of a side and its physical topics (as ``pics-sync run --side`` uses them)."""
-    if side == "push":
-        return config.kafka_group_id, [topic(config, t) for t in PUSH_TOPICS]
-    return f"{config.kafka_group_id}-updaters", [topic(config, t) for t in PULL_TOPICS]
+    logical = PUSH_TOPICS if side == "push" else PULL_TOPICS
+    return group_id(config, side), [topic(config, t) for t in logical]
 
 
 def collect_status(

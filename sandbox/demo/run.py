@@ -28,7 +28,7 @@ from sandbox.pics.changes import next_change
 from sandbox.pics.people import People
 from sandbox.pics.store import PicsStore
 from sandbox.pics.world import Emitted, World
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, group_id, kafka_settings
 from sync_core.outcome import Kind
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
@@ -127,7 +127,7 @@ def daily_pull_phase(service: Service, size: DemoSize, simulate_activity: Simula
     run_date = date.today()
     run = daily_pull(service, PullOptions(run_date=run_date, rate_per_s=1000, concurrency=16, progress=False))
     tally = Tally()
-    _consume(service, tally, PULL_TOPICS, f"{service.config.kafka_group_id}-updaters")
+    _consume(service, tally, PULL_TOPICS, group_id(service.config, "pull"))
     return {
         "pull_learners_eligible": run["learners_eligible"],
         "pull_learners_read": run["learners_read"],

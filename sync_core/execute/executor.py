@@ -34,7 +34,7 @@ NUMERIC_IDS = frozenset({"employer", "assessor"})  # SA numbers these; learners 
 
 
 @dataclass(frozen=True)
-class Ports:
+class ExecutorPorts:
     """What executing a plan talks to."""
 
     sa: SaApi
@@ -59,7 +59,7 @@ class Effects:
 
 @dataclass
 class _Run:
-    ports: Ports
+    ports: ExecutorPorts
     dry_run: bool
     force: bool
     resolved: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -89,7 +89,7 @@ def content_hash(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def execute(plan: Plan, ports: Ports, *, dry_run: bool = False, force: bool = False) -> Effects:
+def execute(plan: Plan, ports: ExecutorPorts, *, dry_run: bool = False, force: bool = False) -> Effects:
     """Make the plan's SA calls. ``force`` pushes even unchanged content; ``dry_run`` writes nothing."""
     run = _Run(ports, dry_run, force)
     for step in plan:

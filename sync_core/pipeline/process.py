@@ -39,13 +39,13 @@ class Delivery:
 
 
 @dataclass(frozen=True)
-class Ports:
+class PipelinePorts:
     """What the pipeline talks to."""
 
     serde: AvroSerde
     ledger: Ledger
     lookups: Lookups
-    execution: executor.Ports
+    execution: executor.ExecutorPorts
     pics: PicsWriter
     settings: Callable[[], IntegrationSettings]
 
@@ -61,7 +61,7 @@ class RunMode:
 LIVE = RunMode()
 
 
-def process(delivery: Delivery, ports: Ports, mode: RunMode = LIVE) -> Outcome:
+def process(delivery: Delivery, ports: PipelinePorts, mode: RunMode = LIVE) -> Outcome:
     """Process one message; returns its outcome, already recorded (unless a dry run)."""
     try:
         event = ports.serde.decode(delivery.value or b"")
@@ -81,7 +81,7 @@ def duplicate(event: DecodedEvent) -> Outcome:
     return _logged(duplicate)
 
 
-def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports, mode: RunMode) -> Outcome:
+def _decide(delivery: Delivery, event: DecodedEvent, ports: PipelinePorts, mode: RunMode) -> Outcome:
     base = Outcome(Kind.APPLIED, event_id=event.envelope.event_id, event_type=event.name)
     if delivery.known_new:
         seen, parked_ahead = False, False
@@ -106,7 +106,7 @@ def _decide(delivery: Delivery, event: DecodedEvent, ports: Ports, mode: RunMode
     return _apply(delivery, base, plan, ports, route, mode)
 
 
-def _execute(plan: Plan, ports: Ports, route: Route, mode: RunMode) -> executor.Effects:
+def _execute(plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode) -> executor.Effects:
     if not route.pulls:
         return executor.execute(plan, ports.execution, dry_run=mode.dry_run, force=mode.force)
     if mode.dry_run:  # the pull side's writes are PICS rows: list them, write none
@@ -114,7 +114,7 @@ def _execute(plan: Plan, ports: Ports, route: Route, mode: RunMode) -> executor.
     return execute_pics(plan, ports.pics)
 
 
-def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports, route: Route, mode: RunMode) -> Outcome:
+def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode) -> Outcome:
     park = next((step for step in plan if isinstance(step, Park)), None)
     if park is not None:
         parked = replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule)
@@ -144,7 +144,7 @@ def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: Ports, route: R
     )
 
 
-def _record(delivery: Delivery, outcome: Outcome, ports: Ports, mode: RunMode) -> Outcome:
+def _record(delivery: Delivery, outcome: Outcome, ports: PipelinePorts, mode: RunMode) -> Outcome:
     if mode.dry_run:
         return outcome
     if not ports.ledger.record(delivery.source, outcome, replace_existing=mode.force):
@@ -152,7 +152,7 @@ def _record(delivery: Delivery, outcome: Outcome, ports: Ports, mode: RunMode) -
     return _logged(outcome)
 
 
-def _park(delivery: Delivery, outcome: Outcome, ports: Ports, error_class: str, mode: RunMode) -> Outcome:
+def _park(delivery: Delivery, outcome: Outcome, ports: PipelinePorts, error_class: str, mode: RunMode) -> Outcome:
     if mode.dry_run:
         return outcome
     ports.ledger.park(delivery.source, outcome, value=delivery.value, headers=delivery.headers, error_class=error_class)

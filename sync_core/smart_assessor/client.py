@@ -3,7 +3,7 @@
 Learners, employers, assessors, the course catalogue, a learner's course enrolments and what the
 daily pull reads of a learner (sessions, OTJ hours, Smart Coach); records are SA's camelCase JSON
 as dicts. Every failure is raised as ``sa_errors`` translates it (its docstring has the table);
-messages carry ids, never values. Endpoints are in ``sa_routes``.
+messages carry ids, never values. Endpoints are in ``endpoints``.
 Thread-safe: one instance serves every worker thread.
 """
 
@@ -22,9 +22,9 @@ from typing import Any, Self
 
 import httpx
 
-from sync_core.smart_assessor import endpoints as routes
+from sync_core.smart_assessor import endpoints
 from sync_core.smart_assessor.auth import SaCredentials, SaTokenAuth
-from sync_core.smart_assessor.endpoints import ROUTES, Route
+from sync_core.smart_assessor.endpoints import ENDPOINTS, Endpoint
 from sync_core.smart_assessor.errors import (
     as_page,
     as_record,
@@ -35,7 +35,7 @@ from sync_core.smart_assessor.errors import (
 from sync_core.smart_assessor.pools import sharded_transport
 from sync_core.smart_assessor.rate_limit import TokenBucket
 
-__all__ = ["ROUTES", "Route", "SaClient", "SaCredentials"]
+__all__ = ["ENDPOINTS", "Endpoint", "SaClient", "SaCredentials"]
 
 Record = dict[str, Any]
 SaId = int | str
@@ -66,7 +66,7 @@ class SaClient:
         self._on_call = on_call
         # Calls at once, whatever the number of threads calling: the cap SA is promised.
         self._slots = None if max_concurrency is None else threading.BoundedSemaphore(max_concurrency)
-        self._auth = SaTokenAuth(credentials, token_url=self.base_url + routes.TOKEN.path)
+        self._auth = SaTokenAuth(credentials, token_url=self.base_url + endpoints.TOKEN.path)
         self._username = credentials.username
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -82,82 +82,82 @@ class SaClient:
     def create_learner(self, fields: Mapping[str, Any]) -> Record:
         """POST /learners: the new learner, with the GUID SA gave it. ``sendWelcomeEmail`` in
         ``fields`` has SA e-mail the learner (U7)."""
-        return self._record(routes.CREATE_LEARNER, body=fields)
+        return self._record(endpoints.CREATE_LEARNER, body=fields)
 
     def get_learner(self, sa_id: str) -> Record:
-        return self._record(routes.GET_LEARNER, sa_id)
+        return self._record(endpoints.GET_LEARNER, sa_id)
 
     def update_learner(self, sa_id: str, fields: Mapping[str, Any]) -> Record:
         """PATCH /learners/{id}: only the keys in ``fields`` change; the updated learner."""
-        return self._record(routes.UPDATE_LEARNER, sa_id, body=fields)
+        return self._record(endpoints.UPDATE_LEARNER, sa_id, body=fields)
 
     def find_learners(self, *, mis_id: str | None = None, uln: str | None = None) -> list[Record]:
         """Learners matching every criterion given, all pages; at least one criterion."""
-        return self._search(routes.FIND_LEARNERS, misId=mis_id, uln=uln)
+        return self._search(endpoints.FIND_LEARNERS, misId=mis_id, uln=uln)
 
     def create_employer(self, fields: Mapping[str, Any]) -> Record:
         """POST /employers: the new employer, with the number SA gave it."""
-        return self._record(routes.CREATE_EMPLOYER, body=fields)
+        return self._record(endpoints.CREATE_EMPLOYER, body=fields)
 
     def get_employer(self, sa_id: SaId) -> Record:
-        return self._record(routes.GET_EMPLOYER, sa_id)
+        return self._record(endpoints.GET_EMPLOYER, sa_id)
 
     def update_employer(self, sa_id: SaId, fields: Mapping[str, Any]) -> Record:
         """PATCH /employers/{id}: only the keys in ``fields`` change; the updated employer."""
-        return self._record(routes.UPDATE_EMPLOYER, sa_id, body=fields)
+        return self._record(endpoints.UPDATE_EMPLOYER, sa_id, body=fields)
 
     def find_employers(
         self, *, mis_id: str | None = None, edrs_number: str | None = None, postcode: str | None = None
     ) -> list[Record]:
         """Employers matching every criterion given (SA ignores case and spaces in postcodes)."""
-        return self._search(routes.FIND_EMPLOYERS, misId=mis_id, edrsNumber=edrs_number, postcode=postcode)
+        return self._search(endpoints.FIND_EMPLOYERS, misId=mis_id, edrsNumber=edrs_number, postcode=postcode)
 
     def create_assessor(self, fields: Mapping[str, Any]) -> Record:
         """POST /assessors: the new assessor, with the number SA gave it."""
-        return self._record(routes.CREATE_ASSESSOR, body=fields)
+        return self._record(endpoints.CREATE_ASSESSOR, body=fields)
 
     def get_assessor(self, sa_id: SaId) -> Record:
-        return self._record(routes.GET_ASSESSOR, sa_id)
+        return self._record(endpoints.GET_ASSESSOR, sa_id)
 
     def update_assessor(self, sa_id: SaId, fields: Mapping[str, Any]) -> Record:
         """PATCH /assessors/{id}: only the keys in ``fields`` change; the updated assessor."""
-        return self._record(routes.UPDATE_ASSESSOR, sa_id, body=fields)
+        return self._record(endpoints.UPDATE_ASSESSOR, sa_id, body=fields)
 
     def find_assessors(self, *, mis_id: str | None = None, email: str | None = None) -> list[Record]:
         """Assessors matching every criterion given (SA ignores the e-mail address's case)."""
-        return self._search(routes.FIND_ASSESSORS, misId=mis_id, email=email)
+        return self._search(endpoints.FIND_ASSESSORS, misId=mis_id, email=email)
 
     def list_courses(self) -> list[Record]:
         """SA's whole course catalogue: ``{id, qanCode, title}`` each."""
-        return self._all_pages(routes.LIST_COURSES, {})
+        return self._all_pages(endpoints.LIST_COURSES, {})
 
     def enrol(self, learner_id: str, fields: Mapping[str, Any]) -> Record:
         """POST /learners/{id}/courses: the new enrolment, with its number and SA's progress."""
-        return self._record(routes.ENROL, learner_id, body=fields)
+        return self._record(endpoints.ENROL, learner_id, body=fields)
 
     def list_enrolments(self, learner_id: str) -> list[Record]:
         """Every course enrolment of the learner."""
-        return self._all_pages(routes.LIST_ENROLMENTS, {}, learner_id)
+        return self._all_pages(endpoints.LIST_ENROLMENTS, {}, learner_id)
 
     def get_enrolment(self, learner_id: str, enrolment_id: SaId) -> Record:
-        return self._record(routes.GET_ENROLMENT, learner_id, enrolment_id)
+        return self._record(endpoints.GET_ENROLMENT, learner_id, enrolment_id)
 
     def update_enrolment(self, learner_id: str, enrolment_id: SaId, fields: Mapping[str, Any]) -> Record:
         """PATCH /learners/{id}/courses/{enrolmentId}: only the keys in ``fields`` change."""
-        return self._record(routes.UPDATE_ENROLMENT, learner_id, enrolment_id, body=fields)
+        return self._record(endpoints.UPDATE_ENROLMENT, learner_id, enrolment_id, body=fields)
 
     def list_sessions(self, learner_id: str) -> list[Record]:
         """Every session of the learner (P2): ``{id, type, start, durationMinutes, assessorId, status,
         actualStart}``, by start."""
-        return self._all_pages(routes.LIST_SESSIONS, {}, learner_id)
+        return self._all_pages(endpoints.LIST_SESSIONS, {}, learner_id)
 
     def get_otj(self, learner_id: str) -> Record:
         """The learner's off-the-job training hours (P6): ``{plannedHours, actualHours}``."""
-        return self._record(routes.GET_OTJ, learner_id)
+        return self._record(endpoints.GET_OTJ, learner_id)
 
     def get_smart_coach(self, learner_id: str) -> Record:
         """The learner's Smart Coach risk (P8): ``{score, band}``, band High, Medium or Low."""
-        return self._record(routes.GET_SMART_COACH, learner_id)
+        return self._record(endpoints.GET_SMART_COACH, learner_id)
 
     def close(self) -> None:
         self._http.close()
@@ -173,17 +173,17 @@ class SaClient:
     ) -> None:
         self.close()
 
-    def _record(self, route: Route, *ids: SaId, body: Mapping[str, Any] | None = None) -> Record:
+    def _record(self, route: Endpoint, *ids: SaId, body: Mapping[str, Any] | None = None) -> Record:
         return as_record(self._send(route, *ids, body=body), route.where(*ids))
 
-    def _search(self, route: Route, **criteria: str | None) -> list[Record]:
+    def _search(self, route: Endpoint, **criteria: str | None) -> list[Record]:
         """Every match of the criteria given (not None); ValueError when none is."""
         given = {name: value for name, value in criteria.items() if value is not None}
         if not given:
             raise ValueError(f"{route} needs one of the criteria {', '.join(criteria)}")
         return self._all_pages(route, given)
 
-    def _all_pages(self, route: Route, criteria: Mapping[str, str], *ids: SaId) -> list[Record]:
+    def _all_pages(self, route: Endpoint, criteria: Mapping[str, str], *ids: SaId) -> list[Record]:
         records: list[Record] = []
         for page in itertools.count(1):
             params: dict[str, str | int] = {**criteria, "page": page, "pageSize": PAGE_SIZE}
@@ -195,7 +195,7 @@ class SaClient:
 
     def _send(
         self,
-        route: Route,
+        route: Endpoint,
         *ids: SaId,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str | int] | None = None,
@@ -211,7 +211,7 @@ class SaClient:
         raise_for_status(response, where, from_token_endpoint=response.url == self._auth.token_url)
         return json_body(response, where)
 
-    def _request(self, route: Route, *ids: SaId, **sent: Any) -> httpx.Response:
+    def _request(self, route: Endpoint, *ids: SaId, **sent: Any) -> httpx.Response:
         """One HTTP request, timed for ``on_call`` (the token call it may need counts in its time)."""
         if self._on_call is None:
             return self._http.request(route.method, route.url(*ids), **sent)

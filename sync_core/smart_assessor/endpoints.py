@@ -15,7 +15,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
-class Route:
+class Endpoint:
     """One SA endpoint: method and path template, as the sandbox's OpenAPI document lists it."""
 
     method: str
@@ -42,30 +42,30 @@ class Route:
         return f"{self} ({named})" if named else str(self)
 
 
-TOKEN = Route("POST", "/auth/token")
-CREATE_LEARNER = Route("POST", "/learners")
-GET_LEARNER = Route("GET", "/learners/{id}")
-UPDATE_LEARNER = Route("PATCH", "/learners/{id}")
-FIND_LEARNERS = Route("GET", "/learners")
-CREATE_EMPLOYER = Route("POST", "/employers")
-GET_EMPLOYER = Route("GET", "/employers/{id}")
-UPDATE_EMPLOYER = Route("PATCH", "/employers/{id}")
-FIND_EMPLOYERS = Route("GET", "/employers")
-CREATE_ASSESSOR = Route("POST", "/assessors")
-GET_ASSESSOR = Route("GET", "/assessors/{id}")
-UPDATE_ASSESSOR = Route("PATCH", "/assessors/{id}")
-FIND_ASSESSORS = Route("GET", "/assessors")
-LIST_COURSES = Route("GET", "/courses")
-ENROL = Route("POST", "/learners/{id}/courses")
-LIST_ENROLMENTS = Route("GET", "/learners/{id}/courses")
-GET_ENROLMENT = Route("GET", "/learners/{id}/courses/{enrolmentId}")
-UPDATE_ENROLMENT = Route("PATCH", "/learners/{id}/courses/{enrolmentId}")
-LIST_SESSIONS = Route("GET", "/learners/{id}/sessions")
-GET_OTJ = Route("GET", "/learners/{id}/otj")
-GET_SMART_COACH = Route("GET", "/learners/{id}/smart-coach")
+TOKEN = Endpoint("POST", "/auth/token")
+CREATE_LEARNER = Endpoint("POST", "/learners")
+GET_LEARNER = Endpoint("GET", "/learners/{id}")
+UPDATE_LEARNER = Endpoint("PATCH", "/learners/{id}")
+FIND_LEARNERS = Endpoint("GET", "/learners")
+CREATE_EMPLOYER = Endpoint("POST", "/employers")
+GET_EMPLOYER = Endpoint("GET", "/employers/{id}")
+UPDATE_EMPLOYER = Endpoint("PATCH", "/employers/{id}")
+FIND_EMPLOYERS = Endpoint("GET", "/employers")
+CREATE_ASSESSOR = Endpoint("POST", "/assessors")
+GET_ASSESSOR = Endpoint("GET", "/assessors/{id}")
+UPDATE_ASSESSOR = Endpoint("PATCH", "/assessors/{id}")
+FIND_ASSESSORS = Endpoint("GET", "/assessors")
+LIST_COURSES = Endpoint("GET", "/courses")
+ENROL = Endpoint("POST", "/learners/{id}/courses")
+LIST_ENROLMENTS = Endpoint("GET", "/learners/{id}/courses")
+GET_ENROLMENT = Endpoint("GET", "/learners/{id}/courses/{enrolmentId}")
+UPDATE_ENROLMENT = Endpoint("PATCH", "/learners/{id}/courses/{enrolmentId}")
+LIST_SESSIONS = Endpoint("GET", "/learners/{id}/sessions")
+GET_OTJ = Endpoint("GET", "/learners/{id}/otj")
+GET_SMART_COACH = Endpoint("GET", "/learners/{id}/smart-coach")
 
 #: Every endpoint the client calls; a test checks each is in the sandbox's OpenAPI document.
-ROUTES = (
+ENDPOINTS = (
     TOKEN,
     CREATE_LEARNER,
     GET_LEARNER,

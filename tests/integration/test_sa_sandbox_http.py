@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.errors import SaNotFound, SaRateLimited, SaRejected, SaUnavailable
-from sync_core.smart_assessor.client import ROUTES, SaClient, SaCredentials
+from sync_core.smart_assessor.client import ENDPOINTS, SaClient, SaCredentials
 
 pytestmark = pytest.mark.integration
 
@@ -157,7 +157,7 @@ def test_every_client_route_is_in_the_served_schema(sa: SaSandboxProcess) -> Non
     """Each (method, path) the client calls is documented in the sandbox's /openapi.json."""
     schema = httpx.get(f"{sa.base_url}/openapi.json").json()
     served = {(method.upper(), path) for path, ops in schema["paths"].items() for method in ops}
-    assert {(route.method, route.path) for route in ROUTES} <= served
+    assert {(route.method, route.path) for route in ENDPOINTS} <= served
     assert schema["info"]["title"] == "Smart Assessor API (pics-sync sandbox)"
     assert not any(path.startswith("/_sandbox") for path in schema["paths"])
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sync_core.errors import MappingError
-from sync_core.execute.executor import Ports, content_hash, execute
+from sync_core.execute.executor import ExecutorPorts, content_hash, execute
 from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Ref, Skip, update_learner
 from tests.unit.fakes import FakeSa, FakeState
 
@@ -29,8 +29,8 @@ OFFICER = {
 }
 
 
-def ports(sa: FakeSa, state: FakeState, **changes: Any) -> Ports:
-    return replace(Ports(sa, state, state, state, state), **changes)
+def ports(sa: FakeSa, state: FakeState, **changes: Any) -> ExecutorPorts:
+    return replace(ExecutorPorts(sa, state, state, state, state), **changes)
 
 
 def test_first_push_calls_sa_and_returns_the_hash() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sync_core.errors import SaTimedOut, TransientError
-from sync_core.execute.executor import Ports, execute
+from sync_core.execute.executor import ExecutorPorts, execute
 from sync_core.plan import EnsureLearner, update_learner
 from sync_core.smart_assessor.in_doubt import InDoubtWrites
 from tests.unit.fakes import FakeSa, FakeState
@@ -40,8 +40,8 @@ class HangingOnceSa(FakeSa):
         return super()._update(table, kind, sa_id, fields)
 
 
-def ports(sa: FakeSa, state: FakeState, doubts: InDoubtWrites) -> Ports:
-    return replace(Ports(sa, state, state, state, state), doubts=doubts)
+def ports(sa: FakeSa, state: FakeState, doubts: InDoubtWrites) -> ExecutorPorts:
+    return replace(ExecutorPorts(sa, state, state, state, state), doubts=doubts)
 
 
 def test_an_update_retried_within_the_window_is_written_again_after_it() -> None:

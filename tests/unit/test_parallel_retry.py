@@ -15,7 +15,7 @@ from consumers import loop as parallel
 from consumers.loop import ParallelLoop
 from sync_core.errors import SaRateLimited, SaUnavailable
 from sync_core.outcome import Kind, Outcome, Source
-from sync_core.pipeline.process import Delivery, Ports
+from sync_core.pipeline.process import Delivery, PipelinePorts
 from sync_core.smart_assessor.circuit import CircuitBreaker, State
 
 DELIVERY = Delivery(Source("pics.learner", 0, 7, "L-1"), b"")
@@ -34,7 +34,7 @@ def loop_answering(monkeypatch: pytest.MonkeyPatch, answers: Sequence[Outcome | 
 
     monkeypatch.setattr(parallel, "process", process)
     breaker = CircuitBreaker(threshold=1, cooldown=60.0)
-    return ParallelLoop(cast(Consumer, None), cast(Ports, None), concurrency=1, breaker=breaker)
+    return ParallelLoop(cast(Consumer, None), cast(PipelinePorts, None), concurrency=1, breaker=breaker)
 
 
 def test_a_429_waits_as_long_as_sa_asked_then_applies(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sync_core.smart_assessor.endpoints import GET_ENROLMENT, GET_LEARNER, LIST_COURSES, ROUTES, UPDATE_ENROLMENT, Route
+from sync_core.smart_assessor.endpoints import (
+    ENDPOINTS,
+    GET_ENROLMENT,
+    GET_LEARNER,
+    LIST_COURSES,
+    UPDATE_ENROLMENT,
+    Endpoint,
+)
 
 
 @pytest.mark.parametrize(
@@ -16,7 +23,7 @@ from sync_core.smart_assessor.endpoints import GET_ENROLMENT, GET_LEARNER, LIST_
         pytest.param(GET_LEARNER, ("a/b c",), "/learners/a%2Fb%20c", id="id-percent-encoded"),
     ],
 )  # fmt: skip
-def test_url_fills_placeholders_in_order(route: Route, ids: tuple[str | int, ...], url: str) -> None:
+def test_url_fills_placeholders_in_order(route: Endpoint, ids: tuple[str | int, ...], url: str) -> None:
     """Each id goes into the next placeholder, percent-encoded so it cannot change the path."""
     assert route.url(*ids) == url
 
@@ -38,5 +45,5 @@ def test_where_names_each_id() -> None:
 
 
 def test_routes_are_distinct() -> None:
-    """ROUTES lists every endpoint once."""
-    assert len({(route.method, route.path) for route in ROUTES}) == len(ROUTES)
+    """ENDPOINTS lists every endpoint once."""
+    assert len({(route.method, route.path) for route in ENDPOINTS}) == len(ENDPOINTS)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sync_core.execute.executor import Ports, execute
+from sync_core.execute.executor import ExecutorPorts, execute
 from sync_core.plan import Park, Plan, Skip
 from sync_core.rules.breaks import plan_break_in_learning
 from sync_core.rules.employer import plan_employer_changed
@@ -35,7 +35,7 @@ def world() -> tuple[FakeSa, FakeState]:
 def run(rule: Any, payload: dict[str, Any], settings: IntegrationSettings) -> tuple[FakeSa, FakeState, Plan]:
     sa, state = world()
     plan = rule(payload, settings, state, TODAY)
-    execute(plan, Ports(sa, state, state, state, state))
+    execute(plan, ExecutorPorts(sa, state, state, state, state))
     return sa, state, plan
 
 
@@ -77,7 +77,7 @@ def test_g1_organisation_edit_follows_s12(mode: Mode, pushed: bool) -> None:
         state,
         TODAY,
     )
-    execute(plan, Ports(sa, state, state, state, state))
+    execute(plan, ExecutorPorts(sa, state, state, state, state))
     assert (sa.employers["77"]["name"] == "New name") == pushed
     if pushed:
         assert sa.employers["77"]["edrsNumber"] == "123456" and sa.employers["77"]["employerSize"] == "50-249"
