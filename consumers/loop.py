@@ -2,40 +2,50 @@
 
 One thread polls, hands work to ``concurrency`` worker threads and does all the bookkeeping
 (``WorkTracker``): events of one key run one after another, many keys at once. It asks the ledger
-about a whole poll in one round trip (which events are new and wait behind no parked event), so
-those events skip the per-event check. A partition's
-offset is stored only up to its lowest unfinished event, so a crash or a rebalance never commits
-past work not done, and a repeat is a no-op thanks to the ledger and the pushed-state hashes.
-Partitions pause while too much work is pending or while SA's circuit is open.
+about a whole poll in one round trip (``Ledger.priors``, admission's batch form), so those events
+skip the per-event question. A partition's offset is stored only up to its lowest unfinished event,
+so a crash or a rebalance never commits past work not done, and a repeat is a no-op thanks to the
+ledger and the pushed-state hashes. Partitions pause while too much work is pending or while SA's
+circuit is open.
+
+Every error a worker meets ends as ``policy.decide`` says (``sync_core.pipeline.retrying``):
+retried until it passes, parked by the pipeline, or a Stop: the loop then stops, commits nothing
+past the event, and ``run`` raises, so the process exits with one clear line. No error leaves a
+key waiting on work that will never finish.
 """
 
 from __future__ import annotations
 
 import queue
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
-import psycopg
-import stamina
 import structlog
-from confluent_kafka import Consumer, TopicPartition
 
-from consumers.kafka.errors import raise_for_msg_error
-from consumers.kafka.messages import lag, to_delivery
+from consumers.kafka import consumer as kafka
+from consumers.kafka.consumer import Consumer, Partition
+from consumers.kafka.messages import lag
 from consumers.ordering import Work, WorkTracker
-from consumers.runtime import Tally
-from sync_core.errors import SaRateLimited, SaUnavailable, TransientError
-from sync_core.outcome import Kind, Outcome
-from sync_core.pipeline.process import Delivery, PipelinePorts, RunMode, process
-from sync_core.retry import backoff_hook
+from sync_core.errors import FatalError, SaRateLimited, SaUnavailable, SyncError
+from sync_core.outcome import Kind, Outcome, Tally
+from sync_core.pipeline import policy
+from sync_core.pipeline.admission import RunMode
+from sync_core.pipeline.process import Delivery, PipelinePorts, process
+from sync_core.pipeline.retrying import Abandoned, call
 from sync_core.serde import peek
 from sync_core.smart_assessor.circuit import CircuitBreaker, State
 
 log = structlog.get_logger("pics_sync.runtime")
 _ABANDONED = None  # a worker gave up on its work because the loop is stopping
+
+
+@dataclass(frozen=True)
+class _Stopped:
+    """A worker's work ended in a Stop: the loop stops, and ``run`` raises ``error``."""
+
+    error: BaseException
 
 
 @dataclass
@@ -58,9 +68,9 @@ class ParallelLoop:
 
     def __post_init__(self) -> None:
         self.tracker = WorkTracker()
-        self._done: queue.SimpleQueue[tuple[Work, Outcome | None]] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[tuple[Work, Outcome | _Stopped | None]] = queue.SimpleQueue()
         self._stop = threading.Event()
-        self._paused: list[TopicPartition] = []
+        self._paused: list[Partition] = []
         # (topic, key) that parked an event here while later events of the key were pending: their
         # poll-time ledger answer is stale, so they ask again. Dropped once the key has nothing pending.
         self._parked_here: set[tuple[str, str]] = set()
@@ -68,30 +78,43 @@ class ParallelLoop:
         # than the ordering itself (BENCHMARKS.md).
         self._queue: queue.SimpleQueue[tuple[Work, Delivery] | None] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []  # started with the first work
+        self._fatal: BaseException | None = None
+        self.last_progress = time.monotonic()  # when work last finished, or none was pending
 
     def subscribe(self, topics: list[str]) -> None:
         """Subscribe with a revoke callback that finishes the revoked partitions' work first."""
-        self.consumer.subscribe(topics, on_revoke=self._on_revoke, on_lost=self._on_revoke)
+        kafka.subscribe(self.consumer, topics, self._on_revoke)
 
     def run(self, stop: threading.Event) -> Tally:
-        """Consume until ``stop`` is set; then finish or abandon in-flight work and commit what is done."""
+        """Consume until ``stop`` is set; then finish or abandon in-flight work and commit what is done.
+
+        A Stop raises its error here, after the shutdown, with nothing committed past its event.
+        """
         try:
-            while not stop.is_set():
+            while not stop.is_set() and self._fatal is None:
                 self.poll_once()
         finally:
             self.shutdown()
+        self._raise_fatal()
         return self.tally
 
     def run_until_drained(self, stop: threading.Event, *, timeout: float = 300.0) -> Tally:
         """Consume until every assigned partition is read to its end and all work is done."""
         deadline = time.monotonic() + timeout
         try:
-            while not stop.is_set() and time.monotonic() < deadline:
+            while not stop.is_set() and self._fatal is None and time.monotonic() < deadline:
                 if self.poll_once() == 0 and self._drained():
                     break
         finally:
             self.shutdown()
+        self._raise_fatal()
         return self.tally
+
+    def stalled_for(self) -> float:
+        """Seconds since work last finished while work is pending (0.0 when none is pending)."""
+        if self.tracker.pending == 0:
+            return 0.0
+        return time.monotonic() - self.last_progress
 
     def _drained(self) -> bool:
         # Cheapest first: asking the consumer for its assignment holds the interpreter lock while it waits.
@@ -101,30 +124,23 @@ class ParallelLoop:
         """Settle finished work, adjust flow, then fetch and dispatch one batch."""
         self._settle()
         self._flow()
-        messages = self.consumer.consume(self.batch_size, timeout=self.poll_timeout)
-        deliveries = []
-        for msg in messages:
-            raise_for_msg_error(msg)
-            deliveries.append(to_delivery(msg))
-        for delivery in self._vouched(deliveries):
+        deliveries = kafka.poll(self.consumer, self.batch_size, self.poll_timeout)
+        for delivery in self._with_priors(deliveries):
             self._dispatch(delivery)
-        return len(messages)
+        return len(deliveries)
 
-    def _vouched(self, deliveries: list[Delivery]) -> Iterator[Delivery]:
-        """The deliveries, those the ledger knows to be new marked so: one round trip for the poll, not one each."""
+    def _with_priors(self, deliveries: list[Delivery]) -> Iterator[Delivery]:
+        """The deliveries with what the ledger knows of each: one round trip for the poll, not one each."""
         pairs = [(peek.event_id(delivery.value), delivery) for delivery in deliveries]
         asked = [(event_id, delivery.source.topic, delivery.source.key) for event_id, delivery in pairs if event_id]
         try:
-            new = self.ports.ledger.known_new(asked) if asked else set()
-        except psycopg.Error as failed:  # each event asks on its own, and meets the error there
+            priors = self.ports.ledger.priors(asked) if asked else {}
+        except SyncError as failed:  # each event asks on its own, and meets the error there
             log.warning("ledger.poll_check_failed", error=type(failed).__name__)
-            new = set()
+            priors = {}
         for event_id, delivery in pairs:
-            if event_id in new:
-                new.discard(event_id)  # a second copy in the same poll asks on its own
-                yield replace(delivery, known_new=True)
-            else:
-                yield delivery
+            prior = priors.pop(event_id, None) if event_id else None  # a second copy in the poll asks on its own
+            yield delivery if prior is None else replace(delivery, prior=prior)
 
     def _dispatch(self, delivery: Delivery) -> None:
         source = delivery.source
@@ -134,8 +150,8 @@ class ParallelLoop:
 
     def _start(self, work: Work) -> None:
         delivery: Delivery = work.payload
-        if delivery.known_new and (work.topic, work.key) in self._parked_here:
-            delivery = replace(delivery, known_new=False)  # an earlier event of its key parked since the poll
+        if delivery.prior is not None and (work.topic, work.key) in self._parked_here:
+            delivery = replace(delivery, prior=None)  # an earlier event of its key parked since the poll
         if not self._workers:
             self._workers = [
                 threading.Thread(target=self._serve, name=f"push-{n}", daemon=True) for n in range(self.concurrency)
@@ -150,49 +166,29 @@ class ParallelLoop:
             self._work(*task)
 
     def _work(self, work: Work, delivery: Delivery) -> None:
-        """Process one event, retrying transient failures until it succeeds or we stop."""
-        try:
-            outcome = self._attempt(delivery)
-            if outcome is _ABANDONED:
-                self._done.put((work, _ABANDONED))
-                return
-            if self.observe is not None:
-                self.observe(delivery, outcome)
-            self._done.put((work, outcome))
-        except BaseException:  # a bug: report the work unfinished so its offset is never committed
-            log.exception("event.failed", key=work.key, offset=work.offset)
-            self._done.put((work, _ABANDONED))
-
-    def _attempt(self, delivery: Delivery) -> Outcome | None:
-        """The first try runs bare: setting up the retry machinery for every event cost more than the ordering."""
+        """Process one event as the policy says: its outcome, abandoned (we stop), or a Stop."""
         if self._stop.is_set():
-            return _ABANDONED
+            self._done.put((work, _ABANDONED))
+            return
         try:
-            outcome = process(delivery, self.ports, self.mode)
-        except TransientError as failed:
-            wait = self._retry_hook(failed)
-            log.info("event.retrying", error=type(failed).__name__)
-            # stamina's own first wait, 0.1 s and up to 1 s of jitter, unless SA said when (Retry-After)
-            return self._retried(delivery, 0.1 + random.random() if wait is True else float(wait))
+            outcome = call(
+                lambda: process(delivery, self.ports, self.mode), policy.LIVE, stop=self._stop, on_failure=self._failed
+            )
+        except Abandoned:
+            self._done.put((work, _ABANDONED))
+            return
+        except BaseException as failed:  # fatal, or an error the pipeline could not even park
+            self._done.put((work, _Stopped(failed)))
+            return
         self.breaker.success()
-        return outcome
+        if self.observe is not None:
+            self.observe(delivery, outcome)
+        self._done.put((work, outcome))
 
-    def _retried(self, delivery: Delivery, first_wait: float) -> Outcome | None:
-        """After a transient failure: capped exponential backoff with jitter, until it succeeds or we stop."""
-        if self._stop.wait(first_wait):
-            return _ABANDONED
-        for attempt in stamina.retry_context(on=self._retry_hook, attempts=None, timeout=None, wait_max=10.0):
-            with attempt:
-                if self._stop.is_set():
-                    return _ABANDONED
-                outcome = process(delivery, self.ports, self.mode)
-                self.breaker.success()
-        return outcome
-
-    def _retry_hook(self, failure: Exception) -> bool | float:
+    def _failed(self, failure: BaseException) -> None:
         if isinstance(failure, SaUnavailable | SaRateLimited):
             self.breaker.failure()
-        return backoff_hook(failure) if isinstance(failure, TransientError) else False
+        log.info("event.retrying", error=type(failure).__name__)
 
     def _settle(self, wait: float = 0.0) -> None:
         """Record finished work, start what waited behind it, store the offsets now safe to commit."""
@@ -200,16 +196,36 @@ class ParallelLoop:
             while True:
                 work, outcome = self._done.get(timeout=wait) if wait else self._done.get_nowait()
                 wait = 0.0
-                if outcome is _ABANDONED:
-                    continue  # not done: its offset stays uncommitted and it comes again
-                self.tally.add(outcome)
-                self._note_parked(work, outcome)
-                for ready in self.tracker.done(work):
-                    if not self._stop.is_set():  # stopping: what waited stays unstarted and uncommitted
-                        self._start(ready)
+                self._finish(work, outcome)
         except queue.Empty:
             pass
-        self._store_offsets()
+        if self.tracker.pending == 0:
+            self.last_progress = time.monotonic()
+        kafka.store(self.consumer, self.tracker.committable())
+
+    def _finish(self, work: Work, outcome: Outcome | _Stopped | None) -> None:
+        if outcome is _ABANDONED:
+            return  # not done: its offset stays uncommitted and it comes again
+        if isinstance(outcome, _Stopped):
+            self._stop_for(work, outcome.error)
+            return  # not done either: nothing past it is committed
+        self.last_progress = time.monotonic()
+        self.tally.add(outcome)
+        self._note_parked(work, outcome)
+        for ready in self.tracker.done(work):
+            if not self._stop.is_set():  # stopping: what waited stays unstarted and uncommitted
+                self._start(ready)
+
+    def _stop_for(self, work: Work, error: BaseException) -> None:
+        if self._fatal is None:
+            log.error("consumer.stopping", at=str(work), error=type(error).__name__)
+            unparkable = FatalError(f"cannot finish or park {work}: {type(error).__name__}")
+            self._fatal = error if isinstance(error, FatalError) else unparkable
+        self._stop.set()
+
+    def _raise_fatal(self) -> None:
+        if self._fatal is not None:
+            raise self._fatal
 
     def _note_parked(self, work: Work, outcome: Outcome) -> None:
         if work.key is None:
@@ -219,41 +235,31 @@ class ParallelLoop:
         elif (work.topic, work.key) in self._parked_here and not self.tracker.queued_behind(work.key):
             self._parked_here.discard((work.topic, work.key))
 
-    def _store_offsets(self) -> None:
-        offsets = [TopicPartition(t, p, o) for (t, p), o in self.tracker.committable().items()]
-        if offsets:
-            self.consumer.store_offsets(offsets=offsets)
-
     def _flow(self) -> None:
         """Backpressure and the circuit breaker: pause all partitions, or resume them."""
         should_pause = self.tracker.pending > self.max_pending or self.breaker.state is State.OPEN
         if should_pause and not self._paused:
-            self._paused = list(self.consumer.assignment())
-            self.consumer.pause(self._paused)
+            self._paused = kafka.pause(self.consumer)
             log.info("consumer.paused", pending=self.tracker.pending, circuit=self.breaker.state.value)
         elif self._paused and not should_pause and self.tracker.pending <= self.max_pending // 2:
-            self.consumer.resume(self._paused)
+            kafka.resume(self.consumer, self._paused)
             self._paused = []
             log.info("consumer.resumed", pending=self.tracker.pending)
 
-    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+    def _on_revoke(self, revoked: list[Partition]) -> None:
         """Partitions are leaving: commit what is done, drop what never started, let in-flight work end.
 
         Work still running when the partitions go is not committed; the new owner gets it again and
         the ledger and pushed-state hashes make that repeat a no-op.
         """
-        revoked = [(tp.topic, tp.partition) for tp in partitions]
         self._settle()
         self.tracker.revoke(revoked)
         # When stopping, the workers are gone: nothing more can finish, so there is nothing to wait for.
         deadline = time.monotonic() + (0.0 if self._stop.is_set() else 30.0)
         while self.tracker.pending_in(revoked) and time.monotonic() < deadline:
             self._settle(wait=0.1)
-        self._paused = [tp for tp in self._paused if (tp.topic, tp.partition) not in revoked]
-        try:
-            consumer.commit(asynchronous=False)
-        except Exception as failed:  # nothing stored to commit, or the group has moved on
-            log.info("consumer.commit_skipped", reason=str(failed))
+        self._paused = [tp for tp in self._paused if tp not in revoked]
+        kafka.commit(self.consumer)
 
     def shutdown(self) -> None:
         """Stop the workers (abandoning retries), settle what finished, and store its offsets."""

@@ -13,7 +13,7 @@ from psycopg_pool import ConnectionPool
 
 from sync_core.config import RuntimeConfig
 from sync_core.execute import executor
-from sync_core.faults import crash_checkpoint
+from sync_core.faults import crash_checkpoint, raise_in_rule
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.pics.updates import PicsUpdates
 from sync_core.pics.writeback import PicsIdWriter
@@ -115,5 +115,8 @@ def open_service(config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCa
         InDoubtWrites(config.sa_late_write_window_s),
     )
     lookups = DatabaseLookups(links, QualificationLinks(pool))
-    ports = PipelinePorts(AvroSerde(registry=registry), ledger, lookups, execution, PicsUpdates(pool), settings)
+    ports = PipelinePorts(
+        AvroSerde(registry=registry), ledger, lookups, execution, PicsUpdates(pool), settings,
+        rule_fault=raise_in_rule(config.raise_in_rule),
+    )  # fmt: skip
     return Service(config, pool, sa, ports, exits)

@@ -65,6 +65,9 @@ class RuntimeConfig(BaseSettings):
     http_port: int = Field(default=9400, ge=0, le=65535)  # 0: no HTTP server
     console_token: SecretStr | None = None  # required by the console's actions (redrive, discard)
     crash_at: str | None = None  # fault hook for crash tests: exit at this checkpoint (sync_core.faults)
+    raise_in_rule: str | None = None  # fault hook for tests: a rule raises for events of this key
+    # /readyz turns 503 when the loop has finished nothing for this long while work is pending.
+    stall_s: float = Field(default=120.0, gt=0)
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     @property

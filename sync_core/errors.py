@@ -11,7 +11,12 @@
     │   ├── MappingError        a rule cannot map the event; ``rule`` names the DOMAIN.md id
     │   └── UndecodableEvent    the bytes are not an event we can read
     └── FatalError              stop the consumer, commit nothing
-        └── ConfigurationError  a setting or environment variable is invalid
+        ├── ConfigurationError  a setting or environment variable is invalid
+        └── GaveUp              a hand-run tool (redrive, replay, pull) ran out of tries
+
+What each class means for a loop (retry, park, stop) is decided in one place:
+``sync_core.pipeline.policy.decide``. Anything raised that is not a ``SyncError`` parks its event
+there, under its class name.
 
 Attributes carry ids, codes and rule ids, never personal values: messages end up in logs.
 """
@@ -97,3 +102,7 @@ class FatalError(SyncError):
 
 class ConfigurationError(FatalError):
     """A configuration value is missing or invalid."""
+
+
+class GaveUp(FatalError):
+    """A transient failure outlasted the tries or the time a policy allows: stop, leave the item as it was."""

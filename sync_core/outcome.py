@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -40,3 +41,25 @@ class Outcome:
     writes: tuple[str, ...] = ()  # the SA writes made, e.g. "create employer", "update learner"
     pics_rows_changed: int = 0  # the pull side: PICS rows this event changed
     pushed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # resource → hash
+
+
+@dataclass
+class Tally:
+    """Running counts of outcomes."""
+
+    kinds: Counter[Kind] = field(default_factory=Counter)
+    sa_calls: int = 0
+    writes: Counter[str] = field(default_factory=Counter)
+    pics_rows_changed: int = 0
+
+    def count(self, kind: Kind) -> int:
+        """How many messages ended as ``kind``."""
+        return self.kinds[kind]
+
+    def add(self, outcome: Outcome) -> None:
+        """Count one message's outcome."""
+        self.kinds[outcome.kind] += 1
+        self.sa_calls += outcome.sa_calls
+        for write in outcome.writes:  # Counter.update's checks cost more than these few additions
+            self.writes[write] += 1
+        self.pics_rows_changed += outcome.pics_rows_changed

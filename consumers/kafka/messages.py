@@ -15,7 +15,7 @@ def to_delivery(msg: Message) -> Delivery:
         topic=str(msg.topic()),
         partition=int(msg.partition() or 0),
         offset=int(msg.offset() or 0),
-        key=key.decode("utf-8", "replace") if isinstance(key, bytes) else key,
+        key=_text_key(key),
     )
     raw = msg.headers() or ()
     pairs = raw.items() if isinstance(raw, dict) else raw
@@ -40,3 +40,9 @@ def lag(consumer: Consumer, timeout: float = 10.0) -> int:
         at = next(o for o in (tp.offset, committed.get((tp.topic, tp.partition), -1), low) if o >= 0)
         total += max(0, high - at)
     return total
+
+
+def _text_key(key: bytes | str | None) -> str | None:
+    """The key as text; undecodable bytes and NUL (which PostgreSQL's text refuses) become U+FFFD."""
+    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else key
+    return None if text is None else text.replace("\x00", "\ufffd")

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-import stamina
 import structlog
 
 from consumers.kafka.clients import ensure_topics
@@ -27,9 +26,10 @@ from consumers.service import Service
 from sync_core.config import kafka_settings
 from sync_core.errors import PermanentError
 from sync_core.pics.eligible import EligibleLearners
+from sync_core.pipeline import policy
+from sync_core.pipeline.retrying import call
 from sync_core.pipeline.routes import PULL_TOPICS
 from sync_core.pull.reads import Pulled, Reader
-from sync_core.retry import backoff_hook
 from sync_core.serde import new_event
 from sync_core.settings import IntegrationSettings, Mode
 from sync_core.smart_assessor.rate_limit import TokenBucket
@@ -68,13 +68,13 @@ class PacedCalls:
         self._lock = threading.Lock()
 
     def __call__(self, fn: Callable[..., T], *args: Any) -> T:
-        for attempt in stamina.retry_context(on=backoff_hook, attempts=10, timeout=600, wait_max=30):
-            with attempt:
-                self.bucket.acquire()
-                with self._lock:
-                    self.calls += 1
-                return fn(*args)
-        raise AssertionError("unreachable: stamina raises when it gives up")
+        return call(lambda: self._paced(fn, *args), policy.PULL)
+
+    def _paced(self, fn: Callable[..., T], *args: Any) -> T:
+        self.bucket.acquire()
+        with self._lock:
+            self.calls += 1
+        return fn(*args)
 
 
 @dataclass
@@ -94,12 +94,13 @@ class _Run:
             self.producer.send(pulled.topic, pulled.key, value)
 
     def read(self, learner: dict[str, Any]) -> list[Pulled]:
+        """The learner's pulled items; none when the policy parks its failure (counted and logged by class)."""
         try:
             return self.reader.learner(learner["learner_ident"], learner["smart_assessor_id"])
-        except PermanentError as refused:
-            log.warning(
-                "pull.learner_failed", key=learner["learner_ident"], error=type(refused).__name__, reason=str(refused)
-            )
+        except Exception as failed:
+            if not isinstance(policy.decide(failed, 1, policy.PULL), policy.Park):
+                raise
+            log.warning("pull.learner_failed", key=learner["learner_ident"], error=type(failed).__name__)
             self.failed += 1
             return []
 

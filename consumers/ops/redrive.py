@@ -5,10 +5,12 @@ consumer keeps parking that key's new events behind it and a crash mid-way loses
 event whose new outcome is applied, skipped or a duplicate leaves the DLQ; the first one that parks
 again ends its key's redrive, and the events after it stay parked behind it, in order.
 
-The pipeline itself would refuse a redriven event: its key has parked rows (the event's own among
-them), and its event id is in the ledger as parked. The redrive therefore hands the pipeline a
-ledger that sees the event at the head of its key (``_HeadOfKey``) and drops the event's 'parked'
-ledger row just before processing it, so its new outcome can be recorded.
+The live view of admission would refuse a redriven event: its key has parked rows (the event's own
+among them), and its event id is in the ledger as parked. A redrive runs in ``RunMode(redrive=True)``,
+which admission reads as "this event is the head of its key" (``sync_core.pipeline.admission``), and
+drops the event's 'parked' ledger row just before processing it, so its new outcome can be recorded.
+Transient failures are retried as ``policy.REDRIVE`` allows; past that the redrive stops with the
+event still parked.
 """
 
 from __future__ import annotations
@@ -17,20 +19,14 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import stamina
-from psycopg_pool import ConnectionPool
-
 from consumers.progress import Progress
 from consumers.service import Service
 from sync_core.errors import ConfigurationError
 from sync_core.outcome import Kind, Outcome, Source
+from sync_core.pipeline import policy
 from sync_core.pipeline.process import Delivery, PipelinePorts, RunMode, process
-from sync_core.retry import backoff_hook
-from sync_core.state.ledger import Ledger
+from sync_core.pipeline.retrying import call
 from sync_core.state.parked import KeyRef, ParkedEvent, ParkedEvents, ParkedFilter
-
-# A redrive is run by hand: a brief SA hiccup is retried, a longer outage stops it with the event still parked.
-_ATTEMPTS, _TIMEOUT_S = 5, 60.0
 
 
 @dataclass
@@ -59,30 +55,6 @@ class KeyReport:
                 "reason": self.reason, "still_parked": self.still_parked}  # fmt: skip
 
 
-class _HeadOfKey(Ledger):
-    """The ledger as a redrive sees it: nothing is parked ahead of the event, and 'parked' is not 'seen'.
-
-    The redrive processes a key's events in order and stops at the first that parks again, so the
-    event in hand is always the oldest still waiting; ``has_parked`` would see the event's own row.
-    """
-
-    def __init__(self, pool: ConnectionPool, parked: ParkedEvents) -> None:
-        super().__init__(pool)
-        self._parked = parked
-
-    def seen(self, event_id: str) -> bool:
-        """Seen only when applied, skipped or recorded by another delivery: a dry run keeps the 'parked' row."""
-        return self._parked.settled(event_id)
-
-    def has_parked(self, topic: str, key: str | None) -> bool:
-        """Never: the events ahead of this one have just been applied, or the redrive stopped."""
-        return False
-
-    def seen_or_parked(self, event_id: str, topic: str, key: str | None) -> tuple[bool, bool]:
-        """As ``seen`` and ``has_parked`` above."""
-        return self.seen(event_id), False
-
-
 def select(parked: ParkedEvents, *, key: str | None = None, parked_id: int | None = None) -> list[KeyRef]:
     """The redrive units: the key's (on every topic), the key of one parked event, or all when neither is given."""
     if parked_id is None:
@@ -101,7 +73,7 @@ def redrive(
         # The pipeline would record every event as skipped (S1) and the DLQ would lose them.
         raise ConfigurationError("the integration is off (S1): turn it on before a redrive, or use --dry-run")
     parked = ParkedEvents(service.pool)
-    ports = dataclasses.replace(service.ports, ledger=_HeadOfKey(service.pool, parked))
+    ports, mode = service.ports, dataclasses.replace(mode, redrive=True)
     reports = []
     for ref in refs:
         reports.append(redrive_key(ref, ports, parked, mode))
@@ -139,9 +111,7 @@ def _redrive_one(event: ParkedEvent, ports: PipelinePorts, parked: ParkedEvents,
         return process(delivery(event), ports, mode)
     parked.release(event)
     try:
-        for attempt in stamina.retry_context(on=backoff_hook, attempts=_ATTEMPTS, timeout=_TIMEOUT_S):
-            with attempt:
-                outcome = process(delivery(event), ports, mode)
+        outcome = call(lambda: process(delivery(event), ports, mode), policy.REDRIVE)
     except BaseException:
         parked.restore(event)  # still parked: keep a redelivery of the message from processing it
         raise

@@ -20,20 +20,20 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
 from typing import Any, Literal
-
-import stamina
 
 from consumers.kafka.ranges import Span, offsets_at, partitions_of, read_partition, replay_consumer, watermarks
 from consumers.progress import Progress
 from sync_core.config import RuntimeConfig, kafka_settings, topic
 from sync_core.errors import UndecodableEvent
 from sync_core.outcome import Kind, Outcome
+from sync_core.pipeline import policy
+from sync_core.pipeline.admission import Admission, Prior, admit
 from sync_core.pipeline.process import Delivery, PipelinePorts, RunMode, duplicate, process
-from sync_core.retry import backoff_hook
+from sync_core.pipeline.retrying import call
 from sync_core.rules.eligibility import is_eligible
 from sync_core.serde import AvroSerde, DecodedEvent
 
@@ -221,14 +221,9 @@ def apply_ranges(
         tick(len(records) - len(selected))
         dropped = superseded(selected) if options.coalesce else frozenset()
         summary.coalesced += len(dropped)
-        done = _already_processed(selected, ports, options.mode)
+        partition_run = _PartitionRun(ports, options.mode, _priors(selected, ports))
         for index, record in enumerate(selected):
-            if index in dropped:
-                outcome = None
-            elif record.event is not None and record.event.envelope.event_id in done:
-                outcome = duplicate(record.event)  # what process() would say, without a round trip each
-            else:
-                outcome = _process(record.delivery, ports, options.mode)
+            outcome = None if index in dropped else partition_run.apply(record)
             summary.add(outcome)
             on_record(record, outcome)
             tick(1)
@@ -236,18 +231,36 @@ def apply_ranges(
         progress.close()
 
 
-def _already_processed(records: Sequence[Record], ports: PipelinePorts, mode: RunMode) -> set[str]:
-    """The event ids of ``records`` the ledger holds, asked in bulk (a forced run ignores the ledger)."""
-    if mode.force:
-        return set()
-    return ports.ledger.seen_among([r.event.envelope.event_id for r in records if r.event is not None])
+def _priors(records: Sequence[Record], ports: PipelinePorts) -> dict[str, Prior]:
+    """What the ledger knows of each record, asked in bulk: admission's batch form."""
+    asked = [(r.event.envelope.event_id, r.delivery.source.topic, r.delivery.source.key) for r in records if r.event]
+    return ports.ledger.priors(asked)
 
 
-def _process(delivery: Delivery, ports: PipelinePorts, mode: RunMode) -> Outcome:
-    for attempt in stamina.retry_context(on=backoff_hook, attempts=10, timeout=300.0, wait_max=10.0):
-        with attempt:
-            return process(delivery, ports, mode)
-    raise AssertionError("unreachable: stamina raises when it gives up")
+@dataclass
+class _PartitionRun:
+    """One partition's records through the pipeline, each with the ledger's bulk answer while it holds."""
+
+    ports: PipelinePorts
+    mode: RunMode
+    priors: dict[str, Prior]
+    parked_keys: set[str] = field(default_factory=set)  # parked during this run: their answers are stale
+
+    def apply(self, record: Record) -> Outcome:
+        prior = self._prior(record)
+        # S1 does not matter to a duplicate: admission answers that before it looks at the setting.
+        if record.event and prior and admit(prior, integration_enabled=True, mode=self.mode) is Admission.DUPLICATE:
+            return duplicate(record.event)  # what process() would say, without decoding it again
+        delivery = record.delivery if prior is None else replace(record.delivery, prior=prior)
+        outcome = call(lambda: process(delivery, self.ports, self.mode), policy.REPLAY)
+        if outcome.kind is Kind.PARKED and delivery.source.key is not None:
+            self.parked_keys.add(delivery.source.key)
+        return outcome
+
+    def _prior(self, record: Record) -> Prior | None:
+        if record.event is None or record.delivery.source.key in self.parked_keys:
+            return None
+        return self.priors.get(record.event.envelope.event_id)
 
 
 def _decoded(delivery: Delivery, serde: AvroSerde) -> Record:

@@ -68,7 +68,9 @@ def serve_consumer(config: RuntimeConfig, service: Service, loop: ParallelLoop, 
     console = Console(service, ConsoleAuth(config.console_token), loop)
     serving = ExitStack()
     probe = serving.enter_context(_probe(config))
-    serving.enter_context(start(config, build_app(metrics, health.for_loop(service.pool, loop, probe), console)))
+    serving.enter_context(
+        start(config, build_app(metrics, health.for_loop(service.pool, loop, probe, config.stall_s), console))
+    )
     return serving
 
 

@@ -88,8 +88,25 @@ def circuit(breaker: CircuitBreaker) -> Check:
     return lambda: None if (state := breaker.state) is State.CLOSED else f"SA circuit breaker is {state.value}"
 
 
-def for_loop(pool: ConnectionPool, loop: ParallelLoop, kafka: Any) -> Readiness:
-    """A consumer is ready when broker and database answer, it has partitions, and SA's circuit is closed.
+def progress(loop: ParallelLoop, stall_s: float) -> Check:
+    """Work moves: while events are pending, one finished in the last ``stall_s`` seconds.
+
+    A consumer whose workers are stuck answers every other check; this one turns it unready, so an
+    orchestrator restarts it (PICS_SYNC_STALL_S).
+    """
+
+    def check() -> str | None:
+        stalled = loop.stalled_for()
+        if stalled <= stall_s:
+            return None
+        return f"no event finished for {stalled:.0f} s while {loop.tracker.pending} are pending"
+
+    return check
+
+
+def for_loop(pool: ConnectionPool, loop: ParallelLoop, kafka: Any, stall_s: float = 120.0) -> Readiness:
+    """A consumer is ready when broker and database answer, it has partitions, its work moves, and SA's
+    circuit is closed.
 
     ``kafka`` asks the broker: a client of its own (a producer), since the loop's consumer admits one
     thread at a time (see ``WatchedConsumer``).
@@ -99,6 +116,7 @@ def for_loop(pool: ConnectionPool, loop: ParallelLoop, kafka: Any) -> Readiness:
             "broker": broker(kafka),
             "database": database(pool),
             "partitions": partitions(loop.consumer),
+            "progress": progress(loop, stall_s),
             "circuit": circuit(loop.breaker),
         }
     )

@@ -1,27 +1,33 @@
-"""One message from bytes to recorded outcome: decode, de-duplicate, plan, execute, record.
+"""One message from bytes to recorded outcome: decode, admit, plan, execute, record or park.
 
 Knows no Kafka: the consume loop hands it a ``Delivery`` and stores the offset once it returns.
-A ``TransientError`` escapes so the caller can retry the same message; everything else ends in
-an outcome written to the ledger in one transaction.
+What becomes of an error is ``policy.decide``'s: a transient or fatal one escapes, so the caller
+can retry the same message or stop; any other parks the event (a permanent one with its reason, an
+unexpected one with its class), so the learner's later events are never left waiting on nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import structlog
 
-from sync_core.errors import PermanentError, UndecodableEvent
+from sync_core.errors import UndecodableEvent
 from sync_core.execute import executor
 from sync_core.execute.pics import PicsWriter, execute_pics
+from sync_core.faults import no_fault
 from sync_core.fields import Lookups
 from sync_core.outcome import Kind, Outcome, Source
+from sync_core.pipeline import policy
+from sync_core.pipeline.admission import LIVE, NOTHING_KNOWN, Admission, Prior, RunMode, admit
 from sync_core.pipeline.routes import ROUTES, Route
 from sync_core.plan import Park, Plan, Skip
 from sync_core.serde import AvroSerde, DecodedEvent
 from sync_core.settings import IntegrationSettings
 from sync_core.state.ledger import Ledger
+
+__all__ = ["LIVE", "Delivery", "PipelinePorts", "RunMode", "duplicate", "process"]
 
 log = structlog.get_logger("pics_sync.pipeline")
 
@@ -33,9 +39,9 @@ class Delivery:
     source: Source
     value: bytes | None
     headers: Sequence[tuple[str, bytes | None]] = ()
-    # The consume loop asked the ledger about its whole poll (``Ledger.known_new``): this event id was
-    # not processed and its key had no parked event, so the pipeline need not ask again.
-    known_new: bool = False
+    # What the ledger knew of it when the caller asked about a whole batch (``Ledger.priors``);
+    # None: the pipeline asks for this one alone.
+    prior: Prior | None = None
 
 
 @dataclass(frozen=True)
@@ -48,17 +54,7 @@ class PipelinePorts:
     execution: executor.ExecutorPorts
     pics: PicsWriter
     settings: Callable[[], IntegrationSettings]
-
-
-@dataclass(frozen=True)
-class RunMode:
-    """How a message is processed: live, as a dry run (no writes, nothing recorded), or forced."""
-
-    dry_run: bool = False  # plan and report the SA calls; write nothing, record nothing
-    force: bool = False  # ignore the ledger and the pushed-state hashes (an SA that lost data)
-
-
-LIVE = RunMode()
+    rule_fault: Callable[[str | None], None] = field(default=no_fault)  # tests: raise in a key's rule
 
 
 def process(delivery: Delivery, ports: PipelinePorts, mode: RunMode = LIVE) -> Outcome:
@@ -69,10 +65,9 @@ def process(delivery: Delivery, ports: PipelinePorts, mode: RunMode = LIVE) -> O
         return _park(delivery, Outcome(Kind.PARKED, reason=str(bad)), ports, type(bad).__name__, mode)
     structlog.contextvars.bind_contextvars(event_id=event.envelope.event_id, key=delivery.source.key)
     try:
-        outcome = _decide(delivery, event, ports, mode)
+        return _admitted(delivery, event, ports, mode)
     finally:
         structlog.contextvars.unbind_contextvars("event_id", "key")
-    return outcome
 
 
 def duplicate(event: DecodedEvent) -> Outcome:
@@ -81,40 +76,53 @@ def duplicate(event: DecodedEvent) -> Outcome:
     return _logged(duplicate)
 
 
-def _decide(delivery: Delivery, event: DecodedEvent, ports: PipelinePorts, mode: RunMode) -> Outcome:
+def prior_of(delivery: Delivery, event_id: str, ledger: Ledger) -> Prior:
+    """What the ledger knows of the delivery: from the caller's batch question, or asked now."""
+    if delivery.prior is not None:
+        return delivery.prior
+    if not event_id:
+        return NOTHING_KNOWN
+    return ledger.prior(event_id, delivery.source.topic, delivery.source.key)
+
+
+def _admitted(delivery: Delivery, event: DecodedEvent, ports: PipelinePorts, mode: RunMode) -> Outcome:
     base = Outcome(Kind.APPLIED, event_id=event.envelope.event_id, event_type=event.name)
-    if delivery.known_new:
-        seen, parked_ahead = False, False
-    else:
-        seen, parked_ahead = ports.ledger.seen_or_parked(
-            base.event_id or "", delivery.source.topic, delivery.source.key
-        )
-    if seen and not mode.force:
-        return duplicate(event)
+    prior = prior_of(delivery, base.event_id or "", ports.ledger)
     settings = ports.settings()
-    if not settings.integration_enabled:
+    admission = admit(prior, integration_enabled=settings.integration_enabled, mode=mode)
+    if admission is Admission.DUPLICATE:
+        return duplicate(event)
+    if admission is Admission.SKIPPED:
         skipped = replace(base, kind=Kind.SKIPPED, reason="integration disabled", rule="S1")
         return _record(delivery, skipped, ports, mode)
-    if parked_ahead:
+    if admission is Admission.BEHIND_PARKED:
         parked = replace(base, kind=Kind.PARKED, reason="waiting behind a parked event of this learner")
         return _park(delivery, parked, ports, "ParkedBehind", mode)
     route = ROUTES.get(event.name)
     if route is None:
         no_route = replace(base, kind=Kind.PARKED, reason=f"no route for {event.name}")
         return _park(delivery, no_route, ports, "NoRoute", mode)
+    try:
+        return _planned(delivery, event, base, route, settings, ports, mode)
+    except Exception as failed:
+        verdict = policy.decide(failed, 1, policy.LIVE)
+        if not isinstance(verdict, policy.Park):
+            raise  # retried or stopped by the caller
+        parked = replace(base, kind=Kind.PARKED, reason=verdict.reason)
+        return _park(delivery, parked, ports, verdict.error_class, mode)
+
+
+def _planned(
+    delivery: Delivery,
+    event: DecodedEvent,
+    base: Outcome,
+    route: Route,
+    settings: IntegrationSettings,
+    ports: PipelinePorts,
+    mode: RunMode,
+) -> Outcome:
+    ports.rule_fault(delivery.source.key)
     plan = route.rule(event.payload, settings, ports.lookups, event.envelope.occurred_at.date())
-    return _apply(delivery, base, plan, ports, route, mode)
-
-
-def _execute(plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode) -> executor.Effects:
-    if not route.pulls:
-        return executor.execute(plan, ports.execution, dry_run=mode.dry_run, force=mode.force)
-    if mode.dry_run:  # the pull side's writes are PICS rows: list them, write none
-        return executor.Effects(calls=tuple(f"pics {type(step).__name__}" for step in plan))
-    return execute_pics(plan, ports.pics)
-
-
-def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode) -> Outcome:
     park = next((step for step in plan if isinstance(step, Park)), None)
     if park is not None:
         parked = replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule)
@@ -123,25 +131,24 @@ def _apply(delivery: Delivery, base: Outcome, plan: Plan, ports: PipelinePorts, 
         skip = plan[0]
         assert isinstance(skip, Skip)
         return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=skip.reason, rule=skip.rule), ports, mode)
-    try:
-        effects = _execute(plan, ports, route, mode)
-    except PermanentError as refused:
-        parked = replace(base, kind=Kind.PARKED, reason=f"{refused.reason}: {refused}")
-        return _park(delivery, parked, ports, type(refused).__name__, mode)
-    reason = "; ".join(effects.reports) or None
-    return _record(
-        delivery,
-        replace(
-            base,
-            sa_calls=effects.sa_calls,
-            writes=effects.calls,
-            pushed=effects.pushed,
-            reason=reason,
-            pics_rows_changed=effects.pics_rows_changed,
-        ),
-        ports,
-        mode,
+    effects = _execute(plan, ports, route, mode)
+    applied = replace(
+        base,
+        sa_calls=effects.sa_calls,
+        writes=effects.calls,
+        pushed=effects.pushed,
+        reason="; ".join(effects.reports) or None,
+        pics_rows_changed=effects.pics_rows_changed,
     )
+    return _record(delivery, applied, ports, mode)
+
+
+def _execute(plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode) -> executor.Effects:
+    if not route.pulls:
+        return executor.execute(plan, ports.execution, dry_run=mode.dry_run, force=mode.force)
+    if mode.dry_run:  # the pull side's writes are PICS rows: list them, write none
+        return executor.Effects(calls=tuple(f"pics {type(step).__name__}" for step in plan))
+    return execute_pics(plan, ports.pics)
 
 
 def _record(delivery: Delivery, outcome: Outcome, ports: PipelinePorts, mode: RunMode) -> Outcome:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
+from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sync_core.errors import DatabaseUnavailable
 
@@ -13,11 +16,30 @@ from sync_core.errors import DatabaseUnavailable
 _MIGRATION_LOCK = 0x5049_4353  # "PICS"
 
 
+class TranslatingPool(ConnectionPool):
+    """A pool whose connections turn a lost or unreachable database into ``DatabaseUnavailable``.
+
+    Every repository reads and writes through ``connection()``, so this is the one place where
+    psycopg's operational errors (a connection dropped by a restart, a server that refuses us) and
+    the pool's timeout become the transient error the policy retries. Other psycopg errors (a
+    constraint, bad data) are not the database being away: they pass as they are.
+    """
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection, as ``ConnectionPool.connection``, with the database's absence translated."""
+        try:
+            with super().connection(timeout=timeout) as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as away:
+            raise DatabaseUnavailable(f"the database is unavailable: {type(away).__name__}") from None
+
+
 def open_pool(url: str, *, max_size: int = 8) -> ConnectionPool:
     """A connection pool that is open and has proved it can connect."""
     # Autocommit: a lone read is one round trip, not BEGIN, query and COMMIT; whatever must be atomic
     # says so with ``conn.transaction()``.
-    pool = ConnectionPool(url, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": True})
+    pool = TranslatingPool(url, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": True})
     try:
         pool.open(wait=True, timeout=15)
     except Exception as unreachable:

@@ -40,9 +40,3 @@ class DatabaseCreationGuard:
     def _done(self, entity: str, pics_id: str) -> None:
         with self._pool.connection() as conn:
             conn.execute("DELETE FROM sync.create_intents WHERE entity = %s AND pics_id = %s", (entity, pics_id))
-
-    def open_intents(self) -> list[tuple[str, str]]:
-        """(entity, PICS id) of creates that started and did not finish."""
-        with self._pool.connection() as conn:
-            rows = conn.execute("SELECT entity, pics_id FROM sync.create_intents ORDER BY started_at")
-            return [(str(e), str(p)) for e, p in rows]

@@ -1,4 +1,4 @@
-"""The processed-events ledger, the pushed-state hashes (X1) and the parked events."""
+"""The processed-events ledger, the pushed-state hashes (X1) and the parked events: the facts admission decides on."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from sync_core.outcome import Kind, Outcome, Source
+from sync_core.pipeline.admission import NOTHING_KNOWN, Prior
 
 
 class Ledger:
@@ -32,47 +33,29 @@ class Ledger:
         self._memo_size = memo_size
         self._lock = threading.Lock()
 
-    def seen(self, event_id: str) -> bool:
-        """True when the event id was processed (applied, skipped or parked) before."""
+    def prior(self, event_id: str, topic: str, key: str | None) -> Prior:
+        """What the ledger knows of one delivery (``sync_core.pipeline.admission``), in one round trip."""
+        if _uuid(event_id) is None:
+            return NOTHING_KNOWN
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT 1 FROM sync.processed_events WHERE event_id = %s", (event_id,))
-            return row.fetchone() is not None
-
-    def seen_among(self, event_ids: Sequence[str]) -> set[str]:
-        """The event ids of ``event_ids`` processed before, in one round trip per 10,000."""
-        found: set[str] = set()
-        with self._pool.connection() as conn:
-            for start in range(0, len(event_ids), 10_000):
-                rows = conn.execute(
-                    "SELECT event_id FROM sync.processed_events WHERE event_id = ANY(%s)",
-                    (list(event_ids[start : start + 10_000]),),
-                )
-                found.update(str(row[0]) for row in rows)
-        return found
-
-    def seen_or_parked(self, event_id: str, topic: str, key: str | None) -> tuple[bool, bool]:
-        """(event id processed before, key has a parked event on the topic), in one round trip."""
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM sync.processed_events WHERE event_id = %s),"
-                " EXISTS (SELECT 1 FROM sync.parked_events WHERE topic = %s AND key = %s)",
-                (event_id, topic, key),
-            ).fetchone()
+            row = _cursor(conn).execute(_PRIOR, (event_id, topic, key)).fetchone()
         assert row is not None
-        return bool(row[0]), bool(row[1])
+        return Prior(None if row[0] is None else Kind(row[0]), parked_ahead=bool(row[1]))
 
-    def known_new(self, events: Sequence[tuple[str, str, str | None]]) -> set[str]:
-        """Of these (event id, topic, key), the ids not processed before whose key has no parked
-        event on the topic: one round trip for a whole poll. An id that is no UUID is never known new.
+    def priors(self, events: Sequence[tuple[str, str, str | None]]) -> dict[str, Prior]:
+        """``prior`` of each (event id, topic, key), in one round trip per 10,000: a poll's or a range's.
+
+        An id that is no UUID has no entry (the pipeline asks for it alone, and nothing is known).
         """
         ids = {event_id: parsed for event_id, _topic, _key in events if (parsed := _uuid(event_id)) is not None}
-        if not ids:
-            return set()
-        rows = [(ids[event_id], topic, key) for event_id, topic, key in events if event_id in ids]
-        columns = [list(column) for column in zip(*rows, strict=True)]
+        asked = [(ids[event_id], topic, key) for event_id, topic, key in events if event_id in ids]
+        found: dict[UUID, Prior] = {}
         with self._pool.connection() as conn:
-            found = {row[0] for row in conn.execute(_KNOWN_NEW, columns).fetchall()}
-        return {event_id for event_id, parsed in ids.items() if parsed in found}
+            for start in range(0, len(asked), 10_000):
+                columns = [list(column) for column in zip(*asked[start : start + 10_000], strict=True)]
+                for parsed, outcome, parked in conn.execute(_PRIORS, columns).fetchall():
+                    found[parsed] = Prior(None if outcome is None else Kind(outcome), parked_ahead=bool(parked))
+        return {event_id: found[parsed] for event_id, parsed in ids.items() if parsed in found}
 
     def pushed_hash(self, sa_resource: str) -> str | None:
         """The hash of what we last pushed to this SA resource, if anything."""
@@ -99,14 +82,6 @@ class Ledger:
                 self._memo.move_to_end(resource)
             while len(self._memo) > self._memo_size:
                 self._memo.popitem(last=False)
-
-    def has_parked(self, topic: str, key: str | None) -> bool:
-        """True when this key has a parked event on the topic: later events must wait behind it."""
-        if key is None:
-            return False
-        with self._pool.connection() as conn:
-            row = conn.execute("SELECT 1 FROM sync.parked_events WHERE topic = %s AND key = %s LIMIT 1", (topic, key))
-            return row.fetchone() is not None
 
     def record(self, source: Source, outcome: Outcome, *, replace_existing: bool = False) -> bool:
         """Store the outcome and the hashes it pushed, atomically (one statement, one round trip).
@@ -173,11 +148,18 @@ SELECT count(*) FROM recorded
 """
 
 
-# Each polled event that the ledger has not seen and whose key waits behind no parked event.
-_KNOWN_NEW = """
-SELECT e.id FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS e(id, topic, key)
-WHERE NOT EXISTS (SELECT 1 FROM sync.processed_events p WHERE p.event_id = e.id)
-  AND NOT EXISTS (SELECT 1 FROM sync.parked_events k WHERE k.topic = e.topic AND k.key = e.key)
+# One delivery's prior: its event id's outcome, and whether its key waits behind a parked event.
+_PRIOR = """
+SELECT (SELECT outcome FROM sync.processed_events WHERE event_id = %s),
+       EXISTS (SELECT 1 FROM sync.parked_events WHERE topic = %s AND key = %s)
+"""
+
+# The same for a batch: one row per (event id, topic, key) asked.
+_PRIORS = """
+SELECT e.id, p.outcome,
+       EXISTS (SELECT 1 FROM sync.parked_events k WHERE k.topic = e.topic AND k.key = e.key)
+FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS e(id, topic, key)
+LEFT JOIN sync.processed_events p ON p.event_id = e.id
 """
 
 

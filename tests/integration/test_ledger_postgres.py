@@ -1,4 +1,4 @@
-"""The ledger's poll-time check on real PostgreSQL: which polled events are new, in one round trip."""
+"""The facts admission decides on, from real PostgreSQL: one delivery's prior, and a whole poll's in one round trip."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from sandbox.stack.local import Stack
 from sandbox.stack.postgres import fresh_database
 from sync_core.outcome import Kind, Outcome, Source
+from sync_core.pipeline.admission import NOTHING_KNOWN, Prior
 from sync_core.state.database import migrate, open_pool
 from sync_core.state.ledger import Ledger
 
@@ -48,12 +49,34 @@ def test_only_events_neither_processed_nor_behind_a_parked_event_are_new(ledger:
         error_class="Park",
     )
     asked = [(fresh, TOPIC, "L-2"), (done, TOPIC, "L-1"), (behind, TOPIC, "L-PARKED"), (elsewhere, TOPIC, "L-OTHER")]
-    assert ledger.known_new(asked) == {fresh, elsewhere}
+    expected = {
+        fresh: Prior(None, parked_ahead=False),
+        done: Prior(Kind.APPLIED, parked_ahead=False),
+        behind: Prior(None, parked_ahead=True),
+        elsewhere: Prior(None, parked_ahead=False),
+    }
+    assert ledger.priors(asked) == expected
+    assert {event_id: ledger.prior(event_id, topic, key) for event_id, topic, key in asked} == expected
+
+
+def test_a_parked_event_knows_its_own_row(ledger: Ledger) -> None:
+    """A parked event's prior says parked, with its key waiting: live admission calls it a duplicate,
+    a redrive the head of its key."""
+    event_id = str(uuid.uuid4())
+    ledger.park(
+        Source(TOPIC, 0, 5, "L-9"),
+        Outcome(Kind.PARKED, event_id, "LearnerEdited", reason="not enrolled"),
+        value=b"x",
+        headers=(),
+        error_class="Park",
+    )
+    assert ledger.prior(event_id, TOPIC, "L-9") == Prior(Kind.PARKED, parked_ahead=True)
 
 
 def test_ids_that_are_no_uuid_or_have_no_key(ledger: Ledger) -> None:
-    """An id that is no UUID is never vouched for (the pipeline asks on its own); a keyless event can be."""
+    """An id that is no UUID has no batch answer and nothing known alone; a keyless event has one."""
     keyless, upper = ids(2)
     asked = [("not-a-uuid", TOPIC, "L-1"), (keyless, TOPIC, None), (upper.upper(), TOPIC, "L-3")]
-    assert ledger.known_new(asked) == {keyless, upper.upper()}
-    assert ledger.known_new([]) == set()
+    assert set(ledger.priors(asked)) == {keyless, upper.upper()}
+    assert ledger.prior("not-a-uuid", TOPIC, "L-1") == NOTHING_KNOWN
+    assert ledger.priors([]) == {}

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import stamina
 
 from consumers.cli.dlq_cmd import parse_age
 from consumers.ops import redrive
-from sync_core.errors import ConfigurationError, SaUnavailable
+from sync_core.errors import ConfigurationError, GaveUp, SaUnavailable
 from sync_core.outcome import Kind, Outcome
 from sync_core.pipeline.process import Delivery, RunMode
 from sync_core.state.parked import KeyRef, ParkedEvent
@@ -143,15 +144,18 @@ def test_bad_ages_are_refused(text: str) -> None:
 
 
 def test_transient_errors_are_retried_then_stop(monkeypatch: pytest.MonkeyPatch) -> None:
-    """SA down: the redrive retries a few times, then stops with the event still parked."""
+    """SA down: the redrive retries as its policy allows (five tries), then stops with the event still parked."""
     repo, calls = FakeParked(5), []
-    monkeypatch.setattr(redrive, "_ATTEMPTS", 2)
+    stamina.set_testing(True, attempts=100)  # stamina's backoff without its sleeps
 
     def down(*_: Any) -> Outcome:
         calls.append(1)
         raise SaUnavailable("SA answered 503", status=503)
 
     monkeypatch.setattr(redrive, "process", down)
-    with pytest.raises(SaUnavailable):
-        redrive.redrive_key(KEY, None, repo, LIVE)  # type: ignore[arg-type]
-    assert len(calls) == 2 and repo.markers == {"e5"} and len(repo.rows) == 1
+    try:
+        with pytest.raises(GaveUp, match="SaUnavailable after 5 tries"):
+            redrive.redrive_key(KEY, None, repo, LIVE)  # type: ignore[arg-type]
+    finally:
+        stamina.set_testing(False)
+    assert len(calls) == 5 and repo.markers == {"e5"} and len(repo.rows) == 1

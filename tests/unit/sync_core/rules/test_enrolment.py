@@ -12,7 +12,7 @@ from sync_core.plan import Plan, Report, Skip
 from sync_core.rules.enrolment import plan_learner_enrolled
 from sync_core.settings import IntegrationSettings, Mode
 from tests.unit.fakes import FakeSa, FakeState
-from tests.unit.rules.builders import TODAY, learner, officer, organisation, qualification, roles
+from tests.unit.sync_core.rules.builders import TODAY, learner, officer, organisation, qualification, roles
 
 ON = IntegrationSettings(integration_enabled=True)
 

@@ -11,7 +11,7 @@ from consumers.ops.replay import Record, superseded
 from sync_core.outcome import Source
 from sync_core.pipeline.process import Delivery
 from sync_core.serde import DecodedEvent, Envelope
-from tests.unit.rules.builders import TODAY, learner, officer, organisation
+from tests.unit.sync_core.rules.builders import TODAY, learner, officer, organisation
 
 IMAGES = {"LearnerEdited": "learner", "OrganisationEdited": "organisation", "OfficerEdited": "officer"}
 BUILDERS = {"learner": learner, "organisation": organisation, "officer": officer}

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from sync_core.config import load_config
-from sync_core.errors import ConfigurationError, SaRateLimited, SaRejected, SaUnavailable
-from sync_core.retry import backoff_hook
+from sync_core.errors import ConfigurationError
 
 
 def test_secret_is_read_from_file_and_hidden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,21 +28,6 @@ def test_each_invalid_value_is_one_readable_line(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ConfigurationError) as invalid:
         load_config()
     assert "PICS_SYNC_SA_TIMEOUT_S" in str(invalid.value) and "PICS_SYNC_LOG_LEVEL" in str(invalid.value)
-
-
-@pytest.mark.parametrize(
-    ("failure", "decision"),
-    [
-        pytest.param(SaUnavailable("503", status=503), True, id="5xx-retried"),
-        pytest.param(SaRateLimited("429", retry_after=2.5), 2.5, id="429-waits-retry-after"),
-        pytest.param(SaRateLimited("429"), True, id="429-without-retry-after-backs-off"),
-        pytest.param(SaRejected("422", status=422), False, id="4xx-not-retried"),
-        pytest.param(ValueError("bug"), False, id="bug-not-retried"),
-    ],
-)
-def test_backoff_hook(failure: Exception, decision: bool | float) -> None:
-    """Transient errors retry (honouring Retry-After); permanent ones do not."""
-    assert backoff_hook(failure) == decision
 
 
 def _latin_1_file(tmp_path: Path) -> Path:

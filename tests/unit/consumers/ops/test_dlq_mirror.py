@@ -15,11 +15,8 @@ class FakeProducer:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
 
-    def produce(self, topic: str, **message: Any) -> None:
-        self.sent.append({"topic": topic, **message})
-
-    def poll(self, _timeout: float) -> int:
-        return 0
+    def send(self, topic: str, key: str | None, value: bytes, headers: Any = ()) -> None:
+        self.sent.append({"topic": topic, "key": key, "value": value, "headers": list(headers)})
 
 
 def test_a_parked_message_is_copied_with_its_origin_and_reason() -> None:

@@ -13,7 +13,7 @@ from sandbox.pics.people import People
 from sync_core.serde import AvroSerde, framing, new_event
 from sync_core.serde.peek import event_id, occurred_at
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[4] / "schemas"
 WHEN = datetime(2025, 3, 4, 5, 6, 7, 890_000, tzinfo=UTC)
 NOT_EVENTS = [None, b"", b"\xc3\x01", b"\xc3\x01" + bytes(8), b"\x07junk", b"\x00\x00\x00\x00\x01\x48"]
 

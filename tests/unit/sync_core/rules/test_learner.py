@@ -12,7 +12,7 @@ from sync_core.fields import DEMOGRAPHICS
 from sync_core.plan import Park, Skip, Update
 from sync_core.rules.learner import plan_learner_edited
 from sync_core.settings import IntegrationSettings, Mode
-from tests.unit.rules.builders import TODAY, learner
+from tests.unit.sync_core.rules.builders import TODAY, learner
 
 PUSH = IntegrationSettings(integration_enabled=True, learner_mode=Mode.PUSH)
 

@@ -31,7 +31,7 @@ from sync_core.smart_assessor.circuit import CircuitBreaker
 from sync_core.smart_assessor.client import SaClient, SaCredentials
 
 T = TypeVar("T")
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 WHEN = datetime(2025, 3, 4, 5, 6, 7, 890_000, tzinfo=UTC)
 
 

@@ -17,7 +17,7 @@ from sync_core.rules.qualification import plan_aim_closed, plan_qualification_ch
 from sync_core.rules.refresh import plan_refresh_requested
 from sync_core.settings import IntegrationSettings, Mode
 from tests.unit.fakes import FakeSa, FakeState
-from tests.unit.rules.builders import TODAY, learner, officer, organisation, qualification, roles
+from tests.unit.sync_core.rules.builders import TODAY, learner, officer, organisation, qualification, roles
 
 ON = IntegrationSettings(integration_enabled=True)
 

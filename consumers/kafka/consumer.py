@@ -1,0 +1,65 @@
+"""The live consumer as the loop drives it: batches of deliveries, (topic, partition) pairs, offsets to store.
+
+The loop (``consumers.loop``) keeps its bookkeeping in plain values; this module turns them into
+librdkafka's ``TopicPartition`` and back, so the loop imports nothing of confluent_kafka.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import structlog
+from confluent_kafka import Consumer, TopicPartition
+
+from consumers.kafka.errors import raise_for_msg_error
+from consumers.kafka.messages import to_delivery
+from sync_core.pipeline.process import Delivery
+
+__all__ = ["Consumer", "Partition", "commit", "pause", "poll", "resume", "store", "subscribe"]
+
+Partition = tuple[str, int]  # (topic, partition)
+log = structlog.get_logger("pics_sync.kafka")
+
+
+def poll(consumer: Consumer, batch_size: int, timeout: float) -> list[Delivery]:
+    """Up to ``batch_size`` deliveries, waiting at most ``timeout`` for them; a message's error raised as ours."""
+    deliveries = []
+    for msg in consumer.consume(batch_size, timeout=timeout):
+        raise_for_msg_error(msg)
+        deliveries.append(to_delivery(msg))
+    return deliveries
+
+
+def store(consumer: Consumer, offsets: Mapping[Partition, int]) -> None:
+    """Store these offsets for the next (auto-)commit."""
+    if offsets:
+        consumer.store_offsets(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()])
+
+
+def pause(consumer: Consumer) -> list[Partition]:
+    """Pause every assigned partition; returns them, for ``resume``."""
+    assigned = list(consumer.assignment())
+    consumer.pause(assigned)
+    return [(tp.topic, tp.partition) for tp in assigned]
+
+
+def resume(consumer: Consumer, partitions: Iterable[Partition]) -> None:
+    """Resume fetching from these partitions."""
+    consumer.resume([TopicPartition(t, p) for t, p in partitions])
+
+
+def subscribe(consumer: Consumer, topics: list[str], on_revoke: Callable[[list[Partition]], None]) -> None:
+    """Subscribe; ``on_revoke`` hears of partitions revoked or lost, before they go."""
+
+    def revoked(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        on_revoke([(tp.topic, tp.partition) for tp in partitions])
+
+    consumer.subscribe(topics, on_revoke=revoked, on_lost=revoked)
+
+
+def commit(consumer: Consumer) -> None:
+    """Commit the stored offsets now; nothing stored, or a group that moved on, is only logged."""
+    try:
+        consumer.commit(asynchronous=False)
+    except Exception as failed:
+        log.info("consumer.commit_skipped", reason=str(failed))
