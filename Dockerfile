@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Only what the package is built from; no tests, no test extra.
+# Only what the package is built from; no tests, no test extra, and no sandbox extra: the product and
+# `pics-sync sandbox sa` (the SA stand-in docker-compose runs from this image) need only the runtime dependencies.
 COPY pyproject.toml README.md /src/
 COPY schemas/ /src/schemas/
 COPY sync_core/ /src/sync_core/

@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 jars: install ## fetch the Kafka broker's jars with Maven (once, into ~/.cache/pics-sync)
-	$(PY) -c "from sandbox.stack.local.kafka_broker import ensure_jars; print('kafka jars:', ensure_jars())"
+	$(PY) -c "from sandbox.stack.kafka_jars import ensure_jars; print('kafka jars:', ensure_jars())"
 
 demo: jars ## run the demo on a local broker, database and SA sandbox
 	$(VENV)/bin/pics-sync demo --json

@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from consumers.cli.demo_cmd import stack_config
-from sandbox.bench.pull import bench_pull
-from sandbox.bench.push import bench_push
-from sandbox.bench.replay import bench_replay
-from sandbox.stack.local import local_stack
+from consumers.cli.sandbox_extra import needs_sandbox_extra
 from sync_core.logs import configure_logging
 
 
@@ -77,14 +75,24 @@ def _at_least_one(text: str) -> int:
     return number
 
 
-def _push(args: argparse.Namespace) -> int:
+def _on_local_stack(bench: Callable[..., dict[str, Any]], **options: Any) -> dict[str, Any]:
+    """``bench(stack, config, **options)`` on a local stack of its own, logging only warnings."""
+    from sandbox.stack.local import local_stack  # noqa: TID251 (lazy: the sandbox extra is optional)
+
     configure_logging("WARNING")
     print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
     with local_stack(reuse_env=False) as stack:
-        result = bench_push(
-            stack, stack_config(stack), events=args.events, learners=args.learners,
-            latency=args.latency_ms, concurrency=args.concurrency, repeat=args.repeat,
-        )  # fmt: skip
+        return bench(stack, stack_config(stack), **options)
+
+
+@needs_sandbox_extra("bench")
+def _push(args: argparse.Namespace) -> int:
+    from sandbox.bench.push import bench_push  # noqa: TID251 (lazy: the sandbox extra is optional)
+
+    result = _on_local_stack(
+        bench_push, events=args.events, learners=args.learners,
+        latency=args.latency_ms, concurrency=args.concurrency, repeat=args.repeat,
+    )  # fmt: skip
     _print_contenders(result)
     if args.json:
         print(json.dumps(result))
@@ -105,13 +113,11 @@ def _print_contenders(result: dict[str, Any]) -> None:
             print(f"{name:<14}  {value}")
 
 
+@needs_sandbox_extra("bench")
 def _replay(args: argparse.Namespace) -> int:
-    configure_logging("WARNING")
-    print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
-    with local_stack(reuse_env=False) as stack:
-        result = bench_replay(
-            stack, stack_config(stack), events=args.events, learners=args.learners, latency=args.latency_ms
-        )
+    from sandbox.bench.replay import bench_replay  # noqa: TID251 (lazy: the sandbox extra is optional)
+
+    result = _on_local_stack(bench_replay, events=args.events, learners=args.learners, latency=args.latency_ms)
     _print(result, args.json)
     return 0
 
@@ -124,12 +130,10 @@ def _print(result: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(result))
 
 
+@needs_sandbox_extra("bench")
 def _pull(args: argparse.Namespace) -> int:
-    configure_logging("WARNING")
-    print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
-    with local_stack(reuse_env=False) as stack:
-        result = bench_pull(
-            stack, stack_config(stack), learners=args.learners, rate=args.rate, latency_ms=args.latency_ms
-        )
+    from sandbox.bench.pull import bench_pull  # noqa: TID251 (lazy: the sandbox extra is optional)
+
+    result = _on_local_stack(bench_pull, learners=args.learners, rate=args.rate, latency_ms=args.latency_ms)
     _print(result, args.json)
     return 0

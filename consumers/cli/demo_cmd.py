@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sandbox.demo.run import DemoSize, passed, run_demo
-from sandbox.stack.local import Stack, local_stack
+from consumers.cli.sandbox_extra import needs_sandbox_extra
 from sync_core.config import RuntimeConfig, load_config
 from sync_core.logs import configure_logging
+
+if TYPE_CHECKING:
+    from sandbox.stack.local import Stack  # noqa: TID251 (for mypy only: nothing is imported at run time)
 
 
 def register(subcommands: Any) -> None:
@@ -51,7 +53,11 @@ def _log_level() -> str:
     return config.log_level if "log_level" in config.model_fields_set else "WARNING"
 
 
+@needs_sandbox_extra("demo")
 def _demo(args: argparse.Namespace) -> int:
+    from sandbox.demo.run import DemoSize, passed, run_demo  # noqa: TID251 (lazy: the sandbox extra is optional)
+    from sandbox.stack.local import local_stack  # noqa: TID251 (lazy: the sandbox extra is optional)
+
     configure_logging(_log_level())
     print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
     with local_stack() as stack:

@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 
 from consumers.heartbeat import start_heartbeat
-from consumers.kafka.clients import ensure_topics, make_consumer, make_producer
+from consumers.kafka.clients import RawProducer, ensure_topics, make_consumer
 from consumers.loop import ParallelLoop
 from consumers.metrics import EventMetrics, Metrics, watched
 from consumers.ops.dlq_mirror import DlqMirror, each
@@ -89,4 +89,4 @@ def _dlq_mirror(config: RuntimeConfig, partitions: int) -> DlqMirror | None:
         return None
     physical = topic(config, config.dlq_topic)
     ensure_topics(kafka_settings(config), {physical: partitions})
-    return DlqMirror(make_producer(kafka_settings(config)), physical)
+    return DlqMirror(RawProducer(kafka_settings(config)), physical)

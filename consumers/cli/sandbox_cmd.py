@@ -7,7 +7,7 @@ import signal
 import threading
 from typing import Any
 
-from sandbox.stack.local import local_stack
+from consumers.cli.sandbox_extra import needs_sandbox_extra
 
 
 def register(subcommands: Any) -> None:
@@ -25,14 +25,18 @@ def register(subcommands: Any) -> None:
     stack.set_defaults(handler=_stack)
 
 
+@needs_sandbox_extra("sandbox sa")
 def _sa(args: argparse.Namespace) -> int:
-    from sandbox.sa.__main__ import main as serve
+    from sandbox.sa.__main__ import main as serve  # noqa: TID251 (lazy: the sandbox extra is optional)
 
     serve(["--host", args.host, "--port", str(args.port), "--latency-ms", str(args.latency_ms)])
     return 0
 
 
+@needs_sandbox_extra("sandbox stack")
 def _stack(_args: argparse.Namespace) -> int:
+    from sandbox.stack.local import local_stack  # noqa: TID251 (lazy: the sandbox extra is optional)
+
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from consumers.kafka.errors import AUTHENTICATION_FAILED, ErrorLog
-from sync_core.errors import ConfigurationError
+from sync_core.errors import ConfigurationError, TransientError
 
 Kafka = str | Mapping[str, Any]  # a bootstrap address, or the settings of ``sync_core.config.kafka_settings``
+Headers = Sequence[tuple[str, str | bytes | None]]
 
 
 def client_settings(kafka: Kafka) -> dict[str, Any]:
@@ -55,6 +56,45 @@ def make_producer(kafka: Kafka, **extra: Any) -> Producer:
             **extra,
         }
     )
+
+
+class RawProducer:
+    """Sends bytes with a ``make_producer`` producer, waiting for room when its queue is full.
+
+    The broker's refusals arrive later, in delivery reports: they are counted, and ``flush`` raises
+    ``TransientError`` if any arrived; ``close`` only waits.
+    """
+
+    def __init__(self, kafka: Kafka, **extra: Any) -> None:
+        self._producer = make_producer(kafka, **extra)
+        self._failed = 0
+        self._first_failures: list[str] = []  # the first three, for the message; the rest only counted
+
+    def send(self, topic: str, key: str | None, value: bytes | None, headers: Headers = ()) -> None:
+        """Queue one message; on a full local queue, let it drain and try again."""
+        listed = list(headers) or None  # None, the default, when there are none
+        while True:
+            try:
+                self._producer.produce(topic, key=key, value=value, on_delivery=self._delivered, headers=listed)
+                break
+            except BufferError:  # the local queue is full: let it drain
+                self._producer.poll(0.1)
+        self._producer.poll(0)
+
+    def flush(self, timeout: float = 60.0) -> None:
+        """Wait until every message is acknowledged; ``TransientError`` if any is still queued or was refused."""
+        if self._producer.flush(timeout) > 0 or self._failed:
+            raise TransientError(f"{self._failed} events not delivered: {self._first_failures}")
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Wait up to ``timeout`` for the messages still queued, raising nothing."""
+        self._producer.flush(timeout)
+
+    def _delivered(self, error: KafkaError | None, _msg: Message) -> None:
+        if error is not None:
+            self._failed += 1
+            if len(self._first_failures) < 3:
+                self._first_failures.append(error.str())
 
 
 def ensure_topics(kafka: Kafka, topics: Mapping[str, int], timeout: float = 30.0) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from confluent_kafka import Producer
-
+from consumers.kafka.clients import Headers, RawProducer
 from sync_core.outcome import Kind, Outcome
 from sync_core.pipeline.process import Delivery
 
@@ -22,7 +21,7 @@ SOURCE, REASON, EVENT_TYPE = "pics-sync-source", "pics-sync-reason", "pics-sync-
 class DlqMirror:
     """Copies each parked message to ``topic`` with ``producer`` (an idempotent one)."""
 
-    def __init__(self, producer: Producer, topic: str) -> None:
+    def __init__(self, producer: RawProducer, topic: str) -> None:
         self._producer, self.topic = producer, topic
 
     def observe(self, delivery: Delivery, outcome: Outcome) -> None:
@@ -31,23 +30,17 @@ class DlqMirror:
             return
         source = delivery.source
         why = f"{outcome.reason} ({outcome.rule})" if outcome.rule else outcome.reason or ""
-        headers: list[tuple[str, str | bytes | None]] = [
+        headers: Headers = [
             *delivery.headers,
             (SOURCE, f"{source.topic}/{source.partition}/{source.offset}".encode()),
             (REASON, why.encode()),
             (EVENT_TYPE, (outcome.event_type or "").encode()),
         ]
-        while True:
-            try:
-                self._producer.produce(self.topic, key=source.key, value=delivery.value, headers=headers)
-                break
-            except BufferError:  # the local queue is full: let it drain
-                self._producer.poll(0.1)
-        self._producer.poll(0)
+        self._producer.send(self.topic, source.key, delivery.value, headers)
 
     def close(self, timeout: float = 30.0) -> None:
         """Wait for the copies still queued."""
-        self._producer.flush(timeout)
+        self._producer.close(timeout)
 
 
 def each(*observers: Observer | None) -> Observer:

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from consumers.ops.replay import ReplayOptions, Summary, replay
-from sandbox.bench.push import arena, changes, drain
+from sandbox.bench.arena import arena, changes, drain
 from sandbox.stack.local import Stack
 from sync_core.config import RuntimeConfig
 from sync_core.pipeline.routes import PUSH_TOPICS

@@ -20,7 +20,6 @@ from consumers.kafka.clients import ensure_topics, make_consumer
 from consumers.loop import ParallelLoop
 from consumers.ops.daily_pull import PullOptions, daily_pull
 from consumers.producer import EventProducer
-from consumers.runtime import Tally
 from consumers.service import Service, open_service
 from sandbox.demo.pull_check import check_pull
 from sandbox.demo.sync_check import SyncCheck, check_sync
@@ -29,7 +28,7 @@ from sandbox.pics.people import People
 from sandbox.pics.store import PicsStore
 from sandbox.pics.world import Emitted, World
 from sync_core.config import RuntimeConfig, group_id, kafka_settings
-from sync_core.outcome import Kind
+from sync_core.outcome import Kind, Tally
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 from sync_core.serde import new_event

@@ -1,1 +1,2 @@
-"""The local stack: a KRaft broker from Maven-fetched jars, an embedded PostgreSQL, and both with the SA sandbox."""
+"""The local stack: a KRaft broker (``kafka_broker``) from Maven-fetched jars (``kafka_jars``), an embedded
+PostgreSQL (``postgres``), and both with the SA sandbox (``local``)."""

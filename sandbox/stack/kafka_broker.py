@@ -1,8 +1,7 @@
 """A single-node KRaft Kafka broker, run from Maven-fetched jars, for demo, tests and bench.
 
-No Docker needed: `ensure_jars` resolves `deploy/kafka-local/pom.xml` once into a cache
-directory, and `LocalKafka` runs `kafka.Kafka` from it on loopback ports as a combined
-broker and controller, with every replication factor at 1.
+No Docker needed: `LocalKafka` runs `kafka.Kafka` from the jars `kafka_jars.ensure_jars` fetched,
+on loopback ports as a combined broker and controller, with every replication factor at 1.
 
     with LocalKafka() as kafka:
         producer = Producer({"bootstrap.servers": kafka.bootstrap_servers})
@@ -32,9 +31,8 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-KAFKA_VERSION = "4.1.1"
+from sandbox.stack.kafka_jars import KAFKA_LOCAL, ensure_jars
 
-_KAFKA_LOCAL = Path(__file__).resolve().parents[1] / "deploy" / "kafka-local"
 _TAIL_LINES = 40
 # A test broker on a 2-core box: a small heap and the serial collector leave the cores to the
 # code under test, and C1-only JIT starts faster, which tests pay for more often than load.
@@ -42,7 +40,7 @@ _JVM_OPTIONS = (
     *("-Xms256m", "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"),
     # Log4j's own hook races the JVM's shutdown and warns; the file appender flushes anyway.
     "-Dlog4j2.shutdownHookEnabled=false",
-    f"-Dlog4j2.configurationFile={_KAFKA_LOCAL / 'log4j2.properties'}",
+    f"-Dlog4j2.configurationFile={KAFKA_LOCAL / 'log4j2.properties'}",
 )
 # One node is broker and controller. A static one-voter quorum lets `format` do without
 # --standalone; internal topics get one replica, since a single node never has three, and
@@ -86,45 +84,6 @@ listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}
 # hold what would end or escape it (the properties file escapes with backslashes too).
 _SASL_USERNAME = re.compile(r"[A-Za-z0-9._-]+")
 _SASL_PASSWORD = re.compile(r'[^"\\\s]+')
-
-
-def default_jars_dir() -> Path:
-    """Where the broker's jars live: $PICS_SYNC_KAFKA_JARS, else a per-user cache."""
-    override = os.environ.get("PICS_SYNC_KAFKA_JARS")
-    if override:
-        return Path(override).expanduser()
-    return Path.home() / ".cache" / "pics-sync" / f"kafka-{KAFKA_VERSION}" / "libs"
-
-
-def ensure_jars(jars_dir: Path | None = None) -> Path:
-    """Return a directory holding Kafka's runtime jars, fetching them with Maven if absent."""
-    target = jars_dir or default_jars_dir()
-    if _has_kafka_jar(target):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Download beside the target and rename, so an interrupted run never looks complete.
-    with tempfile.TemporaryDirectory(prefix=".libs-", dir=target.parent) as staging:
-        fetched = Path(staging) / "libs"
-        _maven_copy_dependencies(fetched)
-        if not _has_kafka_jar(target):  # another process may have won the race meanwhile
-            fetched.rename(target)  # refused over a non-empty dir, which is not ours to replace
-    return target
-
-
-def _has_kafka_jar(jars_dir: Path) -> bool:
-    return any(jars_dir.glob("kafka_2.13-*.jar"))
-
-
-def _maven_copy_dependencies(output_dir: Path) -> None:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise RuntimeError("mvn is not on PATH: install Maven 3, or set PICS_SYNC_KAFKA_JARS")
-    pom = str(_KAFKA_LOCAL / "pom.xml")
-    copy = ("dependency:copy-dependencies", "-DincludeScope=runtime")
-    result = _run([mvn, "-q", "-B", "-f", pom, *copy, f"-DoutputDirectory={output_dir}"])
-    if result.returncode != 0 or not _has_kafka_jar(output_dir):
-        tail = "\n".join(result.stdout.splitlines()[-_TAIL_LINES:])
-        raise RuntimeError(f"Maven could not fetch Kafka {KAFKA_VERSION}:\n{tail}")
 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess[str]:

@@ -14,7 +14,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from sandbox.sa.process import SaSandboxProcess
-from sandbox.stack.kafka_broker import LocalKafka, ensure_jars
+from sandbox.stack.kafka_broker import LocalKafka
+from sandbox.stack.kafka_jars import ensure_jars
 from sandbox.stack.postgres import LocalPostgres
 
 

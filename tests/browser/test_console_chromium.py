@@ -23,7 +23,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from consumers.metrics import Metrics
 from consumers.producer import EventProducer
-from consumers.runtime import Tally
 from consumers.service import Service
 from consumers.web import health
 from consumers.web.app import build_app
@@ -31,6 +30,7 @@ from consumers.web.auth import ConsoleAuth
 from consumers.web.console import Console
 from consumers.web.server import HttpServer
 from sandbox.pics.people import People
+from sync_core.outcome import Tally
 from sync_core.serde import new_event
 from sync_core.state.links import LinkRepository
 from sync_core.state.settings_repo import SettingsRepository
@@ -89,7 +89,7 @@ def wait_for(browser: webdriver.Chrome, predicate: Callable[[webdriver.Chrome], 
     return WebDriverWait(browser, timeout, poll_frequency=0.1).until(predicate)
 
 
-def test_overview_counts_and_redrive_from_the_page(
+def test_overview_counts_and_redrive_from_the_page(  # noqa: PLR0915 - one user story, page by page
     browser: webdriver.Chrome, console: str, service: Service, producer: EventProducer, drain: Callable[[], Tally]
 ) -> None:
     """The overview matches the database; a parked learner is redriven from the page once it is in SA, and leaves the list."""

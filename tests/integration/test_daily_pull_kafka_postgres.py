@@ -19,13 +19,12 @@ from typing import Any
 import pytest
 
 from consumers.ops.daily_pull import PullOptions, daily_pull, learner_pull
-from consumers.runtime import Tally
 from consumers.service import Service
 from sandbox.pics.pull_seed import seed_pull_learners
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
 from sync_core.faults import CRASH_EXIT_CODE
-from sync_core.outcome import Kind
+from sync_core.outcome import Kind, Tally
 from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.tables import PicsTables
 from sync_core.state.settings_repo import SettingsRepository

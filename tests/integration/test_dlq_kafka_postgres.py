@@ -20,12 +20,11 @@ import pytest
 from consumers import cli
 from consumers.cli import dlq_cmd
 from consumers.producer import EventProducer
-from consumers.runtime import Tally
 from consumers.service import Service
 from sandbox.pics.people import People
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
-from sync_core.outcome import Kind
+from sync_core.outcome import Kind, Tally
 from sync_core.serde import new_event
 from sync_core.state.links import LinkRepository
 from sync_core.state.settings_repo import SettingsRepository

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from consumers.kafka.clients import ensure_topics, make_consumer, make_producer
+from consumers.kafka.clients import RawProducer, ensure_topics, make_consumer
 from consumers.kafka.ranges import partitions_of, read_partition, replay_consumer, watermarks
 from consumers.loop import ParallelLoop
 from consumers.ops.dlq_mirror import EVENT_TYPE, REASON, SOURCE, DlqMirror
@@ -61,7 +61,7 @@ def test_parked_events_are_copied_to_the_dlq_topic_with_their_reason(
     ]
     producer.flush()
 
-    mirror = DlqMirror(make_producer(kafka_settings(config)), dlq_topic)
+    mirror = DlqMirror(RawProducer(kafka_settings(config)), dlq_topic)
     consumer = make_consumer(kafka_settings(config), config.kafka_group_id)
     loop = ParallelLoop(consumer, service.ports, concurrency=4, observe=mirror.observe)
     loop.subscribe([config.topic_prefix + t for t in PUSH_TOPICS])

@@ -21,12 +21,12 @@ from consumers.cli import replay_cmd
 from consumers.kafka.ranges import committed_offsets
 from consumers.ops.replay import ReplayOptions, Summary, replay
 from consumers.producer import EventProducer
-from consumers.runtime import Tally
 from consumers.service import Service
 from sandbox.pics.people import People
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
 from sync_core.errors import ConfigurationError
+from sync_core.outcome import Tally
 from sync_core.pipeline.process import RunMode
 from sync_core.rules.learner import pushed_fields
 from sync_core.serde import new_event

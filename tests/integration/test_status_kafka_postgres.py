@@ -27,11 +27,10 @@ from consumers.kafka.clients import make_consumer
 from consumers.loop import ParallelLoop
 from consumers.ops.status import StatusReport, Thresholds, collect_status, group_of
 from consumers.producer import EventProducer
-from consumers.runtime import Tally
 from consumers.service import Service
 from sandbox.pics.people import People
 from sync_core.config import RuntimeConfig, kafka_settings
-from sync_core.outcome import Kind
+from sync_core.outcome import Kind, Tally
 from sync_core.serde import new_event
 from sync_core.smart_assessor.circuit import CircuitBreaker
 from sync_core.state.pull_runs import PullRuns

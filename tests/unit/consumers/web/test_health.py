@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import time
 from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from prometheus_client import CollectorRegistry
 
+from consumers.kafka.consumer import Consumer
+from consumers.loop import ParallelLoop
 from consumers.metrics import Metrics, WatchedConsumer
+from consumers.ordering import Work
 from consumers.web import health
 from consumers.web.app import build_app
+from sync_core.outcome import Kind, Outcome, Source
+from sync_core.pipeline.process import Delivery, PipelinePorts
 from sync_core.smart_assessor.circuit import CircuitBreaker
 from tests.unit.asgi import AsgiClient
 
@@ -128,3 +134,19 @@ def test_metrics_endpoint_serves_the_registry() -> None:
     answer = client.get("/metrics")
     assert answer.headers["content-type"].startswith("text/plain")
     assert 'pics_sync_sa_calls_total{endpoint="POST /learners",status="201"} 1.0' in answer.text
+
+
+def test_a_loop_whose_work_does_not_move_turns_unready() -> None:
+    """PICS_SYNC_STALL_S: work pending and nothing finished for that long is 503 with the reason; a
+    finished event, or no work at all, makes it ready again."""
+    loop = ParallelLoop(cast(Consumer, None), cast(PipelinePorts, None))
+    check = health.progress(loop, stall_s=120)
+    assert check() is None  # nothing pending: an idle consumer is not stuck
+    work = Work("pics.learner", 0, 7, "L-1", Delivery(Source("pics.learner", 0, 7, "L-1"), b""))
+    loop.tracker.add(work)
+    loop.last_progress -= 60
+    assert check() is None  # pending, but something finished within the last 120 s
+    loop.last_progress -= 100
+    assert check() == "no event finished for 160 s while 1 are pending"
+    loop._finish(work, Outcome(Kind.APPLIED, "e-1", "LearnerEdited"))
+    assert check() is None
