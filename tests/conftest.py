@@ -17,12 +17,12 @@ from consumers.cli.demo_cmd import stack_config
 from consumers.kafka.clients import ensure_topics, make_consumer
 from consumers.loop import ParallelLoop
 from consumers.producer import EventProducer
-from consumers.runtime import Tally
 from consumers.service import Service, open_service
 from sandbox.sa.process import SaSandboxProcess
 from sandbox.stack.local import Stack, local_stack
-from sandbox.stack.postgres import fresh_database
+from sandbox.stack.postgres import LocalPostgres, fresh_database
 from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.outcome import Tally
 from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 
 
@@ -31,6 +31,18 @@ def stack() -> Iterator[Stack]:
     """Kafka, PostgreSQL and the SA sandbox, once for the whole session."""
     with local_stack(reuse_env=False) as running:
         yield running
+
+
+@pytest.fixture
+def database_server(stack: Stack) -> Iterator[LocalPostgres]:
+    """The session's embedded PostgreSQL, to halt and resume; running again after the test whatever happened."""
+    server = LocalPostgres.serving(stack.database_url)
+    if server is None:
+        pytest.skip("the database is not the embedded server (DATABASE_URL or a container): it cannot be halted here")
+    try:
+        yield server
+    finally:
+        server.resume()  # the rest of the session shares it
 
 
 # The sandbox's run-time settings with no fault, put back before every test that uses it.

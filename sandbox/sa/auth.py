@@ -25,7 +25,7 @@ _bearer = HTTPBearer(auto_error=False, description="The accessToken from POST /a
 )
 async def issue_token(body: TokenRequest, request: Request) -> TokenResponse:
     state = sandbox_state(request)
-    if not _credentials_match(body, state.config):
+    if state.credentials_revoked or not _credentials_match(body, state.config):
         raise ApiError(401, "invalid_credentials", "Username, password or client key is wrong.")
     ttl = state.config.token_ttl_s
     return TokenResponse(accessToken=state.tokens.issue(ttl), expiresIn=ttl)

@@ -96,7 +96,7 @@ async def calls(request: Request, since: Annotated[int, Query(ge=0)] = 0) -> dic
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, str]:
-    """Forget every record and call, restore the default catalogue; keep credentials, settings, tokens."""
+    """Forget every record and call, restore the default catalogue, lift a revocation; keep settings and tokens."""
     sandbox_state(request).reset()
     return {"status": "reset"}
 
@@ -118,3 +118,10 @@ async def expire_tokens(request: Request) -> dict[str, str]:
     """Expire every token issued so far, so the next SA call with one answers 401."""
     sandbox_state(request).tokens.expire_all()
     return {"status": "expired"}
+
+
+@router.post("/revoke-credentials")
+async def revoke_credentials(request: Request) -> dict[str, str]:
+    """Revoke every token and refuse the credentials until the next reset: every SA call answers 401."""
+    sandbox_state(request).revoke_credentials()
+    return {"status": "revoked"}

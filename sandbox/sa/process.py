@@ -172,8 +172,8 @@ class SaSandboxProcess:
         return result
 
     def reset(self) -> None:
-        """Forget every record and call, restore the default catalogue (settings, credentials and
-        tokens stay)."""
+        """Forget every record and call, restore the default catalogue, accept the credentials again
+        (settings and tokens stay)."""
         self._call("POST", "/reset")
 
     def configure(self, **settings: Any) -> dict[str, Any]:
@@ -184,6 +184,10 @@ class SaSandboxProcess:
     def expire_tokens(self) -> None:
         """Expire every token issued so far: the next SA call with one answers 401."""
         self._call("POST", "/expire-tokens")
+
+    def revoke_credentials(self) -> None:
+        """Revoke every token and refuse new ones until the next ``reset``: every SA call answers 401."""
+        self._call("POST", "/revoke-credentials")
 
     def _records(self, path: str) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", path)

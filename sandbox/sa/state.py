@@ -31,6 +31,7 @@ class SandboxState:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.tokens = TokenStore()
+        self.credentials_revoked = False  # the token endpoint refuses every request until reset
         self.learners = Table(unique=("misId",), indexed=("uln",))
         self.employers = Table(
             unique=("misId",),
@@ -57,6 +58,11 @@ class SandboxState:
         self.faults.reconfigure(self.config)
         return self.config
 
+    def revoke_credentials(self) -> None:
+        """Forget every token and refuse to issue new ones, as SA does once the integration's access is revoked."""
+        self.tokens.revoke_all()
+        self.credentials_revoked = True
+
     def replace_courses(self, courses: Iterable[Mapping[str, str]]) -> list[Record]:
         """Make ``courses`` ({qanCode, title}) the catalogue, numbered from FIRST_COURSE_ID."""
         self.courses.clear()
@@ -65,13 +71,15 @@ class SandboxState:
         return self.courses.all()
 
     def reset(self) -> None:
-        """Forget every record and call, restore the default catalogue; keep configuration and tokens."""
+        """Forget every record and call, restore the default catalogue, accept the credentials again; keep
+        configuration and tokens."""
         for table in (self.learners, self.employers, self.assessors, self.enrolments, self.sessions):
             table.clear()
         for activity in (self.welcome_emails, self.otj_actual_hours, self.smart_coach_scores):
             activity.clear()
         self.replace_courses(DEFAULT_CATALOGUE)
         self.calls.clear()
+        self.credentials_revoked = False
         self.faults.reconfigure(self.config)
 
 

@@ -40,6 +40,10 @@ class TokenStore:
         now = self._clock()
         self._expiry = dict.fromkeys(self._expiry, now)
 
+    def revoke_all(self) -> None:
+        """Forget every token issued so far: the next SA call with one answers 401 ``invalid_token``."""
+        self._expiry.clear()
+
     def _forget_expired(self) -> None:
         now = self._clock()
         self._expiry = {token: at for token, at in self._expiry.items() if at > now - 3600}

@@ -16,10 +16,10 @@ from collections.abc import Callable
 
 import pytest
 
-from consumers.runtime import Tally
 from consumers.service import Service
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
+from sync_core.outcome import Tally
 from tests.scenarios.world import (
     ConsumerProcess,
     assert_in_step,

@@ -20,13 +20,12 @@ from typing import Any
 import pytest
 
 from consumers.producer import EventProducer
-from consumers.runtime import Tally
 from consumers.service import Service
 from sandbox.pics.people import People
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
 from sync_core.faults import CRASH_EXIT_CODE
-from sync_core.outcome import Kind
+from sync_core.outcome import Kind, Tally
 from sync_core.pics.learners import LearnerRepository
 from sync_core.serde import new_event
 from sync_core.state.settings_repo import SettingsRepository

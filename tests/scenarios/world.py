@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -21,22 +22,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from confluent_kafka import TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from consumers.kafka.clients import make_consumer
 from consumers.kafka.ranges import partitions_of, replay_consumer, watermarks
 from consumers.loop import ParallelLoop
-from consumers.runtime import Tally
 from consumers.service import Service
 from sandbox.demo.run import DEMO_SETTINGS, Sender
-from sandbox.demo.sync_check import SyncCheck, check_sync
+from sandbox.demo.sync_check import SyncCheck, _check_learner, _load, check_sync
 from sandbox.pics.changes import next_change
 from sandbox.pics.people import People
 from sandbox.pics.store import PicsStore
 from sandbox.pics.world import Emitted, World
 from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.outcome import Tally
+from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.pics.tables import PicsTables
 from sync_core.pipeline.routes import PUSH_TOPICS
 from sync_core.state.settings_repo import SettingsRepository
 from tests.support import process_env
@@ -113,6 +117,23 @@ def assert_in_step(check: SyncCheck, learners: int) -> None:
     assert check.learners_matching == check.learners_total, check.examples
 
 
+def learners_checked(service: Service, idents: set[str]) -> SyncCheck:
+    """``check_sync``'s comparison, of these learners only."""
+    pics, check = _load(PicsTables(service.pool), PREFIX), SyncCheck()
+    for learner in LearnerRepository(service.pool).with_prefix(PREFIX):
+        if learner["learner_ident"] in idents:
+            _check_learner(check, service.sa, service.ports.settings(), pics, learner)
+    return check
+
+
+def assert_in_step_but(check: SyncCheck, learners: int, lagging: SyncCheck) -> None:
+    """SA holds PICS's values, each record once, for every learner but the ``lagging`` ones (and every employer and assessor)."""
+    assert check.duplicate_records == 0, check.examples
+    assert check.learners_total == learners
+    assert check.learners_matching - lagging.learners_matching == learners - lagging.learners_total, check.examples
+    assert check.field_mismatches == lagging.field_mismatches, check.examples
+
+
 def recorded(service: Service, outcome: str | None = None) -> list[dict[str, Any]]:
     """The ledger's rows (of one outcome, or all), in the order they were recorded."""
     query = 'SELECT topic, partition, "offset", key, outcome, processed_at FROM sync.processed_events'
@@ -131,6 +152,17 @@ def counts_by(rows: Iterable[Mapping[str, Any]], column: str) -> dict[Any, int]:
     for row in rows:
         counts[row[column]] += 1
     return dict(counts)
+
+
+def parked_rows(service: Service) -> list[dict[str, Any]]:
+    """``sync.parked_events`` in offset order."""
+    with service.pool.connection() as conn:
+        cursor = conn.execute(
+            'SELECT topic, key, "offset", event_id, error_class, reason FROM sync.parked_events'
+            ' ORDER BY topic, partition, "offset"'
+        )
+        names = [column.name for column in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def ledger_size(service: Service) -> int:
@@ -174,6 +206,21 @@ def assert_order_held(service: Service, log: Sequence[Mapping[str, Any]]) -> Non
 # --- The consumer group, as ``pics-sync run`` processes and the broker see it ---
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a consumer's HTTP server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def http_status(url: str) -> int | None:
+    """The status of a GET of ``url``; None when nothing answers."""
+    try:
+        return httpx.get(url, timeout=5).status_code
+    except httpx.TransportError:
+        return None
+
+
 class ConsumerProcess:
     """``pics-sync run`` as its own process on this test's broker, database, sandbox, topics and group."""
 
@@ -211,9 +258,10 @@ class ConsumerProcess:
         self._stderr.close()
 
 
-def backlog(config: RuntimeConfig, topics: Sequence[str] = PUSH_TOPICS) -> int:
-    """Messages of the push topics past the group's committed offsets (joins no group)."""
-    total = 0
+def offsets(config: RuntimeConfig, topics: Sequence[str] = PUSH_TOPICS) -> dict[tuple[str, int], tuple[int, int]]:
+    """Each partition's (committed offset of the group, high watermark), the low watermark standing in
+    for a committed offset the group has none of (joins no group)."""
+    found: dict[tuple[str, int], tuple[int, int]] = {}
     with replay_consumer(kafka_settings(config), config.kafka_group_id) as consumer:
         for logical in topics:
             name = config.topic_prefix + logical
@@ -221,8 +269,13 @@ def backlog(config: RuntimeConfig, topics: Sequence[str] = PUSH_TOPICS) -> int:
             committed = consumer.committed([TopicPartition(name, p) for p in spans], timeout=10.0)
             for tp in committed:
                 low, high = spans[tp.partition]
-                total += high - (tp.offset if tp.offset >= 0 else low)
-    return total
+                found[name, tp.partition] = (tp.offset if tp.offset >= 0 else low, high)
+    return found
+
+
+def backlog(config: RuntimeConfig, topics: Sequence[str] = PUSH_TOPICS) -> int:
+    """Messages of the push topics past the group's committed offsets (joins no group)."""
+    return sum(high - committed for committed, high in offsets(config, topics).values())
 
 
 def members_holding_partitions(config: RuntimeConfig) -> int:
