@@ -239,6 +239,7 @@ EVENTS: dict[str, dict[str, Any]] = {
         "qualifications": [ON_BREAK_QUALIFICATION],
     },
     "RefreshRequested": {"learner": LEARNER, "placement": None, "officers": [], "qualifications": []},
+    "LearnerOfficersChanged": {"learner": LEARNER, "officers": OFFICERS, "qualifications": [QUALIFICATION]},
     "OrganisationEdited": {"organisation": ORGANISATION},
     "OfficerEdited": {"officer": OFFICER},
     **SA_EVENTS,

@@ -91,6 +91,16 @@ WRITTEN_BY_VERSION: dict[int, list[tuple[str, dict[str, Any]]]] = {
             ]
         ),
     ],
+    4: [
+        (RECORD, envelope(4, "LearnerOfficersChanged", EVENTS["LearnerOfficersChanged"])),
+        ("pics.events.OrganisationEvent", envelope(4, "OrganisationEdited", EVENTS["OrganisationEdited"])),
+        ("pics.events.OfficerEvent", envelope(4, "OfficerEdited", EVENTS["OfficerEdited"])),
+        *(
+            (TOPIC_RECORDS[topic], envelope(4, name, SA_EVENTS[name]))
+            for name, topic in [("ReviewUpserted", "sa.learner"), ("OfficerPulled", "sa.officer"),
+                                ("OrganisationPulled", "sa.organisation")]
+        ),
+    ],
 }
 
 

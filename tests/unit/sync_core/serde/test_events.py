@@ -26,6 +26,7 @@ def test_event_records() -> None:
         "IlrAimClosed": "pics.learner",
         "BreakInLearning": "pics.learner",
         "RefreshRequested": "pics.learner",
+        "LearnerOfficersChanged": "pics.learner",
         "OrganisationEdited": "pics.organisation",
         "OfficerEdited": "pics.officer",
         "QualificationProgress": "sa.learner",
