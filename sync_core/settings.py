@@ -6,7 +6,7 @@ object rules read; the state repository stores the values as text by name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -27,7 +27,10 @@ SESSION_TYPES = (
     "General", "Induction", "Formal Review", "Telephone", "Exit Session", "Out of the Workplace",
     "Tests/Exams", "Learner Support", "Initial", "Gateway Ready", "EPA",
 )  # fmt: skip
+# The demo's learner-officer roles (a Decision of DOMAIN.md §1); a provider's PICS may name others,
+# and S14 takes any role PICS holds (v2) but the Main Officer, who is already the first assessor.
 ROLES = ("Main Officer", "Second Officer", "Assessor", "Tutor", "IQA", "Mentor")
+MAIN_OFFICER = ROLES[0]
 _MODE_ALIASES = {"none": Mode.NONE, "push": Mode.PUSH, "pull": Mode.PULL}
 _ON = {"on": True, "true": True, "yes": True, "1": True}
 _OFF = {"off": False, "false": False, "no": False, "0": False}
@@ -97,8 +100,12 @@ def find(name_or_id: str) -> Definition:
     return found
 
 
-def normalise(definition: Definition, value: str) -> str:
-    """The stored text of ``value`` for this setting, or a ConfigurationError saying what fits."""
+def normalise(definition: Definition, value: str, roles: Collection[str] | None = None) -> str:
+    """The stored text of ``value`` for this setting, or a ConfigurationError saying what fits.
+
+    ``roles`` are the learner-officer roles PICS holds (S14 v2); None accepts any role but the Main
+    Officer (settings already stored, or a PICS that holds no officer yet).
+    """
     text = value.strip()
     if definition.kind == "switch" and text.lower() in _ON | _OFF:
         return "on" if _ON.get(text.lower()) else "off"
@@ -107,10 +114,25 @@ def normalise(definition: Definition, value: str) -> str:
         if mode is not None and (definition.kind == "mode" or mode is not Mode.NONE):
             return mode.value
     if definition.kind == "role":
-        role = next((r for r in ROLES if r.lower() == text.lower()), None)
-        if role or text.lower() == "none":
-            return role or "none"
+        return _role(definition, text, roles)
     raise ConfigurationError(f'"{definition.name}" cannot be "{value}"; it takes {allowed(definition)}')
+
+
+def _role(definition: Definition, text: str, roles: Collection[str] | None) -> str:
+    """S14 v2: none, or one of PICS's own role names (as PICS spells it), never the Main Officer."""
+    if text.lower() == "none":
+        return "none"
+    if text.lower() == MAIN_OFFICER.lower():
+        raise ConfigurationError(
+            f'"{definition.name}" cannot be "{MAIN_OFFICER}": the Main Officer is already the first assessor'
+        )
+    known = [r for r in (roles if roles else ROLES) if r.lower() != MAIN_OFFICER.lower()]
+    found = next((r for r in known if r.lower() == text.lower()), None)
+    if found is not None:
+        return found
+    if not roles and text and len(text) <= 100:  # nothing to check against: take it as typed
+        return text
+    raise ConfigurationError(f'"{definition.name}" cannot be "{text}"; it takes {allowed(definition, roles)}')
 
 
 def session_type(name: str) -> str:
@@ -121,13 +143,14 @@ def session_type(name: str) -> str:
     return found
 
 
-def allowed(definition: Definition) -> str:
-    """The values a setting takes, as an operator would type them."""
+def allowed(definition: Definition, roles: Collection[str] | None = None) -> str:
+    """The values a setting takes, as an operator would type them (S14: the roles PICS holds)."""
+    named = [r for r in (roles or ROLES) if r.lower() != MAIN_OFFICER.lower()]
     return {
         "switch": "on or off",
         "mode": f'"{Mode.NONE}", "{Mode.PUSH}" (push) or "{Mode.PULL}" (pull)',
         "push_pull": f'"{Mode.PUSH}" (push) or "{Mode.PULL}" (pull)',
-        "role": "none or one of " + ", ".join(ROLES),
+        "role": "none or a learner-officer role PICS holds other than Main Officer: " + ", ".join(sorted(named)),
     }[definition.kind]
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from consumers.cli.common import pool_from_env
-from consumers.ops.redrive import KeyReport, redrive, select
+from consumers.ops.redrive import V1_NOT_ENROLLED, KeyReport, redrive, select
 from consumers.progress import Progress
 from consumers.service import open_service
 from sync_core.config import RuntimeConfig, load_config, topic
@@ -76,10 +76,24 @@ def _register_redrive(actions: Any) -> None:
     which = cmd.add_mutually_exclusive_group(required=True)
     which.add_argument("--key", help="every parked event of this key")
     which.add_argument("--id", type=int, help="the key of this parked event: all its events, in order")
+    which.add_argument("--reason", help="every key with an event parked for a reason containing this text, any case")
     which.add_argument("--all", action="store_true", help="every key, the longest-waiting first")
     cmd.add_argument("--dry-run", action="store_true", help="plan and report; call SA for nothing, change nothing")
     cmd.add_argument("--json", action="store_true", help="one JSON array of per-key reports")
     cmd.set_defaults(handler=_redrive)
+    resolve = actions.add_parser(
+        "resolve-not-enrolled",
+        help='after upgrading to DOMAIN v2: settle the events v1 parked as "not enrolled (X2)"',
+        description=f'v1 parked an event about a learner not yet in SA as "{V1_NOT_ENROLLED}", and the '
+        "learner's later events, its enrolment included, waited behind it for good. v2 skips such an event "
+        '("not in Smart Assessor"). This redrives every key with such a parked event under v2: the head is '
+        "recorded as skipped and what waited behind it is applied, in order. The same as "
+        f'`dlq redrive --reason "{V1_NOT_ENROLLED}"`.',
+        epilog="exit status: as `dlq redrive`",
+    )
+    resolve.add_argument("--dry-run", action="store_true", help="plan and report; call SA for nothing, change nothing")
+    resolve.add_argument("--json", action="store_true", help="one JSON array of per-key reports")
+    resolve.set_defaults(handler=_redrive, key=None, id=None, reason=V1_NOT_ENROLLED)
 
 
 def _register_discard(actions: Any) -> None:
@@ -192,7 +206,7 @@ def _redrive(args: argparse.Namespace) -> int:
     config = load_config()
     configure_logging(config.log_level)
     with open_service(config) as service:
-        refs = select(ParkedEvents(service.pool), key=args.key, parked_id=args.id)
+        refs = select(ParkedEvents(service.pool), key=args.key, parked_id=args.id, reason=args.reason)
         progress = Progress(len(refs), "redrive: keys") if len(refs) > 1 else None
         reports = redrive(service, refs, RunMode(dry_run=args.dry_run), progress) if refs else []
         if progress:

@@ -55,10 +55,19 @@ class KeyReport:
                 "reason": self.reason, "still_parked": self.still_parked}  # fmt: skip
 
 
-def select(parked: ParkedEvents, *, key: str | None = None, parked_id: int | None = None) -> list[KeyRef]:
-    """The redrive units: the key's (on every topic), the key of one parked event, or all when neither is given."""
+# X2 as v1 worded it: v1 parked an event about a learner not yet in SA, and everything of that
+# learner after it (the enrolment included) waited behind it. v2 skips such an event, so a redrive of
+# those keys under v2 settles them: the head is skipped "not in Smart Assessor", the rest apply.
+V1_NOT_ENROLLED = "not enrolled (X2)"
+
+
+def select(
+    parked: ParkedEvents, *, key: str | None = None, parked_id: int | None = None, reason: str | None = None
+) -> list[KeyRef]:
+    """The redrive units: the key's (on every topic), the key of one parked event, the keys with an event
+    parked for ``reason``, or all when none is given."""
     if parked_id is None:
-        return parked.keys(ParkedFilter(key=key))
+        return parked.keys(ParkedFilter(key=key, reason=reason))
     event = parked.get(parked_id)
     if event is None:
         return []

@@ -9,7 +9,7 @@ Coalescing. LearnerEdited (L1–L5), OrganisationEdited (G1) and OfficerEdited (
 whole after-image, and their effect on SA is a function of the latest image and the settings, so an
 edit can be dropped when a LATER edit of the same key and type, in the same run, pushes to the same
 SA record and passes the gate on its own: the same ``smart_assessor_id`` / ``additional_id``
-(so X2 and the target are alike) and, for a learner, Y1 at its own date. A run is the stretch of
+(so X2 and the target are alike) and, for a learner, Y2 (v2: Live). A run is the stretch of
 a key's events between two events of another type (enrolment, employer change, break, aim closed,
 an undecodable message…), whose effects depend on order: nothing is coalesced across them.
 """
@@ -21,7 +21,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any, Literal
 
@@ -34,7 +34,7 @@ from sync_core.pipeline import policy
 from sync_core.pipeline.admission import Admission, Prior, admit
 from sync_core.pipeline.process import Delivery, PipelinePorts, RunMode, duplicate, process
 from sync_core.pipeline.retrying import call
-from sync_core.rules.eligibility import is_eligible
+from sync_core.rules.eligibility import is_live
 from sync_core.serde import AvroSerde, DecodedEvent
 
 Position = Literal["earliest", "latest"] | int | datetime  # an offset in every partition, or a time
@@ -69,16 +69,11 @@ class Supersedes:
 
     image: str  # the payload field holding the after-image
     target: str  # the image field naming the SA record: edits of different targets never coalesce
-    pushable: Callable[[Mapping[str, Any], date], bool] = lambda _image, _on: True  # passes the gate alone
-
-
-def _learner_pushable(learner: Mapping[str, Any], on: date) -> bool:
-    """Y1 but for "enrolled in SA", which an equal ``smart_assessor_id`` leaves alike for both edits."""
-    return is_eligible(learner, "(same SA learner)", on)
+    pushable: Callable[[Mapping[str, Any]], bool] = lambda _image: True  # passes the gate alone
 
 
 COALESCIBLE: Mapping[str, Supersedes] = {
-    "LearnerEdited": Supersedes("learner", "smart_assessor_id", _learner_pushable),
+    "LearnerEdited": Supersedes("learner", "smart_assessor_id", is_live),  # Y2 v2; "in SA": the same SA id
     "OrganisationEdited": Supersedes("organisation", "additional_id"),
     "OfficerEdited": Supersedes("officer", "additional_id"),
 }
@@ -90,7 +85,7 @@ def _identity(event: DecodedEvent | None) -> tuple[tuple[str, Any] | None, bool]
     if event is None or spec is None:
         return None, False
     image = event.payload[spec.image]
-    return (event.name, image.get(spec.target)), spec.pushable(image, event.envelope.occurred_at.date())
+    return (event.name, image.get(spec.target)), spec.pushable(image)
 
 
 def superseded(records: Sequence[Record]) -> frozenset[int]:

@@ -15,7 +15,7 @@ from sync_core.fields import ASSESSOR_FIELDS, EMPLOYER_FIELDS, to_sa, wire
 from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.tables import PicsTables
 from sync_core.rules.learner import pushed_fields
-from sync_core.rules.qualification import COURSE_STATUS
+from sync_core.rules.courses import COURSE_STATUS
 from sync_core.settings import IntegrationSettings, Mode
 from sync_core.smart_assessor.client import SaClient
 

@@ -1,7 +1,8 @@
 """Turns a plan into Smart Assessor calls.
 
 Refs are resolved from the steps before them; Ensure steps link or create (``sync_core.execute.ensure``);
-an Update whose content SA already holds from us makes no call (X1). A dry run makes reads only
+an Update sends only the fields whose value differs from the one last pushed for that field, and
+makes no call when none does (X1 v2). A dry run makes reads only
 and lists the writes it would make.
 """
 
@@ -167,27 +168,40 @@ def _holds(record: Mapping[str, Any], fields: Mapping[str, Any]) -> bool:
     return bool(record) and all(name in record and record[name] == value for name, value in fields.items())
 
 
+def field_resource(kind: str, target: str, name: str) -> str:
+    """X1 v2: the pushed-state key of one field of one SA record (``learner:<id>#email``)."""
+    return f"{kind}:{target}#{name}"
+
+
+def _unheld(run: _Run, kind: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """X1 v2: the fields whose value differs from the one last pushed for that same field."""
+    wanted = {field_resource(kind, target, name): content_hash({name: value}) for name, value in fields.items()}
+    run.pushed.update(wanted)
+    if run.force:
+        return dict(fields)
+    just_created = run.created.get(target, {})
+    held = run.ports.hashes.holding(wanted)
+    return {
+        name: value
+        for (name, value), resource in zip(fields.items(), wanted, strict=True)
+        if resource not in held and not _holds(just_created, {name: value})
+    }
+
+
 def _update(run: _Run, step: Update) -> None:
     target = str(_resolve(run, step.target))
-    fields = _resolved_fields(run, step.fields)
-    resource = f"{step.kind}:{target}#{','.join(sorted(fields))}"
-    digest = content_hash(fields)
-    just_created = run.created.get(target, {})
-    if not run.force and (_holds(just_created, fields) or run.ports.hashes.holds(resource, digest)):
-        run.pushed[resource] = digest
+    fields = _unheld(run, step.kind, target, _resolved_fields(run, step.fields))
+    if not fields:
         return  # X1: SA already holds exactly this from us
-    write = f"update {step.kind}"
+    write, record = f"update {step.kind}", f"{step.kind}:{target}"
     if run.dry_run:
         run.writes.append(write)
     elif step.kind == "enrolment":
-        _write_last(
-            run, resource, write, run.ports.sa.update_enrolment, str(_resolve(run, step.learner)), target, fields
-        )
+        _write_last(run, record, write, run.ports.sa.update_enrolment, str(_resolve(run, step.learner)), target, fields)
     else:
         updater = {"learner": run.ports.sa.update_learner, "employer": run.ports.sa.update_employer,
                    "assessor": run.ports.sa.update_assessor}[step.kind]  # fmt: skip
-        _write_last(run, resource, write, updater, target, fields)
-    run.pushed[resource] = digest
+        _write_last(run, record, write, updater, target, fields)
 
 
 def _write_last(run: _Run, resource: str, label: str, fn: Callable[..., Any], *args: Any) -> None:

@@ -29,10 +29,10 @@ class SaApi(Protocol):
 
 
 class PushedState(Protocol):
-    """Remembers a hash of what was last pushed to each SA resource (X1)."""
+    """Remembers a hash of what was last pushed to each SA resource (X1): one field of one record."""
 
-    def holds(self, sa_resource: str, digest: str) -> bool:
-        """True when what we last pushed to ``sa_resource`` has this content hash."""
+    def holding(self, wanted: Mapping[str, str]) -> set[str]:
+        """The resources of ``wanted`` (SA resource → content hash) whose last push had that hash."""
         ...
 
 

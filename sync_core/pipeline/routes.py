@@ -16,6 +16,7 @@ from sync_core.rules.breaks import plan_break_in_learning
 from sync_core.rules.employer import plan_employer_changed
 from sync_core.rules.enrolment import plan_learner_enrolled
 from sync_core.rules.learner import plan_learner_edited
+from sync_core.rules.officers import plan_learner_officers_changed
 from sync_core.rules.organisation import plan_officer_edited, plan_organisation_edited
 from sync_core.rules.pulled import (
     plan_demographics,
@@ -59,6 +60,7 @@ ROUTES: Mapping[str, Route] = {
     "IlrAimClosed": Route(plan_aim_closed, LEARNER),
     "BreakInLearning": Route(plan_break_in_learning, LEARNER),
     "RefreshRequested": Route(plan_refresh_requested, LEARNER),
+    "LearnerOfficersChanged": Route(plan_learner_officers_changed, LEARNER),
     "OrganisationEdited": Route(plan_organisation_edited, ORGANISATION),
     "OfficerEdited": Route(plan_officer_edited, OFFICER),
     "QualificationProgress": Route(plan_progress, SA_LEARNER),

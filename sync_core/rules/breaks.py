@@ -4,8 +4,7 @@ B1  start: SA learner status = break in learning; each open course = break in le
     already set those aims to Completion Status 6 with Actual End Date = the break start, so the
     courses are the qualifications in that state.
 B2  return: the SA learner and those courses go back to in training.
-**Decision:** a learner on a break is not "In Learning", so Y1's programme-status test would skip
-both events; for breaks the gate asks only that the learner be Live and in SA.
+Y2 (v2): like every pushed change, a break applies to any Live learner in SA.
 """
 
 from __future__ import annotations
@@ -16,12 +15,12 @@ from typing import Any
 
 from sync_core.fields import Lookups, wire
 from sync_core.plan import Plan, SaId, Skip, Step, update_enrolment, update_learner
+from sync_core.rules.courses import CONTINUING
 from sync_core.rules.gate import change_gate
 from sync_core.rules.qualification import has_course
 from sync_core.settings import IntegrationSettings
 
 ON_BREAK = 6
-CONTINUING = 1
 
 
 def plan_break_start(sa_id: SaId, payload: Mapping[str, Any], lookups: Lookups) -> tuple[Step, ...]:
@@ -52,10 +51,10 @@ def plan_break_return(sa_id: SaId, payload: Mapping[str, Any], lookups: Lookups)
 
 
 def plan_break_in_learning(
-    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date
+    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
     """BreakInLearning → B1 (phase "start") or B2 (phase "return")."""
-    sa_id, gated = change_gate(payload["learner"], lookups, on, live_only=True)
+    sa_id, gated = change_gate(payload["learner"], lookups)
     if sa_id is None:
         return gated
     if payload["phase"] == "start":

@@ -1,4 +1,4 @@
-"""Who is synchronised: rules Y1 and Y2 of DOMAIN.md §2."""
+"""Who is synchronised: rules Y1 and Y2 of DOMAIN.md §2 (Y1 the daily run's, Y2 v2 a push's)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,14 @@ def month_before(day: date) -> date:
     raise AssertionError("unreachable: every month has 28 days")
 
 
+def is_live(learner: Mapping[str, Any]) -> bool:
+    """Y2: the learner's system status is Live (the one test a pushed change passes, v2)."""
+    return learner.get("system_status") == LIVE
+
+
 def is_eligible(learner: Mapping[str, Any], sa_id: str | None, on: date) -> bool:
     """Y1: Live, enrolled in SA, and in learning or ended within the calendar month before ``on``."""
-    if learner.get("system_status") != LIVE or not sa_id:
+    if not is_live(learner) or not sa_id:
         return False
     if learner.get("programme_status") == IN_LEARNING:
         return True

@@ -21,10 +21,10 @@ def plan_employer(sa_id: SaId, placement: Mapping[str, Any] | None) -> tuple[Ste
 
 
 def plan_employer_changed(
-    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date
+    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
     """EmployerChanged → with S13 on, move the SA learner to the new placement's employer."""
     if not settings.push_employer_changes:
         return (Skip("employer changes are not pushed (S13 off)", rule="E1"),)
-    sa_id, gated = change_gate(payload["learner"], lookups, on)
+    sa_id, gated = change_gate(payload["learner"], lookups)
     return gated if sa_id is None else plan_employer(sa_id, payload["placement"])

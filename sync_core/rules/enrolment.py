@@ -4,7 +4,8 @@ U1  learner fields, Learner Ident as SA's MIS id, Start Date; Student ID = LRN w
 U2  employer: the current placement, linked or created (``EnsureEmployer``).
 U3  assessor: the Main Officer, linked or created (``EnsureAssessor``).
 U4  second assessor: the officer in S14's role, set on every course.
-U5  courses: each qualification whose reference SA supports; others are reported, not sent.
+U5  courses: each qualification whose reference SA supports (``courses.plan_enrol``, with its closure
+    when PICS has closed it, v2); others are reported, not sent.
 U6  Planned OTJ Hours go with the learner.   U7  welcome email with S3.
 U8  the new SA learner id is written back to PICS (the executor's write-back).
 U9  the learner's synchronisation step runs once right after the upload.
@@ -13,32 +14,17 @@ U10 an already-linked learner, or one whose MIS id SA holds, is linked, never cr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from sync_core.fields import DEMOGRAPHICS, Lookups, to_sa, wire
-from sync_core.plan import (
-    EnsureAssessor,
-    EnsureEmployer,
-    EnsureEnrolment,
-    EnsureLearner,
-    Plan,
-    Ref,
-    Report,
-    Skip,
-    Step,
-)
-from sync_core.rules.eligibility import LIVE
+from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Plan, Ref, Skip, Step
+from sync_core.rules.courses import MAIN_OFFICER, officer_in_role, plan_enrol
+from sync_core.rules.eligibility import is_live
+from sync_core.rules.gate import NOT_LIVE
 from sync_core.rules.learner import plan_details
 from sync_core.settings import IntegrationSettings
-
-MAIN_OFFICER = "Main Officer"
-
-
-def officer_in_role(officers: Sequence[Mapping[str, Any]], role: str | None) -> Mapping[str, Any] | None:
-    """The officer holding ``role`` for the learner, if any."""
-    return next((o["officer"] for o in officers if role and o["role"] == role), None)
 
 
 def upload_fields(
@@ -59,42 +45,13 @@ def upload_fields(
     return fields
 
 
-def plan_courses(
-    learner_ident: str, qualifications: Sequence[Mapping[str, Any]], main: Any, second: Any, lookups: Lookups
-) -> list[Step]:
-    """U4, U5: one enrolment per supported qualification; unsupported ones reported."""
-    steps: list[Step] = []
-    for qualification in qualifications:
-        course_id = lookups.course_id(qualification["qualification_reference"])
-        if course_id is None:
-            steps.append(
-                Report(
-                    f"qualification {qualification['qualification_reference']} is not supported in SA",
-                    rule="U5",
-                )
-            )
-            continue
-        assessor = qualification.get("assessor") or main
-        if qualification.get("assessor"):
-            steps.append(EnsureAssessor(qualification["assessor"]))
-        steps.append(EnsureEnrolment(Ref("learner", learner_ident), qualification["qualification_id"], {
-            "courseId": int(course_id),
-            "misId": qualification["qualification_id"],
-            "startDate": wire(qualification.get("start_date")),
-            "plannedEndDate": wire(qualification.get("planned_end_date")),
-            "assessorId": None if assessor is None else Ref("assessor", assessor["officer_id"]),
-            "secondAssessorId": None if second is None else Ref("assessor", second["officer_id"]),
-        }))  # fmt: skip
-    return steps
-
-
 def plan_learner_enrolled(
-    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date
+    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
     """LearnerEnrolled ("Create in Smart Assessor") → employer, assessors, learner, courses, sync."""
     learner = payload["learner"]
-    if learner.get("system_status") != LIVE:
-        return (Skip("not eligible: only a Live learner is uploaded", rule="Y2"),)
+    if not is_live(learner):
+        return (NOT_LIVE,)
     placement, officers = payload.get("placement"), payload.get("officers", ())
     main = officer_in_role(officers, MAIN_OFFICER)
     second = officer_in_role(officers, settings.second_assessor_role)  # U4
@@ -104,7 +61,8 @@ def plan_learner_enrolled(
     ident = str(learner["learner_ident"])
     fields = upload_fields(learner, settings, placement, main)
     steps.append(EnsureLearner(ident, fields, sa_id=learner.get("smart_assessor_id")))
-    steps += plan_courses(ident, payload.get("qualifications", ()), main, second, lookups)
+    for qualification in payload.get("qualifications", ()):  # U4, U5
+        steps += plan_enrol(Ref("learner", ident), qualification, officers, settings, lookups)
     details = plan_details(Ref("learner", ident), learner, settings)  # U9
     steps += [step for step in details if not isinstance(step, Skip)]
     return tuple(steps)

@@ -1,7 +1,7 @@
 """Learner details pushed PICS → SA: rules L1–L5 (DOMAIN.md §4), under Y2 and X2.
 
 L1  S6 = Push: the learner fields of ``DEMOGRAPHICS`` are set in SA; Student ID = LRN too with S4.
-L2  ULN is push-only: part of L1's set, never pulled.
+L2  ULN is push-only: part of L1's set, and (v2) still pushed under S6 = Update PICS…; never pulled.
 L3  Gender with S7 on and S6 = Push; Ethnicity with S8 on and S6 = Push.
 L4  Disability whenever S9 is on, whatever S6 says.
 L5  S6 = None or Update PICS…: nothing of L1/L3 is pushed.
@@ -27,6 +27,8 @@ def pushed_fields(learner: Mapping[str, Any], settings: IntegrationSettings) -> 
         fields.update(to_sa(learner, DEMOGRAPHICS))
         if settings.student_id_from_lrn:
             fields["studentId"] = learner.get("lrn")
+    elif settings.learner_mode is Mode.PULL:  # L2 v2: "the ULN field can only be pushed from PICS"
+        fields.update(to_sa(learner, {"uln": DEMOGRAPHICS["uln"]}))
     if pushing and settings.sync_gender:  # L3
         fields["gender"] = learner.get("gender")
     if pushing and settings.sync_ethnicity:  # L3
@@ -44,8 +46,8 @@ def plan_details(sa_id: SaId, learner: Mapping[str, Any], settings: IntegrationS
     return (update_learner(sa_id, fields),)
 
 
-def plan_learner_edited(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date) -> Plan:
+def plan_learner_edited(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date) -> Plan:
     """LearnerEdited → set the learner's SA fields that the settings push."""
     learner = payload["learner"]
-    sa_id, gated = change_gate(learner, lookups, on)
+    sa_id, gated = change_gate(learner, lookups)
     return gated if sa_id is None else plan_details(sa_id, learner, settings)

@@ -1,9 +1,13 @@
-"""Qualification changes and aim closures: rules Q1, Q2 and A1 of DOMAIN.md §4.
+"""Qualification changes and aim closures: rules Q1, Q2 and A1 of DOMAIN.md §4, with U5 v2.
 
-Q1  S15 on: the course's assessor and second assessor become the qualification's (linked/created).
+Q1  S15 on: the course's assessor and second assessor become the qualification's (linked/created);
+    (v2) one PICS has no officer for is left as SA holds it (``courses.assessor_fields``).
 Q2  S16 = Push: Start Date and Planned End Date are set on the SA course.
-A1  an ILR aim closed: actual end date, completion status and outcome; status from ``COURSE_STATUS``.
-A qualification with no SA course (unsupported, U5) has nothing to update.
+A1  an ILR aim closed: actual end date, completion status and outcome, the status from
+    ``courses.COURSE_STATUS``; (v2) for any Live learner in SA however long ago the aim ended, and an
+    unknown code parks naming it.
+U5  (v2) a QualificationChanged about a supported qualification with no SA enrolment yet (added after
+    the upload, or supported since a later "Refresh Qualification Links") enrols it.
 """
 
 from __future__ import annotations
@@ -13,19 +17,17 @@ from datetime import date
 from typing import Any
 
 from sync_core.fields import Lookups, wire
-from sync_core.plan import EnsureAssessor, Plan, Ref, SaId, Skip, Step, update_enrolment
-from sync_core.rules.enrolment import MAIN_OFFICER, officer_in_role
+from sync_core.plan import Plan, SaId, Skip, Step, update_enrolment
+from sync_core.rules.courses import (
+    assessor_fields,
+    closure_fields,
+    course_assessors,
+    ensure_assessors,
+    plan_enrol,
+    refused_code,
+)
 from sync_core.rules.gate import change_gate
 from sync_core.settings import IntegrationSettings, Mode
-
-# Completion status (ILR) → SA course status (a Decision of DOMAIN.md §4).
-COURSE_STATUS: Mapping[int, str] = {
-    1: "in_training",
-    2: "completed",
-    3: "withdrawn",
-    4: "transferred",
-    6: "break_in_learning",
-}
 
 
 def plan_assessors(
@@ -34,15 +36,12 @@ def plan_assessors(
     officers: Sequence[Mapping[str, Any]],
     settings: IntegrationSettings,
 ) -> tuple[Step, ...]:
-    """Q1: the course's assessors in SA, each linked or created by U3."""
-    assessor = qualification.get("assessor") or officer_in_role(officers, MAIN_OFFICER)
-    second = officer_in_role(officers, settings.second_assessor_role)
-    ensure = tuple(EnsureAssessor(o) for o in (assessor, second) if o is not None)
-    fields = {
-        "assessorId": None if assessor is None else Ref("assessor", assessor["officer_id"]),
-        "secondAssessorId": None if second is None else Ref("assessor", second["officer_id"]),
-    }
-    return (*ensure, update_enrolment(sa_id, qualification["qualification_id"], fields))
+    """Q1: the course's assessors in SA, each linked or created by U3; none PICS lacks is cleared."""
+    assessor, second = course_assessors(qualification, officers, settings)
+    fields = assessor_fields(assessor, second)
+    if not fields:
+        return ()
+    return (*ensure_assessors(assessor, second), update_enrolment(sa_id, qualification["qualification_id"], fields))
 
 
 def plan_dates(sa_id: SaId, qualification: Mapping[str, Any]) -> tuple[Step, ...]:
@@ -74,36 +73,45 @@ def has_course(qualification: Mapping[str, Any], lookups: Lookups) -> bool:
     return lookups.sa_id("enrolment", str(qualification["qualification_id"])) is not None
 
 
-def course_gate(payload: Mapping[str, Any], lookups: Lookups, on: date) -> tuple[str | None, Plan]:
-    """(SA learner id, ()) when the event's qualification has an SA course to change; else the plan."""
-    sa_id, gated = change_gate(payload["learner"], lookups, on)
-    if sa_id is not None and not has_course(payload["qualification"], lookups):
-        return None, (Skip("qualification has no course in Smart Assessor", rule="U5"),)
-    return sa_id, gated
+def is_supported(qualification: Mapping[str, Any], lookups: Lookups) -> bool:
+    """U5: SA has a course for the qualification's reference (the qualification links)."""
+    return lookups.course_id(qualification["qualification_reference"]) is not None
+
+
+def not_enrolled(qualification: Mapping[str, Any], lookups: Lookups) -> Skip:
+    """U5: why a qualification has no SA course: SA does not support it, or it is not enrolled yet."""
+    if not is_supported(qualification, lookups):
+        return Skip(f"qualification {qualification['qualification_reference']} is not supported in SA", rule="U5")
+    return Skip("qualification has no enrolment in Smart Assessor yet", rule="U5")
 
 
 def plan_qualification_changed(
-    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date
+    payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
-    """QualificationChanged → Q1 and Q2."""
-    sa_id, gated = course_gate(payload, lookups, on)
+    """QualificationChanged → Q1 and Q2; a supported qualification not yet in SA is enrolled (U5 v2)."""
+    sa_id, gated = change_gate(payload["learner"], lookups)
     if sa_id is None:
         return gated
-    steps = plan_qualification(sa_id, payload["qualification"], payload.get("officers", ()), settings)
+    qualification, officers = payload["qualification"], payload.get("officers", ())
+    if not has_course(qualification, lookups):
+        if not is_supported(qualification, lookups):
+            return (not_enrolled(qualification, lookups),)
+        return plan_enrol(sa_id, qualification, officers, settings, lookups)
+    steps = plan_qualification(sa_id, qualification, officers, settings)
     return steps or (Skip("qualification changes are not pushed (S15 off, S16 pulls)", rule="Q1"),)
 
 
-def plan_aim_closed(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, on: date) -> Plan:
+def plan_aim_closed(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date) -> Plan:
     """IlrAimClosed → A1."""
-    sa_id, gated = course_gate(payload, lookups, on)
+    sa_id, gated = change_gate(payload["learner"], lookups)
     if sa_id is None:
         return gated
     qualification = payload["qualification"]
-    status = qualification.get("completion_status")
-    fields = {
-        "actualEndDate": wire(qualification.get("actual_end_date")),
-        "completionStatus": status,
-        "outcome": qualification.get("outcome"),
-        "status": COURSE_STATUS.get(status or 1, "in_training"),
-    }
-    return (update_enrolment(sa_id, qualification["qualification_id"], fields),)
+    if not has_course(qualification, lookups):
+        # The event carries no officers to enrol with: the next QualificationChanged, refresh or
+        # daily synchronisation enrols the course, with this closure (U5 v2).
+        return (not_enrolled(qualification, lookups),)
+    refused = refused_code(qualification)
+    if refused is not None:
+        return (refused,)
+    return (update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification)),)

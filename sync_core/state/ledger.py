@@ -64,16 +64,16 @@ class Ledger:
             row = cursor.fetchone()
             return None if row is None else str(row[0])
 
-    def holds(self, sa_resource: str, digest: str) -> bool:
-        """X1: True when what we last pushed to ``sa_resource`` has this content hash."""
+    def holding(self, wanted: Mapping[str, str]) -> set[str]:
+        """X1: the resources of ``wanted`` whose last push had the wanted hash, in one round trip."""
         with self._lock:
-            remembered = self._memo.get(sa_resource)
-        if remembered is not None and remembered != digest:
-            return False
-        stored = self.pushed_hash(sa_resource)
-        if stored is not None:
-            self._remember({sa_resource: stored})
-        return stored == digest
+            unsure = [r for r, digest in wanted.items() if self._memo.get(r, digest) == digest]
+        if not unsure:
+            return set()
+        with self._pool.connection() as conn:
+            stored = dict(_cursor(conn).execute(_HELD, (unsure,)).fetchall())
+        self._remember(stored)
+        return {resource for resource in unsure if stored.get(resource) == wanted[resource]}
 
     def _remember(self, hashes: Mapping[str, str]) -> None:
         with self._lock:
@@ -130,6 +130,8 @@ class Ledger:
                      outcome.event_type, _reason(outcome)),
                 )  # fmt: skip
 
+
+_HELD = "SELECT sa_resource, hash FROM sync.pushed_state WHERE sa_resource = ANY(%s)"
 
 # The outcome and its pushed-state hashes in one statement: both or neither. The hashes travel as one
 # JSON object: psycopg dumps two text arrays at a fifth of the statement's CPU.

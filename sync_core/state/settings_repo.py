@@ -32,11 +32,21 @@ class SettingsRepository:
         return settings.build(self.stored(), self.review_types())
 
     def set(self, name_or_id: str, value: str) -> tuple[str, str]:
-        """Validate and store one setting; returns (PICS name, stored value)."""
+        """Validate and store one setting; returns (PICS name, stored value).
+
+        S14 is checked against the learner-officer roles PICS holds (v2: PICS's own role names).
+        """
         definition = settings.find(name_or_id)
-        text = settings.normalise(definition, value)
+        roles = self.officer_roles() if definition.kind == "role" else None
+        text = settings.normalise(definition, value, roles)
         self.set_many({definition.name: text})
         return definition.name, text
+
+    def officer_roles(self) -> list[str]:
+        """The learner-officer role names found in PICS's data (S14 v2)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute("SELECT DISTINCT role FROM pics.learner_officer ORDER BY role").fetchall()
+        return [str(row[0]) for row in rows]
 
     def set_review_types(self, mapping: Mapping[str, str]) -> None:
         """S17: replace the SA session type → PICS Review Type map."""

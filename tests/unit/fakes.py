@@ -17,6 +17,7 @@ class FakeSa:
         self.assessors: dict[str, dict[str, Any]] = {}
         self.enrolments: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []
+        self.updates: list[tuple[str, str, dict[str, Any]]] = []  # (kind, SA id, fields sent)
         self._ids = itertools.count(1001)
 
     def _new(self, table: dict[str, dict[str, Any]], kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,6 +34,7 @@ class FakeSa:
         self, table: dict[str, dict[str, Any]], kind: str, sa_id: Any, fields: Mapping[str, Any]
     ) -> dict[str, Any]:
         self.calls.append((f"update {kind}", str(sa_id)))
+        self.updates.append((kind, str(sa_id), dict(fields)))
         table[str(sa_id)].update(fields)
         return table[str(sa_id)]
 
@@ -89,8 +91,8 @@ class FakeState:
         self.courses = dict(courses or {})
         self.guarded: list[tuple[str, str]] = []
 
-    def holds(self, sa_resource: str, digest: str) -> bool:
-        return self.hashes.get(sa_resource) == digest
+    def holding(self, wanted: Mapping[str, str]) -> set[str]:
+        return {resource for resource, digest in wanted.items() if self.hashes.get(resource) == digest}
 
     def sa_id(self, entity: str, pics_id: str) -> str | None:
         return self.links.get((entity, pics_id))

@@ -27,6 +27,7 @@ def test_defaults_are_domains() -> None:
         pytest.param("S16", "pull", Mode.PULL.value, id="S16-pull"),
         pytest.param("S14", "iqa", "IQA", id="S14-role"),
         pytest.param("S14", "none", "none", id="S14-none"),
+        pytest.param("S14", "Skills Coach", "Skills Coach", id="S14-v2-a-providers-own-role"),
     ],
 )
 def test_values_are_normalised(name: str, value: str, stored: str) -> None:
@@ -39,13 +40,32 @@ def test_values_are_normalised(name: str, value: str, stored: str) -> None:
     [
         pytest.param("Integration Enabled", "maybe", "takes on or off", id="S1-bad-switch"),
         pytest.param("S16", "none", "takes", id="S16-has-no-none"),
-        pytest.param("S14", "Headteacher", "one of Main Officer", id="S14-unknown-role"),
+        pytest.param("S14", "Main Officer", "the Main Officer is already the first assessor", id="S14-v2-main-officer-refused"),
+        pytest.param("S14", "main officer", "the Main Officer is already the first assessor", id="S14-v2-main-officer-any-case"),
     ],
-)
+)  # fmt: skip
 def test_bad_values_say_what_fits(name: str, value: str, message: str) -> None:
     """An invalid value is refused with the values that would fit."""
     with pytest.raises(ConfigurationError, match=message):
         settings.normalise(settings.find(name), value)
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        pytest.param("skills coach", "Skills Coach", id="S14-v2-spelt-as-pics-spells-it"),
+        pytest.param("IQA", "IQA", id="S14-v2-demo-role-pics-holds"),
+    ],
+)
+def test_s14_v2_takes_the_roles_pics_holds(value: str, stored: str) -> None:
+    """S14 v2: any role found in PICS's data is accepted, in PICS's spelling."""
+    assert settings.normalise(settings.find("S14"), value, ["Main Officer", "IQA", "Skills Coach"]) == stored
+
+
+def test_s14_v2_a_role_pics_does_not_hold_is_refused_listing_those_it_does() -> None:
+    """S14 v2: a role no PICS learner has is refused, naming the roles PICS holds (not Main Officer)."""
+    with pytest.raises(ConfigurationError, match=r"other than Main Officer: IQA, Skills Coach$"):
+        settings.normalise(settings.find("S14"), "Headteacher", ["Main Officer", "IQA", "Skills Coach"])
 
 
 def test_unknown_name_lists_the_settings() -> None:

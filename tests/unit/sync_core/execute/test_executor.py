@@ -1,4 +1,4 @@
-"""Executing plans: X1 (no call for unchanged content), U2/U3/U10 (link before create), dry runs."""
+"""Executing plans: X1 v2 (no call for unchanged content, field by field), U2/U3/U10 (link before create), dry runs."""
 
 from __future__ import annotations
 
@@ -39,24 +39,55 @@ def test_first_push_calls_sa_and_returns_the_hash() -> None:
     sa.learners["g1"] = {"id": "g1"}
     effects = execute(PLAN, ports(sa, state))
     assert sa.writes() == [("update learner", "g1")]
-    assert list(effects.pushed.values()) == [content_hash(PLAN[0].fields)]
+    assert effects.pushed == {
+        "learner:g1#email": content_hash({"email": "a@example.org"}),
+        "learner:g1#surname": content_hash({"surname": "Lovelace"}),
+    }
 
 
 def test_unchanged_content_makes_no_call() -> None:
-    """X1: content equal to what was last pushed makes no SA call, whatever the key order."""
+    """X1: content equal to what was last pushed, field by field, makes no SA call."""
     sa, state = FakeSa(), FakeState()
-    state.hashes["learner:g1#email,surname"] = content_hash({"surname": "Lovelace", "email": "a@example.org"})
+    state.hashes["learner:g1#email"] = content_hash({"email": "a@example.org"})
+    state.hashes["learner:g1#surname"] = content_hash({"surname": "Lovelace"})
     effects = execute(PLAN, ports(sa, state))
     assert sa.calls == [] and effects.sa_calls == 0
+
+
+def push(sa: FakeSa, state: FakeState, fields: dict[str, Any]) -> None:
+    """Execute one learner update and remember its hashes, as the ledger does when it records the event."""
+    state.hashes.update(execute((update_learner("g1", fields),), ports(sa, state)).pushed)
+
+
+def test_x1_v2_only_the_fields_that_changed_are_sent() -> None:
+    """X1 v2: a field is sent when its value differs from the value last pushed for that same field."""
+    sa, state = FakeSa(), FakeState()
+    sa.learners["g1"] = {"id": "g1"}
+    push(sa, state, {"email": "a@example.org", "surname": "Lovelace"})
+    push(sa, state, {"email": "b@example.org", "surname": "Lovelace"})
+    assert [fields for _kind, _id, fields in sa.updates] == [
+        {"email": "a@example.org", "surname": "Lovelace"},
+        {"email": "b@example.org"},
+    ]
+
+
+def test_x1_v2_switching_a_toggle_off_and_on_never_drops_a_needed_write() -> None:
+    """X1 v2: S7 on, then off again: PICS says a@x, and SA gets a@x back (v1 keyed the field-name set)."""
+    sa, state = FakeSa(), FakeState()
+    sa.learners["g1"] = {"id": "g1"}
+    push(sa, state, {"email": "a@example.org"})  # S7 off
+    push(sa, state, {"email": "b@example.org", "gender": "F"})  # S7 on, email edited
+    push(sa, state, {"email": "a@example.org"})  # S7 off again, email edited back
+    assert sa.learners["g1"]["email"] == "a@example.org"
 
 
 def test_force_pushes_unchanged_content() -> None:
     """--force re-pushes even when the hash says SA has it (an SA that lost data)."""
     sa, state = FakeSa(), FakeState()
     sa.learners["g1"] = {"id": "g1"}
-    state.hashes["learner:g1#email,surname"] = content_hash(PLAN[0].fields)
+    state.hashes.update(execute(PLAN, ports(sa, state)).pushed)
     execute(PLAN, ports(sa, state), force=True)
-    assert sa.writes() == [("update learner", "g1")]
+    assert sa.writes() == [("update learner", "g1")] * 2
 
 
 def test_dry_run_plans_but_writes_nothing() -> None:

@@ -1,4 +1,4 @@
-"""Pushed changes E1, G1, O1, Q1, Q2, A1, B1, B2, R1 and X2, run through the executor against an in-memory SA."""
+"""Pushed changes E1, G1, O1, Q1, Q2, A1, B1, B2, R1 and X2 (v2), run through the executor against an in-memory SA."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sync_core.execute.executor import ExecutorPorts, execute
 from sync_core.plan import Park, Plan, Skip
 from sync_core.rules.breaks import plan_break_in_learning
 from sync_core.rules.employer import plan_employer_changed
+from sync_core.rules.officers import plan_learner_officers_changed
 from sync_core.rules.organisation import plan_officer_edited, plan_organisation_edited
 from sync_core.rules.qualification import plan_aim_closed, plan_qualification_changed
 from sync_core.rules.refresh import plan_refresh_requested
@@ -156,9 +157,9 @@ def test_q2_dates_follow_s16(mode: Mode, dates_set: bool) -> None:
 
 
 def test_q_unsupported_qualification_is_skipped() -> None:
-    """U5: a change of a qualification with no SA course has nothing to update."""
+    """U5: a change of a qualification SA does not support is skipped, saying so (not "has no course")."""
     _, _, plan = run(plan_qualification_changed, {**changed_qualification(), "qualification": qualification("Q9")}, ON)
-    assert plan == (Skip("qualification has no course in Smart Assessor", rule="U5"),)
+    assert plan == (Skip("qualification 60312345 is not supported in SA", rule="U5"),)
 
 
 @pytest.mark.parametrize(
@@ -259,15 +260,135 @@ def test_r1_refresh_pushes_what_the_settings_allow(settings: IntegrationSettings
         pytest.param(plan_employer_changed, id="X2-employer-change"),
         pytest.param(plan_qualification_changed, id="X2-qualification-change"),
         pytest.param(plan_aim_closed, id="X2-aim-closed"),
+        pytest.param(plan_break_in_learning, id="X2-break"),
+        pytest.param(plan_refresh_requested, id="X2-refresh"),
+        pytest.param(plan_learner_officers_changed, id="X2-officers-changed"),
     ],
 )
-def test_x2_change_of_learner_not_in_sa_parks(rule: Any) -> None:
-    """X2: a change of a learner with no SA id parks as "not enrolled"."""
+def test_x2_v2_change_of_learner_not_in_sa_is_skipped(rule: Any) -> None:
+    """X2 v2: a change of a learner with no SA id is skipped "not in Smart Assessor", never parked."""
     payload = {
         "learner": learner(learner_ident="L7", smart_assessor_id=None),
         "placement": organisation(),
         "qualification": qualification(),
+        "qualifications": [qualification()],
+        "officers": [],
+        "phase": "start",
+        "break_date": TODAY,
+    }
+    _, _, plan = run(rule, payload, replace(ON, push_employer_changes=True, push_assessor_changes=True))
+    assert plan == (Skip("not in Smart Assessor", rule="X2"),)
+
+
+def test_q1_v2_dates_only_change_never_clears_sa_assessors() -> None:
+    """Q1 v2: with S15 on and no officer in PICS for a role, SA's assessor and second assessor stay as they are."""
+    sa, state = world()
+    sa.enrolments["9001"] |= {"assessorId": 55, "secondAssessorId": 56}
+    payload = {
+        "learner": learner(),
+        "qualification": qualification("Q1", planned_end_date=date(2028, 3, 1)),
         "officers": [],
     }
-    _, _, plan = run(rule, payload, replace(ON, push_employer_changes=True))
-    assert plan == (Park("not enrolled", rule="X2"),)
+    settings = replace(ON, push_assessor_changes=True, second_assessor_role="IQA")
+    execute(plan_qualification_changed(payload, settings, state, TODAY), ExecutorPorts(sa, state, state, state, state))
+    course = sa.enrolments["9001"]
+    assert (course["assessorId"], course["secondAssessorId"], course["plannedEndDate"]) == (55, 56, "2028-03-01")
+
+
+def test_q1_v2_role_nobody_holds_leaves_second_assessor() -> None:
+    """Q1 v2: the Main Officer is set as assessor; S14's role held by nobody leaves SA's second assessor."""
+    sa, state = world()
+    sa.enrolments["9001"]["secondAssessorId"] = 56
+    payload = {
+        "learner": learner(),
+        "qualification": qualification("Q1"),
+        "officers": roles(Main_Officer=officer("OFF1")),
+    }
+    settings = replace(ON, push_assessor_changes=True, second_assessor_role="Skills Coach")
+    execute(plan_qualification_changed(payload, settings, state, TODAY), ExecutorPorts(sa, state, state, state, state))
+    assert (sa.enrolments["9001"]["assessorId"], sa.enrolments["9001"]["secondAssessorId"]) == (55, 56)
+
+
+def officers_changed(**by_role: dict[str, Any]) -> dict[str, Any]:
+    return {"learner": learner(), "officers": roles(**by_role), "qualifications": [qualification("Q1")]}
+
+
+def test_q1_v2_learner_officers_changed_sets_every_course_and_the_learner() -> None:
+    """Q1 v2: LearnerOfficersChanged (a new Main Officer) sets each course's assessor and the SA learner's own."""
+    settings = replace(ON, push_assessor_changes=True, second_assessor_role="IQA")
+    sa, _, _ = run(
+        plan_learner_officers_changed, officers_changed(Main_Officer=officer("OFF7"), IQA=officer("OFF8")), settings
+    )
+    by_mis = {a["misId"]: a["id"] for a in sa.assessors.values()}
+    course = sa.enrolments["9001"]
+    assert (course["assessorId"], course["secondAssessorId"]) == (by_mis["OFF7"], by_mis["OFF8"])
+    assert sa.learners["g-L1"]["assessorId"] == by_mis["OFF7"]
+
+
+def test_q1_v2_learner_officers_changed_keeps_a_qualifications_own_assessor() -> None:
+    """Q1 v2: a qualification with its own assessor keeps it when the Main Officer changes."""
+    payload = officers_changed(Main_Officer=officer("OFF7")) | {
+        "qualifications": [qualification("Q1", assessor=officer("OFF1"))]
+    }
+    sa, _, _ = run(plan_learner_officers_changed, payload, replace(ON, push_assessor_changes=True))
+    assert sa.enrolments["9001"]["assessorId"] == 55
+
+
+def test_q1_learner_officers_changed_follows_s15() -> None:
+    """Q1: with S15 off a change of the learner's officers changes nothing in SA."""
+    sa, _, plan = run(plan_learner_officers_changed, officers_changed(Main_Officer=officer("OFF7")), ON)
+    assert plan == (Skip("assessor changes are not pushed (S15 off)", rule="Q1"),) and sa.writes() == []
+
+
+def test_u5_v2_supported_qualification_added_after_upload_is_enrolled() -> None:
+    """U5 v2: a QualificationChanged about a supported qualification with no SA enrolment enrols it, U5's fields."""
+    sa, state = world()
+    state.courses["60399999"] = "12"
+    payload = {
+        "learner": learner(),
+        "qualification": qualification("Q5", "60399999", planned_end_date=date(2028, 6, 30)),
+        "officers": roles(Main_Officer=officer("OFF1"), IQA=officer("OFF2")),
+    }
+    settings = replace(ON, second_assessor_role="IQA")
+    execute(plan_qualification_changed(payload, settings, state, TODAY), ExecutorPorts(sa, state, state, state, state))
+    (course,) = [e for e in sa.enrolments.values() if e["misId"] == "Q5"]
+    by_mis = {a["misId"]: a["id"] for a in sa.assessors.values()}
+    assert (course["courseId"], course["plannedEndDate"], course["assessorId"], course["secondAssessorId"]) == (
+        12, "2028-06-30", 55, by_mis["OFF2"],
+    )  # fmt: skip
+    assert state.links[("enrolment", "Q5")] == str(course["id"])
+
+
+def test_u5_v2_refresh_enrols_a_supported_qualification_missing_in_sa() -> None:
+    """U5 v2 / R1: a refresh enrols a supported qualification that has no SA enrolment yet."""
+    sa, state = world()
+    state.courses["60399999"] = "12"
+    payload = refresh_payload() | {"qualifications": [qualification("Q1"), qualification("Q5", "60399999")]}
+    execute(plan_refresh_requested(payload, replace(ON, qualification_dates_mode=Mode.PULL), state, TODAY),
+            ExecutorPorts(sa, state, state, state, state))  # fmt: skip
+    assert sorted(e["misId"] for e in sa.enrolments.values()) == ["Q1", "Q5"]
+
+
+def test_a1_v2_late_closure_of_a_learner_who_ended_long_ago_is_applied() -> None:
+    """A1 / Y2 v2: a withdrawal recorded months after the learner's end date still reaches SA."""
+    payload = {
+        "learner": learner(programme_status="Withdrawn", end_date=date(2026, 7, 31)),
+        "qualification": qualification("Q1", actual_end_date=date(2026, 7, 31), completion_status=3, outcome=3),
+    }
+    sa, _, _ = run(plan_aim_closed, payload, ON)
+    assert (sa.enrolments["9001"]["status"], sa.enrolments["9001"]["completionStatus"]) == ("withdrawn", 3)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        pytest.param({"completion_status": 5, "outcome": 1}, "unknown completion status 5", id="A1-v2-unknown-completion-status"),
+        pytest.param({"completion_status": 2, "outcome": 4}, "unknown outcome 4", id="A1-v2-unknown-outcome"),
+    ],
+)  # fmt: skip
+def test_a1_v2_unknown_code_parks_naming_it(changes: dict[str, Any], reason: str) -> None:
+    """A1 v2: a code outside DOMAIN.md's lists is refused (parked, naming it), never mapped to In Training."""
+    payload = {"learner": learner(), "qualification": qualification("Q1", actual_end_date=TODAY, **changes)}
+    sa, _, plan = run(plan_aim_closed, payload, ON)
+    assert plan == (Park(reason, rule="A1"),)
+    assert sa.enrolments["9001"]["status"] == "in_training" and "completionStatus" not in sa.enrolments["9001"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
 
 from sync_core.execute.executor import ExecutorPorts, execute
-from sync_core.plan import Plan, Report, Skip
+from sync_core.plan import Park, Plan, Report, Skip
 from sync_core.rules.enrolment import plan_learner_enrolled
 from sync_core.settings import IntegrationSettings, Mode
 from tests.unit.fakes import FakeSa, FakeState
@@ -183,6 +184,59 @@ def test_u10_enrolment_replayed_creates_nothing_new() -> None:
 
 
 def test_y2_only_live_learners_are_uploaded() -> None:
-    """Y2: an enrolment of a learner who is not Live is skipped."""
+    """Y2 v2: an enrolment of a learner who is not Live is skipped "not live"."""
     plan = plan_learner_enrolled(enrolment(learner=learner(system_status="Archived")), ON, FakeState(), TODAY)
-    assert plan == (Skip("not eligible: only a Live learner is uploaded", rule="Y2"),)
+    assert plan == (Skip("not live", rule="Y2"),)
+
+
+@pytest.mark.parametrize(
+    ("completion", "outcome", "status"),
+    [
+        pytest.param(2, 1, "completed", id="U5-v2-closed-completed-achieved"),
+        pytest.param(3, 3, "withdrawn", id="U5-v2-closed-withdrawn"),
+        pytest.param(4, 2, "transferred", id="U5-v2-closed-transferred"),
+        pytest.param(6, 8, "break_in_learning", id="U5-v2-closed-on-break"),
+    ],
+)
+def test_u5_v2_qualification_closed_at_upload_is_enrolled_with_its_closure(
+    completion: int, outcome: int, status: str
+) -> None:
+    """U5 v2: a qualification PICS closed before the upload is enrolled with A1's fields and status."""
+    closed = qualification("Q1", actual_end_date=date(2026, 6, 30), completion_status=completion, outcome=outcome)
+    sa, _, _ = run(enrolment(qualifications=[closed]))
+    course = only(sa.enrolments)
+    assert (course["status"], course["completionStatus"], course["outcome"], course["actualEndDate"]) == (
+        status, completion, outcome, "2026-06-30",
+    )  # fmt: skip
+
+
+def test_u5_v2_open_qualification_is_enrolled_without_closure_fields() -> None:
+    """U5: a continuing qualification is enrolled as SA's default (no closure sent)."""
+    sa, _, _ = run(enrolment(qualifications=[qualification("Q1")]))
+    assert "completionStatus" not in only(sa.enrolments)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        pytest.param({"completion_status": 5}, "unknown completion status 5", id="A1-v2-unknown-status-at-upload"),
+        pytest.param({"completion_status": 2, "outcome": 7}, "unknown outcome 7", id="A1-v2-unknown-outcome-at-upload"),
+    ],
+)
+def test_a1_v2_unknown_code_at_upload_parks_naming_it(changes: dict[str, Any], reason: str) -> None:
+    """A1 v2: an enrolment carrying a code outside DOMAIN.md's lists parks, naming the code; nothing is sent."""
+    payload = enrolment(qualifications=[qualification("Q1", actual_end_date=date(2026, 6, 30), **changes)])
+    plan = plan_learner_enrolled(payload, ON, FakeState(courses={"60312345": "7"}), TODAY)
+    assert Park(reason, rule="A1") in plan
+
+
+@pytest.mark.parametrize(
+    "role",
+    [pytest.param("Skills Coach", id="S14-v2-provider-role"), pytest.param("IQA", id="S14-demo-role")],
+)
+def test_s14_v2_any_pics_role_names_the_second_assessor(role: str) -> None:
+    """S14 v2 / U4: the officer in whatever role PICS names is each course's second assessor."""
+    payload = enrolment(officers=roles(Main_Officer=officer("OFF1"), **{role.replace(" ", "_"): officer("OFF5")}))
+    sa, _, _ = run(payload, replace(ON, second_assessor_role=role))
+    by_mis = {a["misId"]: a["id"] for a in sa.assessors.values()}
+    assert only(sa.enrolments)["secondAssessorId"] == by_mis["OFF5"]

@@ -1,4 +1,4 @@
-"""Rules L1–L5, Y2 and X2: which learner fields a LearnerEdited pushes under each setting."""
+"""Rules L1–L5, Y2 and X2 (v2): which learner fields a LearnerEdited pushes under each setting."""
 
 from __future__ import annotations
 
@@ -48,7 +48,13 @@ def pushed(settings: IntegrationSettings, **changes: Any) -> dict[str, Any]:
         ),
         pytest.param(
             IntegrationSettings(learner_mode=Mode.PULL, send_disability=True, sync_ethnicity=True),
-            {"disability"}, set(DEMOGRAPHICS.values()) | {"ethnicity"}, id="L5-pull-mode-pushes-no-demographics",
+            {"disability", "uln"}, (set(DEMOGRAPHICS.values()) - {"uln"}) | {"ethnicity"},
+            id="L5-pull-mode-pushes-no-demographics",
+        ),
+        pytest.param(IntegrationSettings(learner_mode=Mode.PULL), {"uln"}, set(DEMOGRAPHICS.values()) - {"uln"}, id="L2-v2-uln-still-pushed-in-pull-mode"),
+        pytest.param(
+            IntegrationSettings(learner_mode=Mode.PULL, student_id_from_lrn=True, sync_gender=True),
+            {"uln"}, {"studentId", "gender"}, id="L2-v2-pull-mode-pushes-uln-alone",
         ),
     ],
 )  # fmt: skip
@@ -67,39 +73,34 @@ def test_values_are_pics_after_image_values() -> None:
     assert fields["studentId"] == "LRN1"
 
 
-@pytest.mark.parametrize(
-    ("mode", "expected_rule"),
-    [
-        pytest.param(Mode.NONE, "L5", id="L5-none-pushes-nothing"),
-        pytest.param(Mode.PULL, "L5", id="L5-pull-pushes-nothing"),
-    ],
-)
-def test_nothing_to_push_is_a_skip(mode: Mode, expected_rule: str) -> None:
-    """L5: with no field to push the event is skipped, naming the rule."""
-    plan = plan_learner_edited({"learner": learner()}, IntegrationSettings(learner_mode=mode), NoLinks(), TODAY)
-    assert plan == (Skip("learner details are not pushed under the settings", rule=expected_rule),)
+def test_nothing_to_push_is_a_skip() -> None:
+    """L5: with S6 = None and no toggle there is no field to push: the event is skipped, naming the rule."""
+    plan = plan_learner_edited({"learner": learner()}, IntegrationSettings(learner_mode=Mode.NONE), NoLinks(), TODAY)
+    assert plan == (Skip("learner details are not pushed under the settings", rule="L5"),)
 
 
-def test_learner_not_in_sa_is_parked() -> None:
-    """X2: an edit of a learner with no Smart Assessor ID parks as "not enrolled"."""
+def test_x2_v2_learner_not_in_sa_is_skipped_not_parked() -> None:
+    """X2 v2: an edit of a learner with no Smart Assessor ID is skipped "not in Smart Assessor"; nothing parks."""
     plan = plan_learner_edited({"learner": learner(smart_assessor_id=None)}, PUSH, NoLinks(), TODAY)
-    assert plan == (Park("not enrolled", rule="X2"),)
+    assert plan == (Skip("not in Smart Assessor", rule="X2"),)
+    assert not any(isinstance(step, Park) for step in plan)
 
 
 @pytest.mark.parametrize(
-    ("changes", "eligible"),
+    ("changes", "pushed_to_sa"),
     [
-        pytest.param({}, True, id="Y1-live-in-learning"),
-        pytest.param({"system_status": "Archived"}, False, id="Y1-not-live"),
-        pytest.param({"programme_status": "Completed", "end_date": date(2026, 11, 1)}, True, id="Y1-ended-this-month"),
-        pytest.param({"programme_status": "Completed", "end_date": date(2026, 10, 23)}, True, id="Y1-ended-a-month-ago-to-the-day"),
-        pytest.param({"programme_status": "Completed", "end_date": date(2026, 10, 22)}, False, id="Y1-ended-over-a-month-ago"),
-        pytest.param({"programme_status": "Withdrawn", "end_date": None}, False, id="Y1-not-learning-no-end"),
+        pytest.param({}, True, id="Y2-live-in-learning"),
+        pytest.param({"system_status": "Archived"}, False, id="Y2-not-live"),
+        pytest.param({"system_status": "Archived", "smart_assessor_id": None}, False, id="Y2-not-live-and-not-in-sa"),
+        pytest.param({"programme_status": "Completed", "end_date": date(2026, 11, 1)}, True, id="Y2-ended-this-month"),
+        pytest.param({"programme_status": "Completed", "end_date": date(2026, 10, 22)}, True, id="Y2-v2-ended-over-a-month-ago-still-pushed"),
+        pytest.param({"programme_status": "Withdrawn", "end_date": date(2025, 7, 31)}, True, id="Y2-v2-ended-last-year-still-pushed"),
+        pytest.param({"programme_status": "Withdrawn", "end_date": None}, True, id="Y2-v2-not-learning-no-end-still-pushed"),
     ],
 )  # fmt: skip
-def test_only_eligible_learners_are_pushed(changes: dict[str, Any], eligible: bool) -> None:
-    """Y2: a change of an ineligible learner is skipped as "not eligible"."""
+def test_y2_v2_any_live_learner_in_sa_is_pushed(changes: dict[str, Any], pushed_to_sa: bool) -> None:
+    """Y2 v2: an edit reaches SA for any Live learner with an SA record, eligible for the daily run or not."""
     plan = plan_learner_edited({"learner": learner(**changes)}, PUSH, NoLinks(), TODAY)
-    assert isinstance(plan[0], Update) is eligible
-    if not eligible:
-        assert plan == (Skip("not eligible", rule="Y2"),)
+    assert isinstance(plan[0], Update) is pushed_to_sa
+    if not pushed_to_sa:
+        assert plan == (Skip("not live", rule="Y2"),)
