@@ -176,11 +176,11 @@ def field_resource(kind: str, target: str, name: str) -> str:
 def _unheld(run: _Run, kind: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """X1 v2: the fields whose value differs from the one last pushed for that same field."""
     wanted = {field_resource(kind, target, name): content_hash({name: value}) for name, value in fields.items()}
-    run.pushed.update(wanted)
+    held = set() if run.force else run.ports.hashes.holding(wanted)
+    run.pushed.update({resource: digest for resource, digest in wanted.items() if resource not in held})
     if run.force:
         return dict(fields)
     just_created = run.created.get(target, {})
-    held = run.ports.hashes.holding(wanted)
     return {
         name: value
         for (name, value), resource in zip(fields.items(), wanted, strict=True)
