@@ -3,18 +3,25 @@
 Learners are read in Learner Ident order, many at once (``concurrency``) under one token bucket
 (``rate_per_s``). Every ``chunk`` learners, once their events are on Kafka, the run's checkpoint
 moves to the last of them, so a crashed run resumes there (``--resume``) and re-reads at most the
-read-ahead window. Event ids are deterministic per (run date, item): a rerun re-emits the same ids.
+read-ahead window. Event ids are deterministic per (pull run, item): ``--resume`` of a run re-emits
+that run's ids, while another run (``pull learner`` on the day of the nightly pull, the next night)
+has ids of its own, so what SA changed in between reaches PICS.
+
+P14: an item that cannot be read, mapped or encoded is dropped alone and counted in the run's row
+(``items_dropped``, ``dropped_reasons``); a learner whose reading fails is counted (``learners_failed``)
+and the run goes on. A run that stops on an error it cannot go past is marked failed, then raises.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar
 
 import structlog
@@ -29,8 +36,8 @@ from sync_core.pics.eligible import EligibleLearners
 from sync_core.pipeline import policy
 from sync_core.pipeline.retrying import call
 from sync_core.pipeline.routes import PULL_TOPICS
-from sync_core.pull.reads import Pulled, Reader
-from sync_core.serde import new_event
+from sync_core.pull.encoding import Message, Ready, encode
+from sync_core.pull.reads import Read, Reader
 from sync_core.settings import IntegrationSettings, Mode
 from sync_core.smart_assessor.rate_limit import TokenBucket
 from sync_core.state.pull_runs import PullRuns
@@ -88,30 +95,51 @@ class _Run:
     failed: int = 0
     done: int = 0  # learners whose events are sent
 
-    def send(self, events: list[Pulled]) -> None:
-        for pulled in events:
-            value = new_event(pulled.name, pulled.payload, source="smart-assessor", event_id=pulled.event_id)
-            self.producer.send(pulled.topic, pulled.key, value)
+    def send(self, messages: list[Message]) -> None:
+        for topic, key, data in messages:
+            self.producer.send_raw(topic, key, data)
 
-    def read(self, learner: dict[str, Any]) -> list[Pulled]:
-        """The learner's pulled items; none when the policy parks its failure (counted and logged by class)."""
+    def read(self, learner: dict[str, Any]) -> Ready:
+        """The learner's items, a bad one dropped alone (P14); none when the policy parks the learner's failure."""
+        ident = learner["learner_ident"]
+        return self.guarded(ident, lambda: self.reader.learner(ident, learner["smart_assessor_id"]))
+
+    def linked(self, read_one: Callable[[str, str], Read], record: dict[str, Any]) -> Ready:
+        """P10/P11: one linked officer's or organisation's item, guarded like a learner's."""
+        return self.guarded(record["id"], partial(read_one, record["id"], record["additional_id"]))
+
+    def guarded(self, key: str, read: Callable[[], Read]) -> Ready:
+        """``read()`` encoded; a failure the policy would park is counted and the run goes on."""
         try:
-            return self.reader.learner(learner["learner_ident"], learner["smart_assessor_id"])
+            return encode(read(), self.service.ports.serde)
         except Exception as failed:
             if not isinstance(policy.decide(failed, 1, policy.PULL), policy.Park):
                 raise
-            log.warning("pull.learner_failed", key=learner["learner_ident"], error=type(failed).__name__)
-            self.failed += 1
-            return []
+            log.warning("pull.learner_failed", key=key, error=type(failed).__name__)
+            return Ready(Read(key), [], failed=True)
 
 
 def run_pull(service: Service, options: PullOptions, learners: Sequence[dict[str, Any]], run_id: int) -> dict[str, Any]:
-    """Read ``learners`` (and the officers and organisations a pull mode needs), emit, checkpoint."""
+    """Read ``learners`` (and the officers and organisations a pull mode needs), emit, checkpoint.
+
+    An error the run cannot go past (SA refusing us, tries run out) marks the run failed, then raises.
+    """
+    try:
+        return _run_pull(service, options, learners, run_id)
+    except Exception as stopped:
+        log.error("pull.failed", run_id=run_id, error=type(stopped).__name__)
+        PullRuns(service.pool).finish(run_id, "failed")
+        raise
+
+
+def _run_pull(
+    service: Service, options: PullOptions, learners: Sequence[dict[str, Any]], run_id: int
+) -> dict[str, Any]:
     config = service.config
     ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PULL_TOPICS})
     calls = PacedCalls(options.rate_per_s)
     settings = service.ports.settings()
-    reader = Reader(service.sa, settings, options.run_date, calls)
+    reader = Reader(service.sa, settings, run_id, calls)
     producer = EventProducer(kafka_settings(config), service.ports.serde, topic_prefix=config.topic_prefix)
     run = _Run(service, options, reader, producer, run_id, service.ports.execution.checkpoint)
     progress = Progress(len(learners), "pull: learners read") if options.progress else None
@@ -144,12 +172,13 @@ def _read_all(
     at most the window past the last checkpoint.
     """
     pending = iter(learners)
-    window: deque[tuple[dict[str, Any], Future[list[Pulled]]]] = deque()
-    chunk = _Chunk(calls.calls, run.reader.unmapped_sessions)
+    window: deque[tuple[dict[str, Any], Future[Ready]]] = deque()
+    chunk = _Chunk(calls.calls)
 
-    def take(learner: dict[str, Any], events: list[Pulled]) -> None:
-        run.send(events)
-        chunk.add(learner["learner_ident"], len(events))
+    def take(learner: dict[str, Any], read: Ready) -> None:
+        run.send(read.messages)
+        chunk.add(learner["learner_ident"], read)
+        run.failed += read.failed
         run.done += 1
         if run.options.observe:
             run.options.observe(run.done, len(learners))
@@ -171,7 +200,7 @@ def _read_all(
 
 
 def _take_started(
-    window: deque[tuple[dict[str, Any], Future[list[Pulled]]]], take: Callable[[dict[str, Any], list[Pulled]], None]
+    window: deque[tuple[dict[str, Any], Future[Ready]]], take: Callable[[dict[str, Any], Ready], None]
 ) -> None:
     """Stopping: drop the reads not started; take, in order, those that were, up to the first dropped."""
     for _learner, future in window:
@@ -185,15 +214,18 @@ def _take_started(
 @dataclass
 class _Chunk:
     calls_before: int
-    unmapped_before: int
     number: int = 1
     read: int = 0
     events: int = 0
+    unmapped: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)  # P14: reason → items
     last: str = ""  # the ident of the last learner read
 
-    def add(self, learner_ident: str, events: int) -> None:
+    def add(self, learner_ident: str, items: Ready) -> None:
         self.read += 1
-        self.events += events
+        self.events += len(items.messages)
+        self.unmapped += items.read.unmapped
+        self.dropped.update(dropped.reason for dropped in items.read.dropped)
         self.last = learner_ident
 
 
@@ -202,10 +234,10 @@ def _checkpoint(run: _Run, chunk: _Chunk, calls: PacedCalls) -> _Chunk:
     run.producer.flush()
     PullRuns(run.service.pool).checkpoint(
         run.run_id, chunk.last, read=chunk.read, events=chunk.events,
-        calls=calls.calls - chunk.calls_before, unmapped=run.reader.unmapped_sessions - chunk.unmapped_before,
+        calls=calls.calls - chunk.calls_before, unmapped=chunk.unmapped, dropped=chunk.dropped,
     )  # fmt: skip
     run.checkpoint(f"after_pull_chunk:{chunk.number}")
-    return _Chunk(calls.calls, run.reader.unmapped_sessions, number=chunk.number + 1)
+    return _Chunk(calls.calls, number=chunk.number + 1)
 
 
 def _linked_records(
@@ -216,13 +248,16 @@ def _linked_records(
         return
     idents = [learner["learner_ident"] for learner in learners]
     officers, organisations = EligibleLearners(run.service.pool).linked_records(idents)
-    events: list[Pulled] = []
+    reads: list[Ready] = []
     if settings.officer_mode is Mode.PULL:
-        events += pool.map(lambda o: run.reader.officer(o["id"], o["additional_id"]), officers)
+        reads += pool.map(partial(run.linked, run.reader.officer), officers)
     if settings.organisation_mode is Mode.PULL:
-        events += pool.map(lambda g: run.reader.organisation(g["id"], g["additional_id"]), organisations)
-    run.send(events)
+        reads += pool.map(partial(run.linked, run.reader.organisation), organisations)
+    for read in reads:
+        run.send(read.messages)
     run.producer.flush()
+    dropped = Counter(dropped.reason for read in reads for dropped in read.read.dropped)
+    PullRuns(run.service.pool).add_dropped(run.run_id, dropped)
 
 
 def daily_pull(service: Service, options: PullOptions) -> dict[str, Any]:
@@ -236,6 +271,7 @@ def daily_pull(service: Service, options: PullOptions) -> dict[str, Any]:
             "learners_eligible": 0,
             "learners_read": 0,
             "events": 0,
+            "items_dropped": 0,
         }
     runs, eligible = PullRuns(service.pool), EligibleLearners(service.pool)
     unfinished = runs.unfinished(options.run_date) if options.resume else None

@@ -2,7 +2,10 @@
 
 Read by SA's API (``sessions``), set by the sandbox's ``/_sandbox`` routes (``seeding``,
 ``simulation``). A learner SA holds no activity for has no sessions, 0 actual hours and score 0.
-Course progress stays consistent: ``progressAssessedPc`` is 100 × signed-off / total elements to
+A group session is one session (one id) in several learners' lists: it is stored once, owned by the
+learner it was set for (``learnerId``), with every learner it is for in ``learnerIds``. Smart Coach
+(section 7 v2) answers 404 for a learner not in Smart Coach, and a null score and band for one with
+no score yet. Course progress stays consistent: ``progressAssessedPc`` is 100 × signed-off / total elements to
 one decimal, ``progressMappedPc`` is never below it.
 """
 
@@ -28,13 +31,13 @@ def band(score: float) -> str:
 
 
 def sessions_of(state: SandboxState, learner_id: str) -> list[Record]:
-    """The learner's sessions as stored (with ``learnerId``), by start, then id."""
-    return sorted(state.sessions.find(learnerId=learner_id), key=lambda s: (s["start"], s["id"]))
+    """The learner's sessions as stored (with ``learnerId``), group sessions included, by start, then id."""
+    return sorted(state.sessions.find(learnerIds=learner_id), key=lambda s: (s["start"], s["id"]))
 
 
 def session_view(session: Record) -> Record:
-    """A session as SA's API shows it, without ``learnerId``."""
-    return {key: value for key, value in session.items() if key != "learnerId"}
+    """A session as SA's API shows it, without ``learnerId`` and ``learnerIds``."""
+    return {key: value for key, value in session.items() if key not in ("learnerId", "learnerIds")}
 
 
 def otj_of(state: SandboxState, learner: Record) -> Record:
@@ -43,8 +46,20 @@ def otj_of(state: SandboxState, learner: Record) -> Record:
 
 
 def smart_coach_of(state: SandboxState, learner_id: str) -> Record:
+    """``{score, band}``; both null when there is no score yet; 404 when the learner is not in Smart Coach."""
+    if learner_id in state.not_in_smart_coach:
+        raise ApiError(404, "not_found", "The learner is not in Smart Coach.")
     score = state.smart_coach_scores.get(learner_id, 0.0)
-    return {"score": score, "band": band(score)}
+    return {"score": score, "band": None if score is None else band(score)}
+
+
+def set_smart_coach(state: SandboxState, learner_id: str, score: float | None, *, member: bool = True) -> None:
+    """Put the learner in Smart Coach with ``score`` (None: no score yet), or take it out (``member`` false)."""
+    state.smart_coach_scores[learner_id] = score
+    if member:
+        state.not_in_smart_coach.discard(learner_id)
+    else:
+        state.not_in_smart_coach.add(learner_id)
 
 
 def activity_of(state: SandboxState, learner: Record) -> Record:
@@ -53,7 +68,7 @@ def activity_of(state: SandboxState, learner: Record) -> Record:
         "learnerId": learner["id"],
         "sessions": [session_view(s) for s in sessions_of(state, learner["id"])],
         "otj": otj_of(state, learner),
-        "smartCoach": smart_coach_of(state, learner["id"]),
+        "smartCoach": None if learner["id"] in state.not_in_smart_coach else smart_coach_of(state, learner["id"]),
         "progress": [progress_of(e) for e in state.enrolments.find(learnerId=learner["id"])],
     }
 
@@ -64,26 +79,36 @@ def progress_of(enrolment: Record) -> Record:
 
 
 def change_activity(state: SandboxState, learner_id: str, change: Mapping[str, Any]) -> None:
-    """Apply ``{sessions?, otjActualHours?, smartCoachScore?, progress?}`` whole, or refuse it
-    (404 for an enrolment not the learner's, 422 for a value that does not fit) and change nothing."""
-    sessions = [_checked_session(state, s) for s in change.get("sessions", ())]
+    """Apply ``{sessions?, otjActualHours?, smartCoachScore?, inSmartCoach?, progress?}`` whole, or refuse
+    it (404 for an enrolment not the learner's, 422 for a value that does not fit) and change nothing.
+
+    A score (null: no score yet) puts the learner in Smart Coach unless ``inSmartCoach`` is false.
+    """
+    sessions = [_checked_session(state, learner_id, s) for s in change.get("sessions", ())]
     progress = [_checked_progress(state, learner_id, p) for p in change.get("progress", ())]
     if "sessions" in change:
         replace_sessions(state, learner_id, sessions)
     if "otjActualHours" in change:
         state.otj_actual_hours[learner_id] = float(change["otjActualHours"])
-    if "smartCoachScore" in change:
-        state.smart_coach_scores[learner_id] = float(change["smartCoachScore"])
+    if "smartCoachScore" in change or "inSmartCoach" in change:
+        score = change.get("smartCoachScore", state.smart_coach_scores.get(learner_id, 0.0))
+        set_smart_coach(state, learner_id, score, member=change.get("inSmartCoach", True))
     for enrolment, signed_off, total in progress:
         set_progress(state, enrolment, signed_off, total=total)
 
 
 def replace_sessions(state: SandboxState, learner_id: str, sessions: Iterable[Mapping[str, Any]]) -> None:
-    """Make ``sessions`` the learner's, numbered afresh; the ids of the sessions replaced are not reused."""
+    """Make ``sessions`` the ones the learner owns, numbered afresh (the ids replaced are not reused).
+
+    A session's ``alsoLearnerIds`` makes it a group session, in those learners' lists too; the group
+    sessions other learners own stay in this learner's list.
+    """
     for old in state.sessions.find(learnerId=learner_id):
         state.sessions.delete(old["id"])
     for session in sessions:
-        state.sessions.insert({"learnerId": learner_id, **session})
+        fields = {key: value for key, value in session.items() if key != "alsoLearnerIds"}
+        group = [learner_id, *session.get("alsoLearnerIds", ())]
+        state.sessions.insert({"learnerId": learner_id, "learnerIds": group, **fields})
 
 
 def set_progress(
@@ -109,9 +134,15 @@ def set_progress(
     return patch(state.enrolments, enrolment, changes, "enrolment")
 
 
-def _checked_session(state: SandboxState, session: Mapping[str, Any]) -> Record:
-    """The session to store: its assessor exists; ``actualStart`` only when attended (default: start)."""
+def _checked_session(state: SandboxState, learner_id: str, session: Mapping[str, Any]) -> Record:
+    """The session to store: its assessor and other learners exist; ``actualStart`` only when attended
+    (default: start)."""
     referenced(state.assessors, session.get("assessorId"), field="assessorId", what="assessor")
+    others = session.get("alsoLearnerIds", ())
+    if learner_id in others or len(set(others)) < len(others):
+        raise ApiError(422, "invalid_value", "A learner is named twice in the session.", field="alsoLearnerIds")
+    for other in others:
+        referenced(state.learners, other, field="alsoLearnerIds", what="learner")
     attended = session["status"] == "attended"
     if session.get("actualStart") and not attended:
         raise ApiError(422, "invalid_value", "Only an attended session has an actualStart.", field="actualStart")

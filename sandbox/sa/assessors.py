@@ -64,6 +64,7 @@ class Assessor(AssessorCreate):
     id: int = Field(description="Number assigned by Smart Assessor")
     createdAt: Timestamp
     updatedAt: Timestamp
+    modifiedAt: Timestamp = Field(description="When a value of the record last changed (section 7 v2)")
 
 
 class AssessorPage(Page[Assessor]):

@@ -58,6 +58,7 @@ class Employer(EmployerCreate):
     id: int = Field(description="Number assigned by Smart Assessor")
     createdAt: Timestamp
     updatedAt: Timestamp
+    modifiedAt: Timestamp = Field(description="When a value of the record last changed (section 7 v2)")
 
 
 class EmployerPage(Page[Employer]):

@@ -77,6 +77,7 @@ class Enrolment(EnrolmentCreate):
     timelinePc: float
     createdAt: Timestamp
     updatedAt: Timestamp
+    modifiedAt: Timestamp = Field(description="When a value of the record last changed (section 7 v2)")
 
 
 class EnrolmentPage(Page[Enrolment]):

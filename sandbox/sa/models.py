@@ -133,6 +133,7 @@ class Learner(LearnerCreate):
     id: str = Field(description="GUID assigned by Smart Assessor")
     createdAt: Timestamp
     updatedAt: Timestamp
+    modifiedAt: Timestamp = Field(description="When a value of the record last changed (section 7 v2)")
 
 
 class LearnerPage(Page[Learner]):

@@ -144,16 +144,28 @@ class SaSandboxProcess:
         return result
 
     def set_activity(self, learner_id: str, **activity: Any) -> dict[str, Any]:
-        """Replace parts of a learner's activity (``sessions=[...]``, ``otjActualHours``,
-        ``smartCoachScore``, ``progress=[{enrolmentId, elementsSignedOff}]``); answer all of it."""
+        """Replace parts of a learner's activity (``sessions=[...]``, a session's ``alsoLearnerIds`` making
+        it a group session; ``otjActualHours``; ``smartCoachScore``, None for no score yet; ``inSmartCoach``,
+        False for a 404; ``progress=[{enrolmentId, elementsSignedOff}]``); answer all of it."""
         result: dict[str, Any] = self._call("PUT", f"/learners/{learner_id}/activity", json=activity)
         return result
 
-    def simulate_activity(self, seed: int, learner_ids: list[str] | None = None) -> int:
-        """Give the learners named (every learner by default) made-up activity drawn from ``seed``."""
-        body = {"seed": seed} | ({} if learner_ids is None else {"learnerIds": learner_ids})
-        count: int = self._call("POST", "/simulate-activity", json=body)["learners"]
-        return count
+    def simulate_activity(self, seed: int, learner_ids: list[str] | None = None, **mix: float) -> int:
+        """Give the learners named (every learner by default) made-up activity drawn from ``seed``, with
+        the v2 cases in the shares of ``mix`` (``groupSessions=0.1``…; 3 % each by default, see
+        ``sandbox.sa.simulation``); the number of learners. ``last_simulation()`` tells what it did."""
+        return self.simulate_activity_counts(seed, learner_ids, **mix)["learners"]
+
+    def simulate_activity_counts(self, seed: int, learner_ids: list[str] | None = None, **mix: float) -> dict[str, int]:
+        """``simulate_activity``, answering what it did: ``{learners, groupSessions, notInSmartCoach, …}``."""
+        body: dict[str, Any] = {"seed": seed} | ({} if learner_ids is None else {"learnerIds": learner_ids})
+        counts: dict[str, int] = self._call("POST", "/simulate-activity", json=body | ({"mix": mix} if mix else {}))
+        return counts
+
+    def last_simulation(self) -> dict[str, int]:
+        """What the last simulation did, in counts (empty before one)."""
+        counts: dict[str, int] = self._call("GET", "/simulation")
+        return counts
 
     def bulk_learners(self, count: int, prefix: str, **options: Any) -> list[dict[str, Any]]:
         """Make ``count`` enrolled learners with activity (options: ``courseId``, ``assessorId``,

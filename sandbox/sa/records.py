@@ -16,9 +16,9 @@ PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=200)]
 
 
 def stamped(fields: Mapping[str, Any]) -> Record:
-    """A new record's fields with ``createdAt`` = ``updatedAt`` = now."""
+    """A new record's fields with ``createdAt`` = ``updatedAt`` = ``modifiedAt`` = now."""
     now = now_iso()
-    return {**fields, "createdAt": now, "updatedAt": now}
+    return {**fields, "createdAt": now, "updatedAt": now, "modifiedAt": now}
 
 
 def insert(table: Table, record: Record, what: str) -> Record:
@@ -42,12 +42,14 @@ def existing(table: Table, record_id: Any, what: str) -> Record:
 
 
 def patch(table: Table, record: Record, changes: Mapping[str, Any], what: str) -> Record:
-    """Apply the keys that differ; ``updatedAt`` moves only when a value changes."""
+    """Apply the keys that differ; ``updatedAt`` and ``modifiedAt`` (section 7 v2) move only when a value
+    changes, by the API or by the sandbox's own simulation."""
     changed = {key: value for key, value in changes.items() if record.get(key) != value}
     if not changed:
         return record
+    now = now_iso()
     with unique_mis_id(what):
-        return table.update(record["id"], {**changed, "updatedAt": now_iso()})
+        return table.update(record["id"], {**changed, "updatedAt": now, "modifiedAt": now})
 
 
 def page_of(matches: Sequence[Record], page: int, page_size: int) -> dict[str, Any]:
@@ -62,7 +64,7 @@ def given(**criteria: Any) -> dict[str, Any]:
     return {key: value for key, value in criteria.items() if value is not None}
 
 
-def referenced(table: Table, record_id: int | None, *, field: str, what: str) -> None:
+def referenced(table: Table, record_id: int | str | None, *, field: str, what: str) -> None:
     """422 ``unknown_<what>`` on ``field`` unless ``record_id`` is None or names a record."""
     if record_id is not None and table.get(record_id) is None:
         raise ApiError(422, f"unknown_{what}", f"No {what} has id {record_id}.", field=field)

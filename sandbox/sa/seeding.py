@@ -1,7 +1,8 @@
 """``/_sandbox`` routes that give learners activity for the daily pull to read (no auth, no call log).
 
-Set one learner's activity by hand, simulate it for many from a seed, make learners in bulk for
-benchmarks, list every session. Left out of the OpenAPI document, like the rest of ``/_sandbox``.
+Set one learner's activity by hand (group sessions and Smart Coach membership included), simulate it
+for many from a seed (and read what the last simulation did), make learners in bulk for benchmarks,
+list every session. Left out of the OpenAPI document, like the rest of ``/_sandbox``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from pydantic import Field, StrictFloat, StrictInt
+from pydantic import Field, StrictBool, StrictFloat, StrictInt
 
 from sandbox.sa import activity, simulation
 from sandbox.sa.errors import ApiError
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/_sandbox", tags=["sandbox"], include_in_schema=False
 
 #: The most learners one ``POST /_sandbox/bulk-learners`` makes.
 MAX_BULK = 100_000
+Share = Annotated[float, Field(ge=0, le=1)]  # a share of learners; 0 and 1 as whole numbers too
 
 
 class ProgressChange(ApiModel):
@@ -33,18 +35,39 @@ class ProgressChange(ApiModel):
     elementsTotal: Annotated[StrictInt, Field(ge=1)] = absent()
 
 
-class ActivityChange(ApiModel):
-    """The parts of a learner's activity to replace; parts left out keep their value."""
+class SessionChange(SessionDetails):
+    """A session to set; ``alsoLearnerIds`` makes it a group session, in those learners' lists too."""
 
-    sessions: list[SessionDetails] = absent()
+    alsoLearnerIds: list[str] = Field(default_factory=list)
+
+
+class ActivityChange(ApiModel):
+    """The parts of a learner's activity to replace; parts left out keep their value.
+
+    ``smartCoachScore`` null: in Smart Coach with no score yet; ``inSmartCoach`` false: Smart Coach
+    answers 404 for the learner.
+    """
+
+    sessions: list[SessionChange] = absent()
     otjActualHours: Annotated[StrictFloat, Field(ge=0)] = absent()
-    smartCoachScore: Annotated[StrictFloat, Field(ge=0, le=1)] = absent()
+    smartCoachScore: Annotated[StrictFloat, Field(ge=0, le=1)] | None = absent()
+    inSmartCoach: StrictBool = absent()
     progress: list[ProgressChange] = absent()
+
+
+class MixChange(ApiModel):
+    """The shares of the simulation's v2 cases (``sandbox.sa.simulation.Mix``); left out: the default."""
+
+    groupSessions: Share = absent()
+    notInSmartCoach: Share = absent()
+    noScoreYet: Share = absent()
+    blanks: Share = absent()
 
 
 class SimulationRequest(ApiModel):
     seed: StrictInt
     learnerIds: list[str] | None = None  # None: every learner
+    mix: MixChange | None = None
 
 
 class BulkRequest(ApiModel):
@@ -68,13 +91,21 @@ async def set_activity(id: str, change: ActivityChange, request: Request) -> Rec
 
 @router.post("/simulate-activity")
 async def simulate_activity(body: SimulationRequest, request: Request) -> dict[str, int]:
-    """Replace the activity of the learners named (every learner when none is) with made-up activity."""
+    """Replace the activity of the learners named (every learner when none is) with made-up activity;
+    answer what it did (``{learners, groupSessions, notInSmartCoach, noScoreYet, blankLearners, …}``)."""
     state = sandbox_state(request)
     if body.learnerIds is None:
         learners = state.learners.all()
     else:
         learners = [existing(state.learners, learner_id, "learner") for learner_id in body.learnerIds]
-    return {"learners": simulation.simulate(state, body.seed, learners)}
+    mix = simulation.Mix.of(body.mix.model_dump(exclude_unset=True) if body.mix else {})
+    return simulation.simulate(state, body.seed, learners, mix).as_dict()
+
+
+@router.get("/simulation")
+async def last_simulation(request: Request) -> dict[str, int]:
+    """What the last simulate-activity did, in counts (empty before the first, and after a reset)."""
+    return dict(sandbox_state(request).last_simulation)
 
 
 @router.post("/bulk-learners")

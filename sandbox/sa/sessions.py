@@ -2,6 +2,8 @@
 
 SA's API only reads a learner's activity; the sandbox sets it through ``/_sandbox`` (``seeding``).
 Session ids are SA's numbers from 20001; a session's times are UTC, written ``2025-01-31T09:30:00Z``.
+A group session has one id in the lists of every learner it is for. Smart Coach answers 404 for a
+learner not in Smart Coach, and a null score and band for one it has no score for yet (section 7 v2).
 """
 
 from __future__ import annotations
@@ -87,10 +89,10 @@ class Otj(ApiModel):
 
 
 class SmartCoach(ApiModel):
-    """Smart Coach's risk of the learner not completing: the score and its band."""
+    """Smart Coach's risk of the learner not completing: the score and its band, null when no score yet."""
 
-    score: float = Field(ge=0, le=1)
-    band: Band = Field(description="High from 0.66, Medium from 0.33, else Low")
+    score: float | None = Field(ge=0, le=1, description="null: Smart Coach has no score for the learner yet")
+    band: Band | None = Field(description="High from 0.66, Medium from 0.33, else Low; null with the score")
 
 
 @router.get("/sessions", response_model=SessionPage)
@@ -110,6 +112,7 @@ async def get_otj(id: str, request: Request) -> Record:
 
 @router.get("/smart-coach", response_model=SmartCoach)
 async def get_smart_coach(id: str, request: Request) -> Record:
-    """The learner's Smart Coach score (0 when SA has none) and its band."""
+    """The learner's Smart Coach score (0 when SA has none; null when it has no score yet) and its band;
+    404 when the learner is not in Smart Coach."""
     state = sandbox_state(request)
     return activity.smart_coach_of(state, existing(state.learners, id, "learner")["id"])

@@ -24,8 +24,10 @@ FIRST_SESSION_ID = 20001
 class SandboxState:
     """The configuration, issued tokens, SA's records, the call log and the fault generator.
 
-    A learner's activity (``sandbox.sa.activity``) is its sessions, its actual OTJ hours and its
-    Smart Coach score, both by learner id, and the progress on its enrolments.
+    A learner's activity (``sandbox.sa.activity``) is its sessions (a group session lists every
+    learner it is for in ``learnerIds``), its actual OTJ hours and its Smart Coach score, both by
+    learner id (a score of None: in Smart Coach with no score yet; a learner in
+    ``not_in_smart_coach``: Smart Coach answers 404), and the progress on its enrolments.
     """
 
     def __init__(self, config: SandboxConfig) -> None:
@@ -44,9 +46,11 @@ class SandboxState:
         )
         self.courses = Table(unique=("qanCode",), first_id=FIRST_COURSE_ID)
         self.enrolments = Table(indexed=("learnerId", "misId"), first_id=FIRST_ENROLMENT_ID)
-        self.sessions = Table(indexed=("learnerId",), first_id=FIRST_SESSION_ID)
+        self.sessions = Table(indexed=("learnerId", "learnerIds"), first_id=FIRST_SESSION_ID)
         self.otj_actual_hours: dict[str, float] = {}
-        self.smart_coach_scores: dict[str, float] = {}
+        self.smart_coach_scores: dict[str, float | None] = {}
+        self.not_in_smart_coach: set[str] = set()
+        self.last_simulation: dict[str, int] = {}  # what the last simulate-activity did, in counts
         self.welcome_emails: list[Record] = []
         self.calls = CallLog()
         self.faults = Faults(config)
@@ -75,8 +79,12 @@ class SandboxState:
         configuration and tokens."""
         for table in (self.learners, self.employers, self.assessors, self.enrolments, self.sessions):
             table.clear()
-        for activity in (self.welcome_emails, self.otj_actual_hours, self.smart_coach_scores):
-            activity.clear()
+        activity: tuple[list[Record] | dict[str, Any] | set[str], ...] = (
+            self.welcome_emails, self.otj_actual_hours, self.smart_coach_scores, self.not_in_smart_coach,
+            self.last_simulation,
+        )  # fmt: skip
+        for kept in activity:
+            kept.clear()
         self.replace_courses(DEFAULT_CATALOGUE)
         self.calls.clear()
         self.credentials_revoked = False

@@ -42,6 +42,9 @@ class DuplicateKey(Exception):
 class Table:
     """Records by id, with an index per searchable key; ``unique`` keys refuse duplicates.
 
+    An indexed key whose value is a list is indexed under each of its items (a group session's
+    ``learnerIds``), so ``find(learnerIds=x)`` finds every record whose list holds ``x``.
+
     ``fold`` maps a key to how its values compare (``fold_postcode``); ``first_id`` makes the
     table number the records inserted without an id from there, as SA numbers employers and assessors.
     """
@@ -132,9 +135,17 @@ class Table:
 
     def _add_to_index(self, record: Record) -> None:
         for key in self._keys:
-            if record.get(key) is not None:
-                self._index[key][self._folded(key, record[key])].add(record["id"])
+            for value in _each(record.get(key)):
+                self._index[key][self._folded(key, value)].add(record["id"])
 
     def _remove_from_index(self, record: Record) -> None:
         for key in self._keys:
-            self._holders(key, record.get(key)).discard(record["id"])
+            for value in _each(record.get(key)):
+                self._holders(key, value).discard(record["id"])
+
+
+def _each(value: Any) -> list[Any]:
+    """The values a record is indexed under for one key: a list's items, else the value (None: none)."""
+    if isinstance(value, list):
+        return [item for item in value if item is not None]
+    return [] if value is None else [value]

@@ -1,1 +1,2 @@
-"""The daily pull: what is read from SA for a learner, and the events it becomes."""
+"""The daily pull: what is read from SA for a learner (``reads``), how each SA value is read (``items``), and the
+events it becomes, encoded for Kafka (``encoding``)."""

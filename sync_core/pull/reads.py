@@ -1,7 +1,14 @@
-"""Reading one learner's items from SA under the settings, as pulled events with deterministic ids.
+"""Reading one learner's items from SA under the settings, as pulled events with ids per pull run.
 
-An event id is derived from (run date, event kind, record), so a rerun of the same day re-emits
-the same ids and the updaters' ledger makes the repeat a no-op.
+An event id is derived from (pull run, event kind, key, record): a resumed run and a redelivery emit
+the same ids, which the updaters' ledger makes no-ops, while every other run (the next night's, a
+``pull learner`` on the day of the nightly pull) has ids of its own, so what SA changed in between
+reaches PICS, and P12 keeps an unchanged item from writing anything.
+
+P8: a learner with no Smart Coach score (SA answers 404, or has no score yet) has no risk item.
+P14: each item is read on its own (``sync_core.pull.items``): one that cannot be read or mapped is
+dropped and reported with the learner's ident, the item and the SA field, never the value; the
+learner's other items are still pulled.
 """
 
 from __future__ import annotations
@@ -10,15 +17,18 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from functools import partial
 from typing import Any, Protocol
 
-from sync_core.fields import ASSESSOR_FIELDS, DEMOGRAPHICS, EMPLOYER_FIELDS
-from sync_core.rules.pulled import PULLED_DEMOGRAPHICS
+import structlog
+
+from sync_core.errors import SaNotFound
+from sync_core.pull import items
+from sync_core.pull.items import BadItem
 from sync_core.settings import IntegrationSettings, Mode
 
+log = structlog.get_logger("pics_sync.pull")
 _EVENT_NAMESPACE = uuid.UUID("0b6f4a43-2f43-4b8e-9d0c-3a9f7f2f5e11")
-SA_TO_PICS = {sa: pics for pics, sa in DEMOGRAPHICS.items()}
 
 
 class SaReader(Protocol):
@@ -33,6 +43,11 @@ class SaReader(Protocol):
     def get_employer(self, sa_id: int | str) -> dict[str, Any]: ...
 
 
+def event_id(run_id: int, name: str, key: str, record: str) -> str:
+    """The id of the event ``name`` about ``record`` of ``key`` in pull run ``run_id``."""
+    return str(uuid.uuid5(_EVENT_NAMESPACE, f"{run_id}|{name}|{key}|{record}"))
+
+
 @dataclass(frozen=True)
 class Pulled:
     """One event of the pull, ready to send."""
@@ -44,41 +59,47 @@ class Pulled:
     event_id: str
 
 
-def event_id(run_date: date, name: str, record: str) -> str:
-    """The id of the event ``name`` about ``record`` in the run of ``run_date``."""
-    return str(uuid.uuid5(_EVENT_NAMESPACE, f"{run_date.isoformat()}|{name}|{record}"))
+@dataclass(frozen=True)
+class Dropped:
+    """P14: an item left out: whose (``key``), which, and the field at fault; no value."""
+
+    key: str
+    item: str
+    field: str
+    problem: str
+
+    @property
+    def reason(self) -> str:
+        """How the run counts it: ``QualificationDatesPulled startDate: not a date``."""
+        return f"{self.item} {self.field}: {self.problem}"
 
 
-def _date(text: str | None) -> date | None:
-    return None if text is None else date.fromisoformat(text)
+@dataclass
+class Read:
+    """The items read for one key (a learner; an officer or organisation for P10/P11)."""
 
+    key: str
+    topic: str = "sa.learner"
+    run_id: int = 0
+    events: list[Pulled] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    unmapped: int = 0  # sessions of a type S17 does not map (P2: not imported, counted)
 
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+    def add(self, name: str, record: str, build: Callable[[], Mapping[str, Any] | None]) -> None:
+        """The item ``build`` reads (none when it gives None), or, when it cannot be read, a drop (P14)."""
+        try:
+            payload = build()
+        except BadItem as bad:
+            self.drop(name, bad.field, bad.problem)
+            return
+        if payload is not None:
+            pulled_id = event_id(self.run_id, name, self.key, record)
+            self.events.append(Pulled(self.topic, self.key, name, payload, pulled_id))
 
-
-def progress(course: Mapping[str, Any]) -> dict[str, Any]:
-    """P1's figures of an SA course enrolment."""
-    return {
-        "sa_enrolment_id": str(course["id"]),
-        "elements_done": int(course.get("elementsSignedOff") or 0),
-        "elements_total": course.get("elementsTotal"),
-        "progress_assessed_pc": course.get("progressAssessedPc"),
-        "progress_mapped_pc": course.get("progressMappedPc"),
-        "timeline_pc": course.get("timelinePc"),
-    }
-
-
-def review_of(session: Mapping[str, Any]) -> dict[str, Any]:
-    """P2–P4's fields of an SA session."""
-    return {
-        "sa_session_id": str(session["id"]),
-        "session_type": session["type"],
-        "start": _time(session["start"]),
-        "actual": _time(session.get("actualStart")),
-        "duration_minutes": session.get("durationMinutes"),
-        "status": session["status"],
-    }
+    def drop(self, item: str, field_name: str, problem: str) -> None:
+        """Leave one item out, and say so (ids and the SA field only: values may be personal data)."""
+        self.dropped.append(Dropped(self.key, item, field_name, problem))
+        log.warning("pull.item_dropped", key=self.key, item=item, field=field_name, problem=problem, rule="P14")
 
 
 @dataclass
@@ -87,86 +108,96 @@ class Reader:
 
     sa: SaReader
     settings: IntegrationSettings
-    run_date: date
+    run_id: int
     call: Callable[..., Any]
-    assessors: dict[str, dict[str, Any]] = field(default_factory=dict)  # SA id → assessor, once a run
-    unmapped_sessions: int = 0
+    assessors: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # SA id → record, once a run
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def learner(self, ident: str, sa_id: str) -> list[Pulled]:
+    def learner(self, ident: str, sa_id: str) -> Read:
         """Every item the settings pull for one learner (P1, P2, P6–P9)."""
-        events = self._courses(ident, sa_id) + self._sessions(ident, sa_id)
+        read = Read(ident, run_id=self.run_id)
+        self._courses(read, self.call(self.sa.list_enrolments, sa_id))
+        self._sessions(read, self.call(self.sa.list_sessions, sa_id))
         otj = self.call(self.sa.get_otj, sa_id)
-        hours = {"actual_hours": float(otj["actualHours"]), "planned_hours": otj.get("plannedHours")}
-        events.append(self._event("sa.learner", ident, "OtjHoursTotal", ident, {"learner_ident": ident, **hours}))
+        read.add("OtjHoursTotal", ident, lambda: {"learner_ident": ident, **items.otj(otj)})
         if self.settings.risk_from_smart_coach:  # P8
-            coach = self.call(self.sa.get_smart_coach, sa_id)
-            risk = {"learner_ident": ident, "score": float(coach["score"]), "band": coach["band"]}
-            events.append(self._event("sa.learner", ident, "SmartCoachRisk", ident, risk))
+            self._smart_coach(read, sa_id)
         if self.settings.learner_mode is Mode.PULL:  # P9
-            events.append(self._demographics(ident, self.call(self.sa.get_learner, sa_id)))
-        return events
+            held = self.call(self.sa.get_learner, sa_id)
+            read.add("LearnerDemographicsPulled", ident, lambda: {"learner_ident": ident, **items.demographics(held)})
+        return read
 
-    def _event(self, topic: str, key: str, name: str, record: str, payload: Mapping[str, Any]) -> Pulled:
-        return Pulled(topic, key, name, payload, event_id(self.run_date, name, record))
-
-    def _courses(self, ident: str, sa_id: str) -> list[Pulled]:
-        events = []
-        for course in self.call(self.sa.list_enrolments, sa_id):
-            qid = str(course["misId"])
-            mine = {"learner_ident": ident, "qualification_id": qid}
-            events.append(self._event("sa.learner", ident, "QualificationProgress", qid, mine | progress(course)))
+    def _courses(self, read: Read, courses: list[dict[str, Any]]) -> None:
+        for course in courses:
+            qid = str(course.get("misId"))  # the event's record; the item reads it properly
+            read.add("QualificationProgress", qid, partial(_course_item, read.key, course, items.progress))
             if self.settings.qualification_dates_mode is Mode.PULL:  # P7
-                dates = {
-                    "start_date": _date(course.get("startDate")),
-                    "planned_end_date": _date(course.get("plannedEndDate")),
-                }
-                events.append(self._event("sa.learner", ident, "QualificationDatesPulled", qid, mine | dates))
-        return events
+                read.add("QualificationDatesPulled", qid, partial(_course_item, read.key, course, items.course_dates))
 
-    def _sessions(self, ident: str, sa_id: str) -> list[Pulled]:
-        events = []
-        for session in self.call(self.sa.list_sessions, sa_id):
-            if session["type"] not in self.settings.review_types:  # P2: not imported, counted
-                with self._lock:
-                    self.unmapped_sessions += 1
+    def _sessions(self, read: Read, sessions: list[dict[str, Any]]) -> None:
+        for session in sessions:
+            kind = session.get("type")
+            if isinstance(kind, str) and kind not in self.settings.review_types:  # P2: not imported, counted
+                read.unmapped += 1
                 continue
-            assessor = None if session.get("assessorId") is None else self._assessor(str(session["assessorId"]))
-            review = {"learner_ident": ident, **review_of(session), "assessor": assessor}
-            events.append(self._event("sa.learner", ident, "ReviewUpserted", str(session["id"]), review))
-        return events
+            read.add("ReviewUpserted", str(session.get("id")), partial(self._review, read.key, session))
 
-    def _assessor(self, sa_id: str) -> dict[str, Any]:
-        """An SA assessor as a PulledAssessor (for P4's reviewer and P5), read once a run."""
+    def _review(self, ident: str, session: Mapping[str, Any]) -> dict[str, Any]:
+        return {"learner_ident": ident, **items.review_of(session), "assessor": self._assessor_of(session)}
+
+    def _smart_coach(self, read: Read, sa_id: str) -> None:
+        try:
+            coach = self.call(self.sa.get_smart_coach, sa_id)
+        except SaNotFound:  # P8: the learner is not in Smart Coach; Risk stays as PICS has it
+            return
+        read.add("SmartCoachRisk", read.key, partial(_coach_item, read.key, coach))
+
+    def _assessor_of(self, session: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The session's assessor as a PulledAssessor (P4's reviewer and P5), SA's record read once a run."""
+        if session.get("assessorId") is None:
+            return None
+        sa_id = items.identifier(session, "assessorId")
         with self._lock:
-            cached = self.assessors.get(sa_id)
-        if cached is None:
-            held = self.call(self.sa.get_assessor, sa_id)
-            cached = {"sa_assessor_id": sa_id, **{pics: held.get(sa) for pics, sa in ASSESSOR_FIELDS.items()}}
+            known, held = sa_id in self.assessors, self.assessors.get(sa_id)
+        if not known:
+            held = self._read_assessor(sa_id)
             with self._lock:
-                self.assessors[sa_id] = cached
-        return cached
+                self.assessors[sa_id] = held
+        if held is None:
+            raise BadItem("assessorId", "no such SA assessor")
+        return items.assessor(held, sa_id)
 
-    def _demographics(self, ident: str, held: Mapping[str, Any]) -> Pulled:
-        payload: dict[str, Any] = {"learner_ident": ident}
-        payload |= {pics: held.get(DEMOGRAPHICS[pics]) for pics in PULLED_DEMOGRAPHICS}
-        payload["date_of_birth"] = _date(payload["date_of_birth"])
-        payload |= {"gender": held.get("gender"), "ethnicity": held.get("ethnicity")}
-        return self._event("sa.learner", ident, "LearnerDemographicsPulled", ident, payload)
+    def _read_assessor(self, sa_id: str) -> dict[str, Any] | None:
+        try:
+            held: dict[str, Any] = self.call(self.sa.get_assessor, sa_id)
+        except SaNotFound:  # a session naming an assessor SA no longer holds: that session alone is dropped
+            return None
+        return held
 
-    def officer(self, officer_id: str, sa_id: str) -> Pulled:
+    def officer(self, officer_id: str, sa_id: str) -> Read:
         """P10: the SA assessor's details for the linked PICS officer."""
+        read = Read(officer_id, topic="sa.officer", run_id=self.run_id)
         held = self.call(self.sa.get_assessor, sa_id)
-        payload = {
-            "officer_id": officer_id,
-            "sa_assessor_id": sa_id,
-            **{p: held.get(s) for p, s in ASSESSOR_FIELDS.items()},
-        }
-        return self._event("sa.officer", officer_id, "OfficerPulled", officer_id, payload)
+        details = {"officer_id": officer_id, "sa_assessor_id": sa_id}
+        read.add("OfficerPulled", officer_id, lambda: details | items.officer_details(held))
+        return read
 
-    def organisation(self, organisation_id: str, sa_id: str) -> Pulled:
+    def organisation(self, organisation_id: str, sa_id: str) -> Read:
         """P11: the SA employer's details for the linked PICS organisation."""
+        read = Read(organisation_id, topic="sa.organisation", run_id=self.run_id)
         held = self.call(self.sa.get_employer, sa_id)
-        payload = {"organisation_id": organisation_id, "sa_employer_id": sa_id}
-        payload |= {pics: held.get(sa) for pics, sa in EMPLOYER_FIELDS.items()}
-        return self._event("sa.organisation", organisation_id, "OrganisationPulled", organisation_id, payload)
+        details = {"organisation_id": organisation_id, "sa_employer_id": sa_id}
+        read.add("OrganisationPulled", organisation_id, lambda: details | items.employer_details(held))
+        return read
+
+
+def _course_item(
+    ident: str, course: Mapping[str, Any], figures: Callable[[Mapping[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
+    """An enrolment's item for the PICS learner qualification it names (its misId)."""
+    return {"learner_ident": ident, "qualification_id": items.identifier(course, "misId"), **figures(course)}
+
+
+def _coach_item(ident: str, coach: Mapping[str, Any]) -> dict[str, Any] | None:
+    risk = items.smart_coach(coach)
+    return None if risk is None else {"learner_ident": ident, **risk}  # None: no score yet (P8)

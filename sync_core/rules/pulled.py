@@ -1,12 +1,15 @@
-"""The daily pull's items applied to PICS: rules P1 and P6–P12 of DOMAIN.md §5.
+"""The daily pull's items applied to PICS: rules P1 and P6–P13 of DOMAIN.md §5.
 
-P1  course progress → Elements Done; Total Elements from SA only where PICS has none.
+P1  course progress → Elements Done; Total Elements from SA whenever SA has a total (v2), so Done
+    never exceeds Total.
 P6  Actual OTJ Hours = SA's total, every sync.
 P7  S16 = Update PICS…: SA course start / planned end → the qualification's dates.
-P8  S5 on: Smart Coach band High / Medium / Low → PICS Risk Red / Yellow / Green.
+P8  S5 on: Smart Coach band High / Medium / Low → PICS Risk Red / Yellow / Green. A learner with no
+    score (not in Smart Coach, no score yet) has no SmartCoachRisk item at all: Risk stays (v2).
 P9  S6 = Update PICS…: L1's fields but ULN from SA; gender with S7, ethnicity with S8; never disability.
 P10 S10 = Update PICS…: U3's fields to the linked officer.   P11 S12 likewise for organisations.
 P12 an update equal to the PICS row writes nothing (the PICS executor's job).
+P13 an empty SA value never overwrites PICS: ``SetPics`` drops it (``sync_core.pics_plan``).
 """
 
 from __future__ import annotations
@@ -25,12 +28,9 @@ PULLED_DEMOGRAPHICS = tuple(name for name in DEMOGRAPHICS if name != "uln")  # P
 
 
 def plan_progress(payload: Mapping[str, Any], _s: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
-    """QualificationProgress → P1."""
-    done, total = (
-        {"elements_done": payload["elements_done"]},
-        {"total_elements": payload.get("elements_total")},
-    )
-    return (SetPics("learner_qualification", payload["qualification_id"], done, fill=total),)
+    """QualificationProgress → P1 (no total from SA: SetPics leaves PICS's as it is)."""
+    figures = {"elements_done": payload["elements_done"], "total_elements": payload.get("elements_total")}
+    return (SetPics("learner_qualification", payload["qualification_id"], figures),)
 
 
 def plan_otj(payload: Mapping[str, Any], _s: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
@@ -39,7 +39,7 @@ def plan_otj(payload: Mapping[str, Any], _s: IntegrationSettings, _l: Lookups, _
 
 
 def plan_qualification_dates(payload: Mapping[str, Any], settings: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
-    """QualificationDatesPulled → P7."""
+    """QualificationDatesPulled → P7 (P13: a date SA holds none of is left as PICS has it)."""
     if settings.qualification_dates_mode is not Mode.PULL:
         return (Skip("qualification dates are pushed, not pulled (S16)", rule="P7"),)
     dates = {"start_date": payload.get("start_date"), "planned_end_date": payload.get("planned_end_date")}
@@ -51,7 +51,7 @@ def plan_risk(payload: Mapping[str, Any], settings: IntegrationSettings, _l: Loo
     if not settings.risk_from_smart_coach:
         return (Skip("Smart Coach risk is not used (S5 off)", rule="P8"),)
     risk = RISK.get(payload["band"])
-    if risk is None:
+    if risk is None:  # the pull drops such an item (P14); an event from elsewhere still leaves Risk alone
         return (Skip(f"unknown Smart Coach band {payload['band']!r}", rule="P8"),)
     return (SetPics("learner", payload["learner_ident"], {"risk": risk}),)
 
@@ -67,21 +67,21 @@ def pulled_demographics(payload: Mapping[str, Any], settings: IntegrationSetting
 
 
 def plan_demographics(payload: Mapping[str, Any], settings: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
-    """LearnerDemographicsPulled → P9."""
+    """LearnerDemographicsPulled → P9 (P13: SA's blanks are not written)."""
     if settings.learner_mode is not Mode.PULL:
         return (Skip("learner details are not pulled (S6)", rule="P9"),)
     return (SetPics("learner", payload["learner_ident"], pulled_demographics(payload, settings)),)
 
 
 def plan_officer(payload: Mapping[str, Any], settings: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
-    """OfficerPulled → P10."""
+    """OfficerPulled → P10 (P13: SA's blanks are not written)."""
     if settings.officer_mode is not Mode.PULL:
         return (Skip("officer details are not pulled (S10)", rule="P10"),)
     return (SetPics("officer", payload["officer_id"], {name: payload.get(name) for name in ASSESSOR_FIELDS}),)
 
 
 def plan_organisation(payload: Mapping[str, Any], settings: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
-    """OrganisationPulled → P11."""
+    """OrganisationPulled → P11 (P13: SA's blanks are not written)."""
     if settings.organisation_mode is not Mode.PULL:
         return (Skip("organisation details are not pulled (S12)", rule="P11"),)
     fields = {name: payload.get(name) for name in EMPLOYER_FIELDS}

@@ -1,13 +1,16 @@
 """SA sessions become PICS reviews: rules P2–P5 of DOMAIN.md §5.
 
-P2  a session whose type is mapped (S17) is a PICS review, matched on its Smart Assessor System ID:
-    none → create, one → update. A session of an unmapped type is not imported (skipped, counted).
+P2  a session whose type is mapped (S17) is a PICS review, matched on its Smart Assessor System ID
+    among that learner's reviews (v2: a group session has one SA id for several learners, and each
+    gets its own review): none → create, one → update. A session of an unmapped type is not
+    imported (skipped, counted).
 P3  on create: a new Review Ident, the learner, the SA System ID, Review Type, Attended Status Unknown.
 P4  on every sync: Review Type, Proposed Date and Time (the start), Actual Date and Time (when
     attended), Reviewer (the officer linked to the session's assessor), and Attended Status from
     SA's status (``ATTENDED_STATUS``; a planned session leaves it as it is).
-P5  an SA assessor no PICS officer is linked to becomes a PICS officer (U3's fields, Additional ID =
-    SA id), with an ASSO user when S11 is on.
+P5  the session's SA assessor is ensured as a PICS officer (v2): an existing officer is looked for
+    first (Additional ID = the SA id, then the same Email) and linked; only when there is none is one
+    created (U3's fields, Additional ID = SA id), with an ASSO user, once, when S11 is on.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ ATTENDED_STATUS: Mapping[str, str] = {
     "cancelled_assessor": "Cancelled - Assessor",
     "cancelled_employer": "Cancelled - Employer",
 }
+SESSION_STATUSES = ("planned", *ATTENDED_STATUS)  # every status SA may give (section 7); others: P14
 UNKNOWN = "Unknown"
 
 

@@ -1,12 +1,33 @@
-"""Daily pull runs: one row a run, with the checkpoint a crashed run resumes from."""
+"""Daily pull runs: one row a run, with the checkpoint a crashed run resumes from.
+
+A run's id also makes its pulled events' ids (``sync_core.pull.reads.event_id``), and the row counts
+the items it dropped (P14) by reason, a reason naming the item and SA field, never a value.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from psycopg import Connection
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
+
+# Adds per-reason counts to the run's, in one statement (no read-modify-write between writers).
+_ADD_DROPPED = """
+    UPDATE sync.pull_runs SET items_dropped = items_dropped + %(count)s,
+        dropped_reasons = (
+            SELECT coalesce(jsonb_object_agg(reason, total), '{}'::jsonb) FROM (
+                SELECT key AS reason, sum(value::int) AS total FROM (
+                    SELECT * FROM jsonb_each_text(dropped_reasons)
+                    UNION ALL SELECT * FROM jsonb_each_text(%(reasons)s)
+                ) counts GROUP BY key
+            ) summed
+        )
+    WHERE id = %(id)s
+"""
 
 
 class PullRuns:
@@ -41,15 +62,33 @@ class PullRuns:
         """The latest run of that date that finished, if any."""
         return self._latest(run_date, scope, succeeded=True)
 
-    def checkpoint(self, run_id: int, last_ident: str, *, read: int, events: int, calls: int, unmapped: int) -> None:
+    def checkpoint(
+        self,
+        run_id: int,
+        last_ident: str,
+        *,
+        read: int,
+        events: int,
+        calls: int,
+        unmapped: int,
+        dropped: Mapping[str, int] | None = None,
+    ) -> None:
         """Every learner up to ``last_ident`` has its events on Kafka: add the chunk's figures."""
-        with self._pool.connection() as conn:
+        with self._pool.connection() as conn, conn.transaction():
             conn.execute(
                 "UPDATE sync.pull_runs SET checkpoint = %s, learners_read = learners_read + %s,"
                 " events = events + %s, sa_calls = sa_calls + %s, sessions_unmapped = sessions_unmapped + %s"
                 " WHERE id = %s",
                 (last_ident, read, events, calls, unmapped, run_id),
             )
+            if dropped:
+                _add_dropped(conn, run_id, dropped)
+
+    def add_dropped(self, run_id: int, dropped: Mapping[str, int]) -> None:
+        """P14: count items dropped outside a learner chunk (the linked officers and organisations)."""
+        if dropped:
+            with self._pool.connection() as conn:
+                _add_dropped(conn, run_id, dropped)
 
     def row(self, run_id: int) -> dict[str, Any]:
         """The run as it stands."""
@@ -81,3 +120,7 @@ class PullRuns:
                 .execute("SELECT * FROM sync.pull_runs ORDER BY started_at DESC LIMIT 1")
                 .fetchone()
             )
+
+
+def _add_dropped(conn: Connection[Any], run_id: int, dropped: Mapping[str, int]) -> None:
+    conn.execute(_ADD_DROPPED, {"id": run_id, "count": sum(dropped.values()), "reasons": Jsonb(dict(dropped))})

@@ -1,9 +1,12 @@
 """The daily pull through the real broker: SA (sandbox over HTTP) → sa.* topics → PICS updaters → PostgreSQL.
 
 Contract: only eligible learners are read (Y1, Y2); a run produces the PICS rows the rules say
-(P1, P2–P4, P6, P8); a second run the same day changes no PICS row, and neither does a run that
-brings nothing new (P12); a run killed half-way and resumed re-reads at most one chunk and ends
-with the same PICS rows as an uninterrupted run.
+(P1, P2–P4, P6, P8); event ids are a run's own (#13): what one run emits again (a resume, a
+redelivery) is a duplicate, while another run the same day (`pull learner` after the nightly pull)
+is applied, so SA's change in between reaches PICS, and a run that brings nothing new changes no
+PICS row (P12); a run killed half-way and resumed re-reads at most one chunk and ends with the same
+PICS rows as an uninterrupted run. The v2 rules (P1, P2, P5, P8, P13, P14) are in
+``test_daily_pull_v2_kafka_postgres.py``.
 """
 
 from __future__ import annotations
@@ -18,15 +21,17 @@ from typing import Any
 
 import pytest
 
-from consumers.ops.daily_pull import PullOptions, daily_pull, learner_pull
+from consumers.ops.daily_pull import PullOptions, daily_pull, learner_pull, run_pull
 from consumers.service import Service
 from sandbox.pics.pull_seed import seed_pull_learners
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.config import RuntimeConfig
 from sync_core.faults import CRASH_EXIT_CODE
 from sync_core.outcome import Kind, Tally
+from sync_core.pics.eligible import EligibleLearners
 from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.tables import PicsTables
+from sync_core.state.pull_runs import PullRuns
 from sync_core.state.settings_repo import SettingsRepository
 from tests.support import process_env
 
@@ -106,18 +111,49 @@ def test_daily_run_writes_the_pics_rows_the_rules_say(
 
 
 def test_second_run_changes_nothing(service: Service, sa: SaSandboxProcess, drain_pulled: Callable[[], Tally]) -> None:
-    """P12: the same day's run again is all duplicates; a run with new ids but the same data writes no row."""
+    """P12: a second run the same day has ids of its own and is applied, yet writes no PICS row; so does the next day's."""
     seed(service, sa, 15, "PT-")
     pull(service)
     drain_pulled()
     before = pics_state(service, "PT-")
-    pull(service)
+    for run_date in (TODAY, TODAY + timedelta(days=1)):
+        daily_pull(service, PullOptions(run_date=run_date, rate_per_s=2000, concurrency=8, progress=False))
+        again = drain_pulled()
+        assert again.count(Kind.APPLIED) > 0 and again.count(Kind.DUPLICATE) == 0 and again.pics_rows_changed == 0
+    assert pics_state(service, "PT-") == before
+
+
+def test_a_run_read_again_emits_its_own_ids_again(
+    service: Service, sa: SaSandboxProcess, drain_pulled: Callable[[], Tally]
+) -> None:
+    """#13: learners read again by the same run (as `--resume` re-reads those past its checkpoint) are all duplicates."""
+    seed(service, sa, 6, "PD-")
+    learners = EligibleLearners(service.pool).daily(TODAY)
+    run_id = PullRuns(service.pool).start(TODAY, "daily", len(learners))
+    options = PullOptions(run_date=TODAY, rate_per_s=2000, concurrency=4, progress=False)
+    run_pull(service, options, learners, run_id)
+    assert drain_pulled().count(Kind.APPLIED) > 0
+    sa.set_activity(
+        learners[0]["smart_assessor_id"], otjActualHours=321.0
+    )  # the same ids: the change waits for a new run
+    run_pull(service, options, learners, run_id)
     again = drain_pulled()
     assert again.count(Kind.APPLIED) == 0 and again.count(Kind.DUPLICATE) > 0
-    daily_pull(service, PullOptions(run_date=TODAY + timedelta(days=1), rate_per_s=2000, concurrency=8, progress=False))
-    next_day = drain_pulled()
-    assert next_day.count(Kind.APPLIED) > 0 and next_day.pics_rows_changed == 0
-    assert pics_state(service, "PT-") == before
+
+
+def test_pull_learner_on_the_day_of_the_nightly_pull_brings_what_sa_changed(
+    service: Service, sa: SaSandboxProcess, drain_pulled: Callable[[], Tally]
+) -> None:
+    """#13: the nightly pull, then SA changes, then `pull learner` the same day: its items have new ids, so PICS gets the change."""
+    learner, *_ = seed(service, sa, 3, "PL-")
+    pull(service)
+    drain_pulled()
+    sa.set_activity(learner["smart_assessor_id"], otjActualHours=123.5, smartCoachScore=0.9)
+    learner_pull(service, PullOptions(run_date=TODAY, rate_per_s=2000, progress=False), learner["learner_ident"])
+    tally = drain_pulled()
+    assert tally.count(Kind.DUPLICATE) == 0 and tally.pics_rows_changed > 0
+    row = LearnerRepository(service.pool).get(learner["learner_ident"])
+    assert row is not None and (float(row["actual_otj_hours"]), row["risk"]) == (123.5, "Red")
 
 
 def pull_process(config: RuntimeConfig, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:

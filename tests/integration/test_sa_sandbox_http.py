@@ -36,7 +36,12 @@ def test_learner_round_trip(client: SaClient, sa: SaSandboxProcess) -> None:
     assert client.find_learners(mis_id="L-1001") == [created]
     assert client.find_learners(uln="1234567890") == [created]
     updated = client.update_learner(created["id"], {"email": "countess@example.org", "postcode": None})
-    assert updated == {**created, "email": "countess@example.org", "updatedAt": updated["updatedAt"]}
+    assert updated == {
+        **created,
+        "email": "countess@example.org",
+        "updatedAt": updated["updatedAt"],
+        "modifiedAt": updated["modifiedAt"],
+    }
     assert sa.learners() == [updated]
     assert client.find_learners(mis_id="L-404") == []
 

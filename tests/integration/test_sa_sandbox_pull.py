@@ -1,5 +1,6 @@
 """What the daily pull reads of SA (sessions, OTJ, Smart Coach, course progress), the sandbox's
-seeding of it, and the faults the pull must live with: the SA client against the sandbox over HTTP."""
+seeding and simulation of it (with section 7 v2: Smart Coach's 404 and unscored learners, group
+sessions, ``modifiedAt``), and the faults the pull must live with: the SA client against the sandbox over HTTP."""
 
 from __future__ import annotations
 
@@ -43,12 +44,20 @@ def enrolled(client: SaClient, mis_id: str, **fields: Any) -> tuple[str, int]:
     return learner["id"], enrolment["id"]
 
 
+def smart_coach(client: SaClient, learner_id: str) -> dict[str, Any] | None:
+    """The learner's Smart Coach risk; None when SA answers 404 (not in Smart Coach, P8 v2)."""
+    try:
+        return client.get_smart_coach(learner_id)
+    except SaNotFound:
+        return None
+
+
 def pulled(client: SaClient, learner_id: str) -> dict[str, Any]:
     """Everything the daily pull reads of a learner."""
     return {
         "sessions": client.list_sessions(learner_id),
         "otj": client.get_otj(learner_id),
-        "smartCoach": client.get_smart_coach(learner_id),
+        "smartCoach": smart_coach(client, learner_id),
         "progress": [
             {key: e[key] for key in ("elementsTotal", "elementsSignedOff", "progressAssessedPc", "progressMappedPc")}
             for e in client.list_enrolments(learner_id)
@@ -140,6 +149,79 @@ def test_bad_activity_is_refused_whole(
     assert pulled(client, learner_id) == before
 
 
+def test_p8_smart_coach_answers_404_outside_it_and_null_without_a_score(client: SaClient, sa: SaSandboxProcess) -> None:
+    """P8 (section 7 v2): a learner not in Smart Coach reads 404 (the learner's other reads answer); with no score
+    yet, score and band are null; a score puts it back in Smart Coach."""
+    learner_id, _ = enrolled(client, "L-1")
+    assert sa.set_activity(learner_id, inSmartCoach=False)["smartCoach"] is None
+    with pytest.raises(SaNotFound):
+        client.get_smart_coach(learner_id)
+    assert client.get_otj(learner_id)["actualHours"] == 0.0 and client.list_sessions(learner_id) == []
+    sa.set_activity(learner_id, smartCoachScore=None)
+    assert client.get_smart_coach(learner_id) == {"score": None, "band": None}
+    sa.set_activity(learner_id, smartCoachScore=0.7)
+    assert client.get_smart_coach(learner_id) == {"score": 0.7, "band": "High"}
+
+
+def test_p2_a_group_session_is_in_every_learners_list(client: SaClient, sa: SaSandboxProcess) -> None:
+    """P2 (v2): a session set with ``alsoLearnerIds`` is one session, one id, in each of those learners' lists;
+    setting the host's sessions again takes it from every list, setting another learner's leaves it."""
+    host, _ = enrolled(client, "L-1")
+    others = [enrolled(client, f"L-{n}")[0] for n in (2, 3)]
+    sa.set_activity(host, sessions=[{**REVIEW, "alsoLearnerIds": others}])
+    lists = [client.list_sessions(learner_id) for learner_id in (host, *others)]
+    assert [[s["id"] for s in found] for found in lists] == [[20001]] * 3
+    assert lists[0] == lists[1] == lists[2] and len(sa.sessions()) == 1
+    sa.set_activity(others[0], sessions=[CALL])
+    assert [s["type"] for s in client.list_sessions(others[0])] == ["Telephone", "Formal Review"]
+    sa.set_activity(host, sessions=[])
+    assert [client.list_sessions(learner_id) for learner_id in others] == [
+        [{**CALL, "id": 20002, "assessorId": None, "actualStart": None}],
+        [],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("also", "expected"),
+    [
+        pytest.param(["no-such-learner"], (422, "unknown_learner", "alsoLearnerIds"), id="unknown-learner"),
+        pytest.param(["HOST"], (422, "invalid_value", "alsoLearnerIds"), id="the-host-itself"),
+    ],
+)
+def test_group_session_naming_a_wrong_learner_is_refused(
+    client: SaClient, sa: SaSandboxProcess, also: list[str], expected: tuple[int, str, str]
+) -> None:
+    """A group session naming a learner SA does not hold, or the host again, is refused whole."""
+    host, _ = enrolled(client, "L-1")
+    also = [host if learner == "HOST" else learner for learner in also]
+    assert refusal(sa, host, sessions=[{**REVIEW, "alsoLearnerIds": also}]) == expected
+    assert client.list_sessions(host) == []
+
+
+def test_records_carry_modified_at(client: SaClient, sa: SaSandboxProcess) -> None:
+    """Section 7 v2: learners, employers, assessors and enrolments carry ``modifiedAt``, set on create and moved by
+    every write that changes a value (the simulation's too), not by one that changes nothing."""
+    learner = client.create_learner({"misId": "L-1", "firstName": "Ada", "surname": "Lovelace", "postcode": "LS1"})
+    employer = client.create_employer({"misId": "ORG-1", "name": "Acme"})
+    assessor = client.create_assessor(ANN)
+    enrolment = client.enrol(learner["id"], {"courseId": 101, "misId": "L-1-Q1"})
+    for record in (learner, employer, assessor, enrolment):
+        assert record["modifiedAt"] == record["createdAt"]
+    time.sleep(0.01)
+    updates = [
+        client.update_learner(learner["id"], {"postcode": ""}),
+        client.update_employer(employer["id"], {"name": "Acme Ltd"}),
+        client.update_assessor(assessor["id"], {"phoneNumber": "0113"}),
+        client.update_enrolment(learner["id"], enrolment["id"], {"startDate": "2026-09-01"}),
+    ]
+    for before, after in zip((learner, employer, assessor, enrolment), updates, strict=True):
+        assert after["modifiedAt"] == after["updatedAt"] > before["modifiedAt"]
+    assert client.update_learner(learner["id"], {"postcode": ""})["modifiedAt"] == updates[0]["modifiedAt"]
+    moved = sa.set_activity(learner["id"], progress=[{"enrolmentId": enrolment["id"], "elementsSignedOff": 3}])
+    assert moved["progress"][0]["elementsSignedOff"] == 3
+    assert client.get_enrolment(learner["id"], enrolment["id"])["modifiedAt"] > updates[3]["modifiedAt"]
+
+
 def test_unknown_learner_is_not_found(client: SaClient, sa: SaSandboxProcess) -> None:
     """The pull's reads and the sandbox's activity change answer 404 for a learner SA does not hold."""
     for read in (client.list_sessions, client.get_otj, client.get_smart_coach):
@@ -171,21 +253,45 @@ def test_simulated_activity_is_deterministic_and_consistent(client: SaClient, sa
     assert simulated(client, ids) != first
     sa.simulate_activity(7)
     assert simulated(client, ids) == first
-    for read in first:
-        check_simulated(read, {assessor, None})
+    groups = Counter(learner for s in sa.sessions() if len(s["learnerIds"]) > 1 for learner in s["learnerIds"])
+    for learner_id, read in zip(ids, first, strict=True):
+        check_simulated(read, {assessor, None}, groups[learner_id])
 
 
-def check_simulated(read: dict[str, Any], assessors: set[int | None]) -> None:
-    """Simulated activity is in range and consistent."""
-    assert len(read["sessions"]) <= 4
+def check_simulated(read: dict[str, Any], assessors: set[int | None], group_sessions: int = 0) -> None:
+    """Simulated activity is in range and consistent: 0–4 sessions of its own, and the group sessions it is in."""
+    assert len(read["sessions"]) <= 4 + group_sessions
     for session in read["sessions"]:
         assert (session["actualStart"] is not None) == (session["status"] == "attended")
         assert session["assessorId"] in assessors and session["start"].endswith("Z")
-    assert 0 <= read["otj"]["actualHours"] <= 400 and 0 <= read["smartCoach"]["score"] <= 1
+    assert 0 <= read["otj"]["actualHours"] <= 400
+    coach = read["smartCoach"]  # None: not in Smart Coach (404); a null score: no score yet (P8 v2)
+    assert coach is None or coach["score"] is None or 0 <= coach["score"] <= 1
     (progress,) = read["progress"]
     signed_off, total = progress["elementsSignedOff"], progress["elementsTotal"]
     assert 0 <= signed_off <= total and progress["progressAssessedPc"] == round(100 * signed_off / total, 1)
     assert progress["progressAssessedPc"] <= progress["progressMappedPc"] <= 100
+
+
+def test_simulation_tells_what_it_did(client: SaClient, sa: SaSandboxProcess) -> None:
+    """The v2 cases are drawn in the shares asked for, and the counts are answered and kept until a reset; the SA
+    reads agree with them (404s, null scores, group sessions, blanks)."""
+    assessor = client.create_assessor(ANN)["id"]
+    ids = [enrolled(client, f"L-{n:02d}", assessorId=assessor, postcode="LS1", niNumber="AB1")[0] for n in range(30)]
+    mix = {"groupSessions": 0.3, "notInSmartCoach": 0.2, "noScoreYet": 0.2, "blanks": 0.3}
+    counts = sa.simulate_activity_counts(4, **mix)
+    assert counts == sa.last_simulation() and counts["learners"] == 30
+    assert min(counts[name] for name in ("groupSessions", "notInSmartCoach", "noScoreYet", "blankLearners")) > 0
+    coaches = [smart_coach(client, learner_id) for learner_id in ids]
+    assert coaches.count(None) == counts["notInSmartCoach"]
+    assert coaches.count({"score": None, "band": None}) == counts["noScoreYet"]
+    assert len([s for s in sa.sessions() if len(s["learnerIds"]) > 1]) == counts["groupSessions"]
+    blanked = [held for held in sa.learners() if any(held.get(f) in ("", None) for f in ("postcode", "niNumber"))]
+    assert 0 < len(blanked) <= counts["blankLearners"]
+    assert sa.simulate_activity(4, ids[:3], groupSessions=0.0, notInSmartCoach=0.0, noScoreYet=0.0, blanks=0.0) == 3
+    assert sa.last_simulation()["groupSessions"] == 0
+    sa.reset()
+    assert sa.last_simulation() == {}
 
 
 def test_bulk_learners_are_enrolled_with_activity(client: SaClient, sa: SaSandboxProcess) -> None:

@@ -46,7 +46,12 @@ def test_employer_round_trip(client: SaClient, sa: SaSandboxProcess) -> None:
     assert client.find_employers(edrs_number="123456789") == [created, other]
     assert client.find_employers(edrs_number="999", postcode="SW1A 1AA") == []
     updated = client.update_employer(1001, {"phoneNumber": "020 7946 0000", "address4": None})
-    assert updated == {**created, "phoneNumber": "020 7946 0000", "updatedAt": updated["updatedAt"]}
+    assert updated == {
+        **created,
+        "phoneNumber": "020 7946 0000",
+        "updatedAt": updated["updatedAt"],
+        "modifiedAt": updated["modifiedAt"],
+    }
     assert sa.employers() == [updated, other]
 
 
@@ -58,7 +63,12 @@ def test_assessor_round_trip(client: SaClient, sa: SaSandboxProcess) -> None:
     assert client.find_assessors(mis_id="OFF-1") == [created]
     assert client.find_assessors(email="ann.smith@EXAMPLE.org") == [created]
     updated = client.update_assessor(5001, {"surname": "Jones"})
-    assert updated == {**created, "surname": "Jones", "updatedAt": updated["updatedAt"]}
+    assert updated == {
+        **created,
+        "surname": "Jones",
+        "updatedAt": updated["updatedAt"],
+        "modifiedAt": updated["modifiedAt"],
+    }
     assert sa.assessors() == [updated]
 
 
@@ -132,13 +142,13 @@ def test_enrol_list_get_and_patch(client: SaClient, sa: SaSandboxProcess) -> Non
         **fields, "id": 9001, "learnerId": learner["id"], "status": "in_training", "actualEndDate": None,
         "completionStatus": None, "outcome": None, "elementsTotal": 20, "elementsSignedOff": 0,
         "progressAssessedPc": 0, "progressMappedPc": 0, "timelinePc": 0,
-        "createdAt": enrolment["createdAt"], "updatedAt": enrolment["updatedAt"],
+        "createdAt": enrolment["createdAt"], "updatedAt": enrolment["updatedAt"], "modifiedAt": enrolment["createdAt"],
     }  # fmt: skip
     assert client.list_enrolments(learner["id"]) == [enrolment]
     assert client.get_enrolment(learner["id"], 9001) == enrolment
     closed = {"status": "completed", "actualEndDate": "2027-02-14", "completionStatus": 2, "outcome": 1}
     updated = client.update_enrolment(learner["id"], "9001", closed)
-    assert updated == {**enrolment, **closed, "updatedAt": updated["updatedAt"]}
+    assert updated == {**enrolment, **closed, "updatedAt": updated["updatedAt"], "modifiedAt": updated["modifiedAt"]}
     assert sa.enrolments() == [updated]
 
 

@@ -1,4 +1,4 @@
-"""Pulled items planned as PICS writes: P1–P11 under each setting that governs them (P12 is the writer's; see integration)."""
+"""Pulled items planned as PICS writes: P1–P11 and P13 under each setting that governs them (P12 is the writer's; see integration)."""
 
 from __future__ import annotations
 
@@ -28,10 +28,19 @@ TODAY = date(2026, 11, 23)
 START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
-def test_p1_progress_sets_elements_done_and_fills_total() -> None:
-    """P1: Elements Done from SA; Total Elements only where PICS has none."""
-    plan = plan_progress({"qualification_id": "Q1", "elements_done": 7, "elements_total": 20}, ON, FakeState(), TODAY)
-    assert plan == (SetPics("learner_qualification", "Q1", {"elements_done": 7}, fill={"total_elements": 20}),)
+@pytest.mark.parametrize(
+    ("total", "written"),
+    [
+        pytest.param(20, {"elements_done": 7, "total_elements": 20}, id="P1-v2-total-from-sa-whenever-sa-has-one"),
+        pytest.param(None, {"elements_done": 7}, id="P1-no-total-in-sa-leaves-pics-total"),
+    ],
+)
+def test_p1_progress_sets_elements_done_and_total(total: int | None, written: dict[str, int]) -> None:
+    """P1 (v2): Elements Done from SA, and Total Elements from SA whenever SA has a total (so Done never exceeds it)."""
+    plan = plan_progress(
+        {"qualification_id": "Q1", "elements_done": 7, "elements_total": total}, ON, FakeState(), TODAY
+    )
+    assert plan == (SetPics("learner_qualification", "Q1", written),)
 
 
 def test_p6_otj_hours_every_sync() -> None:
@@ -52,6 +61,54 @@ def test_p7_qualification_dates_follow_s16(mode: Mode, pulled: bool) -> None:
     payload = {"qualification_id": "Q1", "start_date": date(2026, 9, 1), "planned_end_date": date(2027, 9, 1)}
     plan = plan_qualification_dates(payload, replace(ON, qualification_dates_mode=mode), FakeState(), TODAY)
     assert isinstance(plan[0], SetPics) is pulled
+
+
+BLANKS = [pytest.param(None, id="none"), pytest.param("", id="empty"), pytest.param("   ", id="spaces")]
+
+
+@pytest.mark.parametrize("blank", BLANKS)
+@pytest.mark.parametrize(
+    ("rule", "settings", "payload", "blanked", "kept"),
+    [
+        pytest.param(
+            plan_qualification_dates, {"qualification_dates_mode": Mode.PULL},
+            {"qualification_id": "Q1", "start_date": date(2026, 9, 1)}, "planned_end_date", "start_date", id="P13-P7-dates",
+        ),
+        pytest.param(
+            plan_demographics, {"learner_mode": Mode.PULL, "sync_gender": True},
+            {"learner_ident": "L1", "first_name": "Ada"}, "ni_number", "first_name", id="P13-P9-demographics-ni",
+        ),
+        pytest.param(
+            plan_demographics, {"learner_mode": Mode.PULL},
+            {"learner_ident": "L1", "first_name": "Ada"}, "date_of_birth", "first_name", id="P13-P9-demographics-dob",
+        ),
+        pytest.param(
+            plan_demographics, {"learner_mode": Mode.PULL, "sync_gender": True},
+            {"learner_ident": "L1", "postcode": "LS1 1AA"}, "gender", "postcode", id="P13-P9-gender",
+        ),
+        pytest.param(
+            plan_officer, {"officer_mode": Mode.PULL},
+            {"officer_id": "OFF1", "first_name": "Grace"}, "mobile_number", "first_name", id="P13-P10-officer",
+        ),
+        pytest.param(
+            plan_organisation, {"organisation_mode": Mode.PULL},
+            {"organisation_id": "ORG1", "name": "Acme"}, "postcode", "name", id="P13-P11-organisation",
+        ),
+    ],
+)  # fmt: skip
+def test_p13_an_empty_sa_value_never_overwrites_pics(
+    rule: Any, settings: dict[str, Any], payload: dict[str, Any], blanked: str, kept: str, blank: str | None
+) -> None:
+    """P13: a None, "" or blank SA value is left out of the write (PICS keeps its value); the values SA holds are written."""
+    [step] = rule({**payload, blanked: blank}, replace(ON, **settings), FakeState(), TODAY)
+    assert isinstance(step, SetPics)
+    assert blanked not in step.fields and step.fields[kept] == payload[kept]
+
+
+def test_p13_set_pics_drops_empty_values_wherever_planned() -> None:
+    """P13: SetPics itself holds no empty value, so no pull rule can write one; zero and False are values."""
+    step = SetPics("learner", "L1", {"a": None, "b": "", "c": " \t", "d": 0, "e": False, "f": "x"})
+    assert step.fields == {"d": 0, "e": False, "f": "x"}
 
 
 @pytest.mark.parametrize(

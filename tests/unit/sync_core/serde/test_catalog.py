@@ -97,8 +97,11 @@ WRITTEN_BY_VERSION: dict[int, list[tuple[str, dict[str, Any]]]] = {
         ("pics.events.OfficerEvent", envelope(4, "OfficerEdited", EVENTS["OfficerEdited"])),
         *(
             (TOPIC_RECORDS[topic], envelope(4, name, SA_EVENTS[name]))
-            for name, topic in [("ReviewUpserted", "sa.learner"), ("OfficerPulled", "sa.officer"),
-                                ("OrganisationPulled", "sa.organisation")]
+            for name, topic in [
+                ("ReviewUpserted", "sa.learner"),
+                ("OfficerPulled", "sa.officer"),
+                ("OrganisationPulled", "sa.organisation"),
+            ]
         ),
     ],
 }

@@ -1,0 +1,1 @@
+"""Unit tests of sync_core.pull."""
