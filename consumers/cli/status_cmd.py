@@ -148,6 +148,8 @@ def _pull(report: StatusReport) -> str:
     if last is not None:
         figures = f"eligible {last.learners_eligible}, read {last.learners_read}, events {last.events}"
         lines.append(f"                {figures}, SA calls {last.sa_calls}, sessions unmapped {last.sessions_unmapped}")
+        if last.items_dropped:
+            lines.append(f"                items dropped {last.items_dropped} (P14: unreadable in SA, see the log)")
     if success is not last:
         lines.append(f"  last success  {_run(success)}")
     return "\n".join(lines)

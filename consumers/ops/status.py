@@ -99,11 +99,12 @@ class PullRun:
     events: int
     sa_calls: int
     sessions_unmapped: int
+    items_dropped: int = 0  # P14: SA items that could not be read, each dropped alone
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> PullRun:
         """The run from its database row."""
-        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__ if name in row})
 
 
 @dataclass(frozen=True)

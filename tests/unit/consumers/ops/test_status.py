@@ -167,3 +167,10 @@ def test_table_leads_with_the_verdict_and_its_reasons() -> None:
     text = "\n".join(lines)
     assert "t.pics.learner  0          10         1510  1500" in text and "daily pull" in text
     assert render(HEALTHY).startswith("pics-sync status: ok")
+
+
+def test_p14_status_shows_the_items_the_last_pull_dropped() -> None:
+    """P14: a pull that dropped unreadable SA items says how many under the daily pull; none, no line."""
+    dropped = replace(HEALTHY, last_pull=replace(run(), items_dropped=3), last_pull_success=None)
+    assert "items dropped 3 (P14" in render(dropped)
+    assert "items dropped" not in render(HEALTHY)
