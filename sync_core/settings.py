@@ -45,24 +45,30 @@ class Definition:
     attr: str
     kind: str  # "switch", "mode", "push_pull", "role", "secret"
     default: str
+    # X1 v2: the SA record kinds whose "what SA holds from us" a change of this setting makes stale.
+    # While a field is not pushed (its toggle off, its mode None or pulling) PICS and SA may move
+    # apart without us; when the setting changes, the next push of those records sends every field.
+    pushes: tuple[str, ...] = ()
 
 
 DEFINITIONS: tuple[Definition, ...] = (
     Definition("S1", "Integration Enabled", "integration_enabled", "switch", "off"),
     Definition("S3", "Send Learner Welcome Email", "send_welcome_email", "switch", "off"),
-    Definition("S4", "Set Student ID to LRN", "student_id_from_lrn", "switch", "off"),
+    Definition("S4", "Set Student ID to LRN", "student_id_from_lrn", "switch", "off", ("learner",)),
     Definition("S5", "Update PICS Risk using Smart Coach Score", "risk_from_smart_coach", "switch", "off"),
-    Definition("S6", "Update Learner Demographics Mode", "learner_mode", "mode", Mode.NONE),
-    Definition("S7", "Update Learner Gender", "sync_gender", "switch", "off"),
-    Definition("S8", "Update Learner Ethnicity", "sync_ethnicity", "switch", "off"),
-    Definition("S9", "Send Learner Disability", "send_disability", "switch", "off"),
-    Definition("S10", "Update Officer Demographics Mode", "officer_mode", "mode", Mode.NONE),
+    Definition("S6", "Update Learner Demographics Mode", "learner_mode", "mode", Mode.NONE, ("learner",)),
+    Definition("S7", "Update Learner Gender", "sync_gender", "switch", "off", ("learner",)),
+    Definition("S8", "Update Learner Ethnicity", "sync_ethnicity", "switch", "off", ("learner",)),
+    Definition("S9", "Send Learner Disability", "send_disability", "switch", "off", ("learner",)),
+    Definition("S10", "Update Officer Demographics Mode", "officer_mode", "mode", Mode.NONE, ("assessor",)),
     Definition("S11", "Create Users for Officers in ASSO", "create_asso_users", "switch", "off"),
-    Definition("S12", "Update Organisation Demographics Mode", "organisation_mode", "mode", Mode.NONE),
-    Definition("S13", "Push Changes to Learner Employer", "push_employer_changes", "switch", "off"),
-    Definition("S14", "Qualification Second Assessor Role", "second_assessor_role", "role", "none"),
-    Definition("S15", "Push Changes to Qualification Assessors", "push_assessor_changes", "switch", "off"),
-    Definition("S16", "Update Qualification Dates Mode", "qualification_dates_mode", "push_pull", Mode.PUSH),
+    Definition("S12", "Update Organisation Demographics Mode", "organisation_mode", "mode", Mode.NONE, ("employer",)),
+    Definition("S13", "Push Changes to Learner Employer", "push_employer_changes", "switch", "off", ("learner",)),
+    Definition("S14", "Qualification Second Assessor Role", "second_assessor_role", "role", "none", ("enrolment",)),
+    Definition("S15", "Push Changes to Qualification Assessors", "push_assessor_changes", "switch", "off",
+               ("learner", "enrolment")),
+    Definition("S16", "Update Qualification Dates Mode", "qualification_dates_mode", "push_pull", Mode.PUSH,
+               ("enrolment",)),
 )  # fmt: skip
 BY_NAME: Mapping[str, Definition] = MappingProxyType({d.name.lower(): d for d in DEFINITIONS})
 BY_ID: Mapping[str, Definition] = MappingProxyType({d.id.lower(): d for d in DEFINITIONS})
@@ -161,6 +167,17 @@ def build(stored: Mapping[str, str], review_types: Mapping[str, str] | None = No
         text = normalise(definition, stored.get(definition.name, str(definition.default)))
         values[definition.attr] = _typed(definition, text)
     return IntegrationSettings(**values, review_types=MappingProxyType(dict(review_types or {})))  # type: ignore[arg-type]
+
+
+def stale_kinds(before: Mapping[str, str], after: Mapping[str, str]) -> set[str]:
+    """X1 v2: the SA record kinds whose pushed state is stale once the stored settings go from ``before``
+    to ``after`` (a setting's absence is its default)."""
+    kinds: set[str] = set()
+    for definition in DEFINITIONS:
+        default = str(definition.default)
+        if before.get(definition.name, default) != after.get(definition.name, before.get(definition.name, default)):
+            kinds.update(definition.pushes)
+    return kinds
 
 
 def _typed(definition: Definition, text: str) -> object:

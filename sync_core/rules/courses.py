@@ -17,10 +17,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sync_core.fields import Lookups, wire
-from sync_core.plan import EnsureAssessor, EnsureEnrolment, Park, Ref, Report, SaId, Step
-from sync_core.settings import IntegrationSettings
+from sync_core.plan import EnsureAssessor, EnsureEnrolment, Park, Ref, Report, SaId, Skip, Step
+from sync_core.settings import MAIN_OFFICER, IntegrationSettings
 
-MAIN_OFFICER = "Main Officer"
 CONTINUING = 1
 
 # Completion status (ILR) → SA course status (a Decision of DOMAIN.md §4).
@@ -35,8 +34,26 @@ OUTCOMES = frozenset({1, 2, 3, 8})  # achieved, partial, no achievement, not yet
 
 
 def officer_in_role(officers: Sequence[Mapping[str, Any]], role: str | None) -> Mapping[str, Any] | None:
-    """The officer holding ``role`` for the learner, if any."""
-    return next((o["officer"] for o in officers if role and o["role"] == role), None)
+    """The officer holding ``role`` for the learner, if any (any case: S14 may be set before PICS holds it)."""
+    wanted = (role or "").casefold()
+    return next((o["officer"] for o in officers if wanted and str(o["role"]).casefold() == wanted), None)
+
+
+def is_supported(qualification: Mapping[str, Any], lookups: Lookups) -> bool:
+    """U5: SA has a course for the qualification's reference (the qualification links)."""
+    return lookups.course_id(qualification["qualification_reference"]) is not None
+
+
+def unsupported(qualification: Mapping[str, Any]) -> str:
+    """U5: how an unsupported qualification is reported or skipped."""
+    return f"qualification {qualification['qualification_reference']} is not supported in SA"
+
+
+def not_enrolled(qualification: Mapping[str, Any], lookups: Lookups) -> Skip:
+    """U5: why a qualification has no SA course: SA does not support it, or it is not enrolled yet."""
+    if not is_supported(qualification, lookups):
+        return Skip(unsupported(qualification), rule="U5")
+    return Skip("qualification has no enrolment in Smart Assessor yet", rule="U5")
 
 
 def course_assessors(
@@ -96,11 +113,13 @@ def plan_enrol(
     settings: IntegrationSettings,
     lookups: Lookups,
 ) -> tuple[Step, ...]:
-    """U5: enrol the learner on the qualification's SA course, or report that SA does not support it."""
-    reference = qualification["qualification_reference"]
-    course_id = lookups.course_id(reference)
+    """U5: enrol the learner on the qualification's SA course, or report that SA does not support it.
+
+    A code A1 refuses parks the plan (``refused_code``); an enrolment of the whole learner reports it instead.
+    """
+    course_id = lookups.course_id(qualification["qualification_reference"])
     if course_id is None:
-        return (Report(f"qualification {reference} is not supported in SA", rule="U5"),)
+        return (Report(unsupported(qualification), rule="U5"),)
     refused = refused_code(qualification)
     if refused is not None:
         return (refused,)

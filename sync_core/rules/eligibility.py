@@ -1,4 +1,8 @@
-"""Who is synchronised: rules Y1 and Y2 of DOMAIN.md §2 (Y1 the daily run's, Y2 v2 a push's)."""
+"""Who is synchronised: rules Y1 and Y2 of DOMAIN.md §2.
+
+Y1, the daily run's eligibility, is decided by the query in ``sync_core.pics.eligible`` from these
+names; Y2 (v2), a push's, is ``is_live``.
+"""
 
 from __future__ import annotations
 
@@ -24,13 +28,3 @@ def month_before(day: date) -> date:
 def is_live(learner: Mapping[str, Any]) -> bool:
     """Y2: the learner's system status is Live (the one test a pushed change passes, v2)."""
     return learner.get("system_status") == LIVE
-
-
-def is_eligible(learner: Mapping[str, Any], sa_id: str | None, on: date) -> bool:
-    """Y1: Live, enrolled in SA, and in learning or ended within the calendar month before ``on``."""
-    if not is_live(learner) or not sa_id:
-        return False
-    if learner.get("programme_status") == IN_LEARNING:
-        return True
-    ended: date | None = learner.get("end_date")
-    return ended is not None and month_before(on) <= ended <= on

@@ -27,4 +27,6 @@ def plan_employer_changed(
     if not settings.push_employer_changes:
         return (Skip("employer changes are not pushed (S13 off)", rule="E1"),)
     sa_id, gated = change_gate(payload["learner"], lookups)
-    return gated if sa_id is None else plan_employer(sa_id, payload["placement"])
+    if sa_id is None:
+        return gated
+    return plan_employer(sa_id, payload["placement"]) or (Skip("the learner has no placement", rule="E1"),)

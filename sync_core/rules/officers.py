@@ -14,10 +14,10 @@ from typing import Any
 
 from sync_core.fields import Lookups
 from sync_core.plan import EnsureAssessor, Plan, Ref, Skip, Step, update_learner
-from sync_core.rules.courses import MAIN_OFFICER, officer_in_role
+from sync_core.rules.courses import officer_in_role
 from sync_core.rules.gate import change_gate
 from sync_core.rules.qualification import has_course, plan_assessors
-from sync_core.settings import IntegrationSettings
+from sync_core.settings import MAIN_OFFICER, IntegrationSettings
 
 
 def plan_learner_officers_changed(

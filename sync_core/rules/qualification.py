@@ -23,6 +23,8 @@ from sync_core.rules.courses import (
     closure_fields,
     course_assessors,
     ensure_assessors,
+    is_supported,
+    not_enrolled,
     plan_enrol,
     refused_code,
 )
@@ -36,7 +38,8 @@ def plan_assessors(
     officers: Sequence[Mapping[str, Any]],
     settings: IntegrationSettings,
 ) -> tuple[Step, ...]:
-    """Q1: the course's assessors in SA, each linked or created by U3; none PICS lacks is cleared."""
+    """Q1: the course's assessors in SA, each linked or created by U3; a role PICS has no officer for is
+    left as SA holds it (v2)."""
     assessor, second = course_assessors(qualification, officers, settings)
     fields = assessor_fields(assessor, second)
     if not fields:
@@ -71,18 +74,6 @@ def plan_qualification(
 def has_course(qualification: Mapping[str, Any], lookups: Lookups) -> bool:
     """True when the qualification is enrolled in SA."""
     return lookups.sa_id("enrolment", str(qualification["qualification_id"])) is not None
-
-
-def is_supported(qualification: Mapping[str, Any], lookups: Lookups) -> bool:
-    """U5: SA has a course for the qualification's reference (the qualification links)."""
-    return lookups.course_id(qualification["qualification_reference"]) is not None
-
-
-def not_enrolled(qualification: Mapping[str, Any], lookups: Lookups) -> Skip:
-    """U5: why a qualification has no SA course: SA does not support it, or it is not enrolled yet."""
-    if not is_supported(qualification, lookups):
-        return Skip(f"qualification {qualification['qualification_reference']} is not supported in SA", rule="U5")
-    return Skip("qualification has no enrolment in Smart Assessor yet", rule="U5")
 
 
 def plan_qualification_changed(

@@ -18,7 +18,7 @@ from sync_core.rules.courses import plan_enrol
 from sync_core.rules.employer import plan_employer
 from sync_core.rules.gate import change_gate
 from sync_core.rules.learner import plan_details
-from sync_core.rules.qualification import has_course, is_supported, plan_qualification
+from sync_core.rules.qualification import has_course, plan_qualification
 from sync_core.settings import IntegrationSettings
 
 
@@ -37,6 +37,6 @@ def plan_refresh_requested(
     for qualification in payload.get("qualifications", ()):
         if has_course(qualification, lookups):
             steps += plan_qualification(sa_id, qualification, officers, settings)
-        elif is_supported(qualification, lookups):  # U5 v2
+        else:  # U5 v2: enrolled now, or reported as unsupported
             steps += plan_enrol(sa_id, qualification, officers, settings, lookups)
     return tuple(steps) or (Skip("nothing is pushed under the settings", rule="R1"),)

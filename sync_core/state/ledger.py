@@ -57,13 +57,6 @@ class Ledger:
                     found[parsed] = Prior(None if outcome is None else Kind(outcome), parked_ahead=bool(parked))
         return {event_id: found[parsed] for event_id, parsed in ids.items() if parsed in found}
 
-    def pushed_hash(self, sa_resource: str) -> str | None:
-        """The hash of what we last pushed to this SA resource, if anything."""
-        with self._pool.connection() as conn:
-            cursor = _cursor(conn).execute("SELECT hash FROM sync.pushed_state WHERE sa_resource = %s", (sa_resource,))
-            row = cursor.fetchone()
-            return None if row is None else str(row[0])
-
     def holding(self, wanted: Mapping[str, str]) -> set[str]:
         """X1: the resources of ``wanted`` whose last push had the wanted hash, in one round trip."""
         with self._lock:

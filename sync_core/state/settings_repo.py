@@ -67,10 +67,20 @@ class SettingsRepository:
             )
 
     def set_many(self, values: Mapping[str, str]) -> None:
-        """Store several already-normalised values at once."""
+        """Store several already-normalised values at once.
+
+        X1 v2: a change of a setting that decides what is pushed forgets what SA holds from us for
+        the record kinds it governs (``Definition.pushes``), in the same transaction, so the next push
+        of each such record sends every field the settings now push.
+        """
         with self._pool.connection() as conn, conn.transaction():
+            before: dict[str, str] = dict(conn.execute("SELECT name, value FROM sync.settings FOR UPDATE").fetchall())
             conn.cursor().executemany(
                 "INSERT INTO sync.settings (name, value) VALUES (%s, %s)"
                 " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, changed_at = now()",
                 list(values.items()),
             )
+            stale = settings.stale_kinds(before, values)
+            if stale:
+                prefixes = [f"{kind}:%" for kind in sorted(stale)]
+                conn.execute("DELETE FROM sync.pushed_state WHERE sa_resource LIKE ANY(%s)", (prefixes,))

@@ -81,3 +81,22 @@ def test_build_reads_stored_text() -> None:
     )
     assert built.integration_enabled and built.sync_gender
     assert built.review_types == {"EPA": "End Point"}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "stale"),
+    [
+        pytest.param({}, {"Update Learner Gender": "on"}, {"learner"}, id="X1-v2-S7-on-learner-stale"),
+        pytest.param({"Update Learner Gender": "on"}, {"Update Learner Gender": "on"}, set(), id="X1-v2-same-value-nothing-stale"),
+        pytest.param({}, {"Update Learner Gender": "off"}, set(), id="X1-v2-default-stored-nothing-stale"),
+        pytest.param({}, {"S10": "x", "Update Officer Demographics Mode": "Push PICS Data to Smart Assessor"}, {"assessor"}, id="X1-v2-S10-assessors-stale"),
+        pytest.param({}, {"Update Qualification Dates Mode": "Update PICS from Smart Assessor Data"}, {"enrolment"}, id="X1-v2-S16-courses-stale"),
+        pytest.param({}, {"Push Changes to Qualification Assessors": "on"}, {"learner", "enrolment"}, id="X1-v2-S15-learner-and-courses-stale"),
+        pytest.param({}, {"Integration Enabled": "on", "Send Learner Welcome Email": "on"}, set(), id="X1-v2-S1-S3-push-nothing-stale"),
+    ],
+)  # fmt: skip
+def test_x1_v2_a_setting_change_makes_the_pushed_state_it_governs_stale(
+    before: dict[str, str], after: dict[str, str], stale: set[str]
+) -> None:
+    """X1 v2: while a field is not pushed PICS and SA may part; changing its setting forgets what we pushed."""
+    assert settings.stale_kinds(before, after) == stale

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sync_core.execute.executor import ExecutorPorts, execute
-from sync_core.plan import Park, Plan, Skip
+from sync_core.plan import Park, Plan, Report, Skip
 from sync_core.rules.breaks import plan_break_in_learning
 from sync_core.rules.employer import plan_employer_changed
 from sync_core.rules.officers import plan_learner_officers_changed
@@ -392,3 +392,76 @@ def test_a1_v2_unknown_code_parks_naming_it(changes: dict[str, Any], reason: str
     sa, _, plan = run(plan_aim_closed, payload, ON)
     assert plan == (Park(reason, rule="A1"),)
     assert sa.enrolments["9001"]["status"] == "in_training" and "completionStatus" not in sa.enrolments["9001"]
+
+
+NOT_LIVE_PAYLOAD = {
+    "learner": learner(system_status="Archived"),
+    "placement": organisation(),
+    "qualification": qualification(),
+    "qualifications": [qualification()],
+    "officers": roles(Main_Officer=officer("OFF1")),
+    "phase": "start",
+    "break_date": TODAY,
+}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param(plan_employer_changed, id="Y2-not-live-employer-change"),
+        pytest.param(plan_qualification_changed, id="Y2-not-live-qualification-change"),
+        pytest.param(plan_aim_closed, id="Y2-not-live-aim-closed"),
+        pytest.param(plan_break_in_learning, id="Y2-not-live-break"),
+        pytest.param(plan_refresh_requested, id="Y2-not-live-refresh"),
+        pytest.param(plan_learner_officers_changed, id="Y2-not-live-officers-changed"),
+    ],
+)
+def test_y2_v2_a_learner_not_live_is_skipped_by_every_change(rule: Any) -> None:
+    """Y2 v2: whatever the change, a learner whose system status is not Live is skipped "not live"."""
+    settings = replace(ON, push_employer_changes=True, push_assessor_changes=True)
+    sa, _, plan = run(rule, NOT_LIVE_PAYLOAD, settings)
+    assert plan == (Skip("not live", rule="Y2"),) and sa.writes() == []
+
+
+def test_u5_v2_aim_closed_on_a_supported_course_not_yet_enrolled_is_skipped_saying_so() -> None:
+    """U5 v2: an IlrAimClosed of a supported qualification with no SA enrolment is skipped, saying it is
+    not enrolled yet (the next change, refresh or daily synchronisation enrols it with its closure)."""
+    _sa, state = world()
+    state.courses["60399999"] = "12"
+    payload = {"learner": learner(), "qualification": qualification("Q5", "60399999", completion_status=2, outcome=1)}
+    plan = plan_aim_closed(payload, ON, state, TODAY)
+    assert plan == (Skip("qualification has no enrolment in Smart Assessor yet", rule="U5"),)
+
+
+def test_q1_v2_officers_changed_without_a_main_officer_leaves_the_learners_assessor() -> None:
+    """Q1 v2: a LearnerOfficersChanged with no Main Officer leaves the SA learner's assessor as it is."""
+    sa, state = world()
+    sa.learners["g-L1"]["assessorId"] = 55
+    payload = officers_changed(IQA=officer("OFF2")) | {"qualifications": []}
+    plan = plan_learner_officers_changed(payload, replace(ON, push_assessor_changes=True), state, TODAY)
+    execute(plan, ExecutorPorts(sa, state, state, state, state))
+    assert plan == (Skip("the learner has no officer to set in Smart Assessor", rule="Q1"),)
+    assert sa.learners["g-L1"]["assessorId"] == 55
+
+
+def test_s14_v2_the_role_matches_whatever_its_case() -> None:
+    """S14 v2 / U4: a role set before PICS held it ("skills coach") still finds PICS's "Skills Coach"."""
+    settings = replace(ON, push_assessor_changes=True, second_assessor_role="skills coach")
+    payload = changed_qualification() | {"officers": roles(Main_Officer=officer("OFF1"), Skills_Coach=officer("OFF9"))}
+    sa, _, _ = run(plan_qualification_changed, payload, settings)
+    by_mis = {a["misId"]: a["id"] for a in sa.assessors.values()}
+    assert sa.enrolments["9001"]["secondAssessorId"] == by_mis["OFF9"]
+
+
+def test_e1_a_change_to_no_placement_is_skipped() -> None:
+    """E1: an EmployerChanged that leaves the learner with no placement changes nothing and says so."""
+    payload = {"learner": learner(), "placement": None, "previous_organisation_id": "ORG1"}
+    sa, _, plan = run(plan_employer_changed, payload, replace(ON, push_employer_changes=True))
+    assert plan == (Skip("the learner has no placement", rule="E1"),) and sa.writes() == []
+
+
+def test_r1_refresh_reports_an_unsupported_qualification() -> None:
+    """U5 / R1: a refresh reports a qualification SA does not support, as the enrolment does."""
+    payload = refresh_payload() | {"qualifications": [qualification("Q1"), qualification("Q9", "NOPE")]}
+    _, _, plan = run(plan_refresh_requested, payload, replace(ON, qualification_dates_mode=Mode.PULL))
+    assert Report("qualification NOPE is not supported in SA", rule="U5") in plan

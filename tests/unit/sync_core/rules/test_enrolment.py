@@ -223,11 +223,16 @@ def test_u5_v2_open_qualification_is_enrolled_without_closure_fields() -> None:
         pytest.param({"completion_status": 2, "outcome": 7}, "unknown outcome 7", id="A1-v2-unknown-outcome-at-upload"),
     ],
 )
-def test_a1_v2_unknown_code_at_upload_parks_naming_it(changes: dict[str, Any], reason: str) -> None:
-    """A1 v2: an enrolment carrying a code outside DOMAIN.md's lists parks, naming the code; nothing is sent."""
-    payload = enrolment(qualifications=[qualification("Q1", actual_end_date=date(2026, 6, 30), **changes)])
-    plan = plan_learner_enrolled(payload, ON, FakeState(courses={"60312345": "7"}), TODAY)
-    assert Park(reason, rule="A1") in plan
+def test_a1_v2_unknown_code_at_upload_reports_that_course_and_uploads_the_rest(
+    changes: dict[str, Any], reason: str
+) -> None:
+    """A1 v2 / X2 v2: a course with a code outside DOMAIN.md's lists is not enrolled and is reported, naming
+    the code; the learner and its other courses still go, so nothing of the learner waits."""
+    bad = qualification("Q1", actual_end_date=date(2026, 6, 30), **changes)
+    sa, _, plan = run(enrolment(qualifications=[bad, qualification("Q3")]))
+    assert Report(f"qualification Q1 not enrolled: {reason}", rule="A1") in plan
+    assert not any(isinstance(step, Park) for step in plan)
+    assert len(sa.learners) == 1 and [e["misId"] for e in sa.enrolments.values()] == ["Q3"]
 
 
 @pytest.mark.parametrize(
