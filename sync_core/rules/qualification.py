@@ -98,11 +98,11 @@ def plan_aim_closed(payload: Mapping[str, Any], settings: IntegrationSettings, l
     if sa_id is None:
         return gated
     qualification = payload["qualification"]
+    refused = refused_code(qualification)
+    if refused is not None:
+        return (refused,)
     if not has_course(qualification, lookups):
         # The event carries no officers to enrol with: the next QualificationChanged, refresh or
         # daily synchronisation enrols the course, with this closure (U5 v2).
         return (not_enrolled(qualification, lookups),)
-    refused = refused_code(qualification)
-    if refused is not None:
-        return (refused,)
     return (update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification)),)

@@ -3,9 +3,11 @@
 Contract: the overview shows the ledger's applied count and the DLQ's parked count as the database
 holds them; the parked events page lists each with its reason and learner, with Redrive and Discard
 disabled until the operator signs in with the console token; a redrive before the cause is fixed
-leaves the events parked and says why; once the learner is in SA, Redrive from the page applies the
-learner's events in order and they leave the parked list; the learner's timeline then shows the SA
-link and the applied events; no learner's name or e-mail address appears on any page.
+(here a rule that raises for the learner, as a bug would) leaves the events parked and says why;
+once it is fixed, Redrive from the page applies the learner's events in order and they leave the
+parked list; the learner's timeline then shows the SA link and the applied events; Discard deletes
+an event parked for an unknown completion status (A1) only once confirmed; no learner's name or
+e-mail address appears on any page.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from consumers.web.app import build_app
 from consumers.web.auth import ConsoleAuth
 from consumers.web.console import Console
 from consumers.web.server import HttpServer
-from sandbox.pics.people import People
 from sync_core.outcome import Tally
 from sync_core.serde import new_event
 from sync_core.state.links import LinkRepository
 from sync_core.state.settings_repo import SettingsRepository
+from tests.learners import BEHIND, FAULT, parking_on_unknown_status, rule_raising_for, send
+from tests.learners import new_learner as learner
 
 pytestmark = pytest.mark.integration
 
@@ -63,10 +66,6 @@ def scalar(service: Service, query: str) -> int:
     return int(row[0]) if row else 0
 
 
-def learner(seed: int, ident: str) -> dict[str, Any]:
-    return {**People(seed).learner(ident), "smart_assessor_id": None}
-
-
 def link_in_sa(service: Service, record: dict[str, Any]) -> str:
     """The learner is enrolled in SA after all, and linked as the consumer would link it."""
     created = service.sa.create_learner(
@@ -92,39 +91,40 @@ def wait_for(browser: webdriver.Chrome, predicate: Callable[[webdriver.Chrome], 
 def test_overview_counts_and_redrive_from_the_page(  # noqa: PLR0915 - one user story, page by page
     browser: webdriver.Chrome, console: str, service: Service, producer: EventProducer, drain: Callable[[], Tally]
 ) -> None:
-    """The overview matches the database; a parked learner is redriven from the page once it is in SA, and leaves the list."""
+    """The overview matches the database; a parked learner is redriven from the page once its cause is fixed, and leaves the list."""
     SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
     known, unknown = learner(21, "L-WEB-KNOWN"), learner(22, "L-WEB-PARKED")
     link_in_sa(service, known)
-    edit(producer, known, "known1@example.org")
-    edit(producer, known, "known2@example.org")
-    edit(producer, unknown, "first@example.org")
-    edit(producer, unknown, "second@example.org")
-    producer.flush()
-    drain()
-    applied = scalar(service, "SELECT count(*) FROM sync.processed_events WHERE outcome = 'applied'")
-    parked = scalar(service, "SELECT count(*) FROM sync.parked_events")
-    assert (applied, parked) == (2, 2)
-
-    browser.get(console + "/")
-    assert (text(browser, "#applied-total"), text(browser, "#parked-now")) == (str(applied), str(parked))
-    assert "2 parked event(s)" in text(browser, "#attention")
-    no_personal_data(browser, known, unknown)
-
-    browser.get(console + "/parked")
-    rows = browser.find_elements(By.CSS_SELECTOR, "#parked tr[id^=parked-]")
-    assert [row.find_element(By.CSS_SELECTOR, "td:nth-child(3)").text for row in rows] == ["L-WEB-PARKED"] * 2
-    assert "not enrolled (X2)" in rows[0].text and "waiting behind a parked event" in rows[1].text
-    assert all(not b.is_enabled() for b in browser.find_elements(By.CSS_SELECTOR, "button.redrive, button.discard"))
-    no_personal_data(browser, known, unknown)
-
-    sign_in(browser, console)
-    redrive_first(browser)
-    assert "parked again: not enrolled (X2); 2 still parked" in text(browser, "#message")
-    assert text(browser, "#parked-count") == "2 parked event(s)"
-
     link_in_sa(service, unknown)
-    redrive_first(browser)
+    with rule_raising_for(service, "L-WEB-PARKED"):
+        edit(producer, known, "known1@example.org")
+        edit(producer, known, "known2@example.org")
+        edit(producer, unknown, "first@example.org")
+        edit(producer, unknown, "second@example.org")
+        producer.flush()
+        drain()
+        applied = scalar(service, "SELECT count(*) FROM sync.processed_events WHERE outcome = 'applied'")
+        parked = scalar(service, "SELECT count(*) FROM sync.parked_events")
+        assert (applied, parked) == (2, 2)
+
+        browser.get(console + "/")
+        assert (text(browser, "#applied-total"), text(browser, "#parked-now")) == (str(applied), str(parked))
+        assert "2 parked event(s)" in text(browser, "#attention")
+        no_personal_data(browser, known, unknown)
+
+        browser.get(console + "/parked")
+        rows = browser.find_elements(By.CSS_SELECTOR, "#parked tr[id^=parked-]")
+        assert [row.find_element(By.CSS_SELECTOR, "td:nth-child(3)").text for row in rows] == ["L-WEB-PARKED"] * 2
+        assert FAULT in rows[0].text and BEHIND in rows[1].text
+        assert all(not b.is_enabled() for b in browser.find_elements(By.CSS_SELECTOR, "button.redrive, button.discard"))
+        no_personal_data(browser, known, unknown)
+
+        sign_in(browser, console)
+        redrive_first(browser)
+        assert f"parked again: {FAULT}; 2 still parked" in text(browser, "#message")
+        assert text(browser, "#parked-count") == "2 parked event(s)"
+
+    redrive_first(browser)  # the bug is fixed
     assert text(browser, "#message") == "L-WEB-PARKED: redriven 2 (applied 2)"
     assert text(browser, "#parked-count") == "0 parked event(s)"
     assert scalar(service, "SELECT count(*) FROM sync.parked_events") == 0
@@ -145,10 +145,9 @@ def test_overview_counts_and_redrive_from_the_page(  # noqa: PLR0915 - one user 
 def test_discard_from_the_page_after_confirming(
     browser: webdriver.Chrome, console: str, service: Service, producer: EventProducer, drain: Callable[[], Tally]
 ) -> None:
-    """Discard asks for confirmation, then deletes the parked event for good; cancelling keeps it."""
+    """A1: Discard asks for confirmation, then deletes the parked event for good; cancelling keeps it."""
     SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
-    edit(producer, learner(23, "L-WEB-DISCARD"), "gone@example.org")
-    producer.flush()
+    send(producer, "L-WEB-DISCARD", parking_on_unknown_status(service, learner(23, "L-WEB-DISCARD")))
     drain()
     browser.delete_all_cookies()
     browser.get(console + "/parked")

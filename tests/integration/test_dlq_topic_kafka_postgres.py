@@ -17,13 +17,12 @@ from consumers.loop import ParallelLoop
 from consumers.ops.dlq_mirror import EVENT_TYPE, REASON, SOURCE, DlqMirror
 from consumers.producer import EventProducer
 from consumers.service import Service
-from sandbox.pics.people import People
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.outcome import Kind
 from sync_core.pipeline.process import Delivery
 from sync_core.pipeline.routes import PUSH_TOPICS
-from sync_core.serde import new_event
 from sync_core.state.settings_repo import SettingsRepository
+from tests.learners import BEHIND, PARKED_A1, new_learner, parking_on_unknown_status, send
 
 pytestmark = pytest.mark.integration
 
@@ -45,21 +44,14 @@ def mirrored(config: RuntimeConfig, dlq_topic: str) -> list[Delivery]:
 def test_parked_events_are_copied_to_the_dlq_topic_with_their_reason(
     config: RuntimeConfig, service: Service, producer: EventProducer
 ) -> None:
-    """X2: two edits of a learner SA lacks park (the second behind the first); both reach the DLQ topic as sent."""
+    """A1: an aim closed with an unknown code parks and the edit after it waits behind it; both reach the DLQ topic as sent, the applied enrolment does not."""
     SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
     dlq_topic = config.topic_prefix + "pics-sync.dlq"
     ensure_topics(kafka_settings(config), {dlq_topic: 1})
     ident = "DLQT0001"
-    learner = {**People(11).learner(ident), "smart_assessor_id": None}
-    sent = [
-        producer.send(
-            "pics.learner",
-            ident,
-            new_event("LearnerEdited", {"learner": {**learner, "email": email}}, changed_fields=["email"]),
-        )
-        for email in ("first@example.org", "second@example.org")
-    ]
-    producer.flush()
+    _enrolled, *sent = send(
+        producer, ident, parking_on_unknown_status(service, new_learner(11, ident), "x@example.org")
+    )
 
     mirror = DlqMirror(RawProducer(kafka_settings(config)), dlq_topic)
     consumer = make_consumer(kafka_settings(config), config.kafka_group_id)
@@ -70,13 +62,12 @@ def test_parked_events_are_copied_to_the_dlq_topic_with_their_reason(
     finally:
         consumer.close()
         mirror.close()
-    assert tally.count(Kind.PARKED) == 2
+    assert (tally.count(Kind.APPLIED), tally.count(Kind.PARKED)) == (1, 2)
 
     copies = mirrored(config, dlq_topic)
     assert [copy.value for copy in copies] == sent
     assert {copy.source.key for copy in copies} == {ident}
     headers = [dict(copy.headers) for copy in copies]
-    assert "(X2)" in headers[0][REASON].decode()
-    assert "waiting behind a parked event" in headers[1][REASON].decode()
-    assert all(h[EVENT_TYPE] == b"LearnerEdited" for h in headers)
+    assert [h[REASON].decode() for h in headers] == [PARKED_A1, BEHIND]
+    assert [h[EVENT_TYPE] for h in headers] == [b"IlrAimClosed", b"LearnerEdited"]
     assert all(h[SOURCE].decode().startswith(config.topic_prefix + "pics.learner/") for h in headers)

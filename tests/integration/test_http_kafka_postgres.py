@@ -123,12 +123,13 @@ def edit(producer: EventProducer, learner: dict[str, Any], email: str) -> None:
 def test_metrics_count_applied_events_and_sa_calls(
     config: RuntimeConfig, service: Service, producer: EventProducer, scrape: Scrape
 ) -> None:
-    """Three edits applied and one parked show in the event counts, the latency histogram and the SA call counts."""
+    """Three edits applied and one parked (SA refused it) show in the event counts, the latency histogram and the SA call counts."""
     topic, before = config.topic_prefix + "pics.learner", scrape()
     learner = linked_learner(service, "L-HTTP-1")
     for n in range(3):
         edit(producer, learner, f"edit{n}@example.org")
-    edit(producer, {**People(12).learner("L-HTTP-NOT-IN-SA"), "smart_assessor_id": None}, "x@example.org")
+    refused = {**linked_learner(service, "L-HTTP-REFUSED"), "uln": "12AB"}  # SA answers 422: parked, SaRejected
+    edit(producer, refused, "x@example.org")
     labels = {"topic": topic, "event_type": "LearnerEdited"}
     after = wait_until(lambda: (s := scrape()) and metric(s, "pics_sync_events_consumed_total", **labels) == 4 and s)
     assert metric(after, "pics_sync_events_processed_total", **labels, outcome="applied") == 3
@@ -136,6 +137,7 @@ def test_metrics_count_applied_events_and_sa_calls(
     assert metric(after, "pics_sync_event_latency_seconds_count", topic=topic) == 3
     calls = metric(after, "pics_sync_sa_calls_total", endpoint=PATCH_LEARNER, status="200")
     assert calls - metric(before, "pics_sync_sa_calls_total", endpoint=PATCH_LEARNER, status="200") == 3
+    assert metric(after, "pics_sync_sa_calls_total", endpoint=PATCH_LEARNER, status="422") == 1
     assert metric(after, "pics_sync_sa_call_seconds_count", endpoint=PATCH_LEARNER) >= 3
     assert (
         metric(after, "pics_sync_partitions_assigned") > 0

@@ -30,13 +30,13 @@ def ids(n: int) -> list[str]:
 
 
 def test_only_events_neither_processed_nor_behind_a_parked_event_are_new(ledger: Ledger) -> None:
-    """X2 and the ledger, asked for a whole poll: a processed id, or a key with a parked event on
+    """Admission and the ledger, asked for a whole poll: a processed id, or a key with a parked event on
     the topic, is not new; the same key parked on another topic does not count."""
     fresh, done, behind, elsewhere = ids(4)
     ledger.record(Source(TOPIC, 0, 1, "L-1"), Outcome(Kind.APPLIED, done, "LearnerEdited"))
     ledger.park(
         Source(TOPIC, 0, 2, "L-PARKED"),
-        Outcome(Kind.PARKED, str(uuid.uuid4()), "LearnerEdited", reason="not enrolled"),
+        Outcome(Kind.PARKED, str(uuid.uuid4()), "IlrAimClosed", reason="unknown completion status 9", rule="A1"),
         value=b"x",
         headers=(),
         error_class="Park",
@@ -65,7 +65,7 @@ def test_a_parked_event_knows_its_own_row(ledger: Ledger) -> None:
     event_id = str(uuid.uuid4())
     ledger.park(
         Source(TOPIC, 0, 5, "L-9"),
-        Outcome(Kind.PARKED, event_id, "LearnerEdited", reason="not enrolled"),
+        Outcome(Kind.PARKED, event_id, "IlrAimClosed", reason="unknown completion status 9", rule="A1"),
         value=b"x",
         headers=(),
         error_class="Park",

@@ -3,7 +3,8 @@
 Contract: an edit of a linked learner reaches SA under the settings (L1); the same event delivered
 twice pushes once; an edit that changes nothing makes no call (X1); an undecodable message is
 parked with its reason and the stream goes on; with the integration off nothing is sent (S1); an
-edit of a learner not in SA parks, and so do that learner's later events (X2).
+edit of a learner not in SA is skipped "not in Smart Assessor" and parks nothing, so the learner's
+enrolment after it applies and uploads the latest after-image (X2 v2).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sync_core.outcome import Kind, Tally
 from sync_core.rules.learner import pushed_fields
 from sync_core.serde import new_event
 from sync_core.state.settings_repo import SettingsRepository
+from tests.learners import edit, enrolment, new_learner, send
 
 pytestmark = pytest.mark.integration
 
@@ -131,16 +133,22 @@ def test_integration_disabled_sends_nothing(
     assert tally.count(Kind.SKIPPED) == 1 and patches(sa) == 0
 
 
-def test_not_enrolled_parks_and_later_events_wait(
+def test_edits_before_the_upload_are_skipped_and_the_enrolment_uploads_the_latest(
     pushing: Service, producer: EventProducer, drain: Callable[[], Tally], sa: SaSandboxProcess
 ) -> None:
-    """X2: an edit of a learner not in SA parks as "not enrolled", and so does the next one of that learner."""
-    learner = {**People(6).learner("L-NEW-1"), "smart_assessor_id": None}
-    producer.send("pics.learner", "L-NEW-1", edit_event(learner))
-    producer.send("pics.learner", "L-NEW-1", edit_event({**learner, "email": "second@example.org"}))
-    producer.flush()
+    """X2 v2: edits of a learner not in SA are skipped "not in Smart Assessor", nothing parks, and its later LearnerEnrolled uploads the latest after-image."""
+    learner = new_learner(6, "L-NEW-1")
+    latest = {**learner, "email": "second@example.org", "surname": "Later"}
+    send(producer, "L-NEW-1", [edit(learner, email="first@example.org"), edit(latest)])
     tally = drain()
-    assert tally.count(Kind.PARKED) == 2 and patches(sa) == 0
+    assert (tally.count(Kind.SKIPPED), tally.count(Kind.PARKED), patches(sa)) == (2, 0, 0)
     with psycopg.connect(pushing.config.database_url.get_secret_value()) as conn:
-        reasons = [r[0] for r in conn.execute('SELECT reason FROM sync.parked_events ORDER BY "offset"')]
-    assert reasons == ["not enrolled (X2)", "waiting behind a parked event of this learner"]
+        reasons = [r[0] for r in conn.execute('SELECT reason FROM sync.processed_events ORDER BY "offset"')]
+        parked = conn.execute("SELECT count(*) FROM sync.parked_events").fetchone()
+    assert reasons == ["not in Smart Assessor (X2)"] * 2 and parked == (0,)
+    assert sa.learners() == []
+    send(producer, "L-NEW-1", [enrolment(pushing, latest)])
+    assert drain().count(Kind.APPLIED) == 1
+    [uploaded] = sa.learners()
+    assert (uploaded["misId"], uploaded["email"], uploaded["surname"]) == ("L-NEW-1", "second@example.org", "Later")
+    assert (uploaded["uln"], uploaded["postcode"]) == (latest["uln"], latest["postcode"])

@@ -35,12 +35,12 @@ from sync_core.serde import new_event
 from sync_core.smart_assessor.circuit import CircuitBreaker
 from sync_core.state.pull_runs import PullRuns
 from sync_core.state.settings_repo import SettingsRepository
+from tests.learners import BEHIND, PARKED_A1, new_learner, parking_on_unknown_status, send
 from tests.support import process_env, wait_until
 
 pytestmark = pytest.mark.integration
 
 PUSH_SETTINGS = {"Integration Enabled": "on", "Update Learner Demographics Mode": "Push PICS Data to Smart Assessor"}
-BEHIND = "waiting behind a parked event of this learner"
 PUSH_PARTITIONS = 9  # three pics.* topics of three partitions each (tests/conftest.py)
 Beating = Callable[..., tuple[ParallelLoop, HeartbeatWriter]]
 Status = Callable[..., tuple[int, str]]
@@ -108,22 +108,20 @@ def produce_edits(producer: EventProducer, count: int, prefix: str) -> None:
 def test_parked_events_are_counted_by_reason_and_status_exits_1(
     config: RuntimeConfig, service: Service, producer: EventProducer, drain: Callable[[], Tally], status: Status
 ) -> None:
-    """X2: edits of learners not in SA park; status counts them by reason, shows no lag left, and exits 1 for them."""
+    """A1: aims closed with an unknown code park; status counts them by reason, shows no lag left, and exits 1 for them."""
     SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
-    for ident in ("L-PARK-A", "L-PARK-A", "L-PARK-B"):  # A's second edit waits behind its first
-        edit = new_event("LearnerEdited", {"learner": People(1).learner(ident)}, changed_fields=["email"])
-        producer.send("pics.learner", ident, edit)
-    producer.flush()
+    for seed, ident, emails in ((1, "L-PARK-A", ["a@example.org"]), (2, "L-PARK-B", [])):  # A's edit waits behind
+        send(producer, ident, parking_on_unknown_status(service, new_learner(seed, ident), *emails))
     assert drain().count(Kind.PARKED) == 3
     found = report(config, service)
-    assert [(p.reason, p.count) for p in found.parked] == [("not enrolled (X2)", 2), (BEHIND, 1)]
+    assert [(p.reason, p.count) for p in found.parked] == [(PARKED_A1, 2), (BEHIND, 1)]
     assert found.groups[0].lag == 0
     assert found.reasons()[0] == "3 parked event(s): see `pics-sync dlq list`"
     code, out = status("--side", "push")
     lines = out.splitlines()
     assert code == 1 and "  ! 3 parked event(s): see `pics-sync dlq list`" in lines
     assert "parked events by reason (3 in all)" in lines
-    assert any(line.startswith("  2 ") and line.endswith("not enrolled (X2)") for line in lines)
+    assert any(line.startswith("  2 ") and line.endswith(PARKED_A1) for line in lines)
 
 
 def test_lag_counts_unconsumed_events_and_clears_after_draining(

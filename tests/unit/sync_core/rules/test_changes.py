@@ -465,3 +465,11 @@ def test_r1_refresh_reports_an_unsupported_qualification() -> None:
     payload = refresh_payload() | {"qualifications": [qualification("Q1"), qualification("Q9", "NOPE")]}
     _, _, plan = run(plan_refresh_requested, payload, replace(ON, qualification_dates_mode=Mode.PULL))
     assert Report("qualification NOPE is not supported in SA", rule="U5") in plan
+
+
+def test_a1_v2_unknown_code_parks_even_before_the_course_is_enrolled() -> None:
+    """A1 v2: the code is refused first, so a closure with an unknown code parks naming it, enrolled or not."""
+    _sa, state = world()
+    state.courses["60399999"] = "12"
+    payload = {"learner": learner(), "qualification": qualification("Q5", "60399999", completion_status=9)}
+    assert plan_aim_closed(payload, ON, state, TODAY) == (Park("unknown completion status 9", rule="A1"),)
