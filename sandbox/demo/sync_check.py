@@ -1,7 +1,11 @@
-"""Is SA in step with PICS? Compares every SA record of a run with PICS's rows under the settings.
+"""Is SA what DOMAIN says it should be? The oracle's model (``model.SaModel``) compared with SA's records.
 
-Counts field mismatches (what SA holds differs from what the rules say it should hold) and
-duplicate SA records (two SA records for one PICS record). Names ids and field names only.
+Every learner of the run: in SA exactly when the model uploaded it (U1, X2, Y2), once (U10), its fields
+as the model has them, each supported qualification enrolled exactly once and no other (U5), each course
+as the model has it (U5, Q1, Q2, A1, B1, B2). Every organisation and officer of the run: in SA exactly
+when an applied event needed it (U2, U3), once, with the model's values (G1, O1, or the values it was
+created with). Links resolve through the ids PICS holds (U8, U2, U3 write-backs). Examples name record
+ids and field names only.
 """
 
 from __future__ import annotations
@@ -11,141 +15,167 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync_core.fields import ASSESSOR_FIELDS, EMPLOYER_FIELDS, to_sa, wire
-from sync_core.pics.learners import LearnerRepository
-from sync_core.pics.tables import PicsTables
-from sync_core.rules.learner import pushed_fields
-from sync_core.rules.courses import COURSE_STATUS
-from sync_core.settings import IntegrationSettings, Mode
+from psycopg_pool import ConnectionPool
+
+from sandbox.demo.model import LearnerModel, Ref, SaModel
+from sandbox.demo.pics_rows import PicsRows, read_rows
 from sync_core.smart_assessor.client import SaClient
+
+EXAMPLES = 10
+UNLINKED = object()  # a Ref whose PICS record holds no SA id
 
 
 @dataclass
 class SyncCheck:
     """The outcome of a comparison."""
 
-    learners_total: int = 0
+    learners_total: int = 0  # learners the model has in SA
     learners_matching: int = 0
     field_mismatches: int = 0
     duplicate_records: int = 0
+    fields_checked: int = 0
     examples: list[str] = field(default_factory=list)  # "learner L1: email", at most a few
 
     def mismatch(self, what: str, fields: list[str]) -> None:
         """Count mismatched fields of one record."""
         self.field_mismatches += len(fields)
-        if fields and len(self.examples) < 10:
+        if fields and len(self.examples) < EXAMPLES:
             self.examples.append(f"{what}: {', '.join(fields)}")
+
+    def duplicates(self, what: str, records: Iterable[Any]) -> None:
+        """One PICS record's SA records: each beyond the first is a duplicate."""
+        extra = max(0, len(set(records)) - 1)
+        self.duplicate_records += extra
+        if extra and len(self.examples) < EXAMPLES:
+            self.examples.append(f"{what}: {extra + 1} SA records")
+
+
+def same(name: str, expected: Any, held: Any) -> bool:
+    """SA's value is the expected one; an open course's completion status may be unset (1 is implied)."""
+    if name == "completionStatus" and expected == 1:
+        return held in (None, 1)
+    if isinstance(expected, float) or isinstance(held, float):
+        return expected is not None and held is not None and abs(float(expected) - float(held)) < 1e-6
+    return bool(expected == held)
 
 
 def differing(expected: Mapping[str, Any], held: Mapping[str, Any]) -> list[str]:
     """Names of the fields whose SA value is not the expected one."""
-    return [name for name, value in expected.items() if held.get(name) != value]
+    wrong = []
+    for name, value in expected.items():
+        if value is UNLINKED:
+            wrong.append(f"{name} (PICS holds no SA id for it)")
+        elif not same(name, value, held.get(name)):
+            wrong.append(name)
+    return wrong
 
 
-@dataclass
-class _Pics:
-    organisations: dict[str, dict[str, Any]]
-    officers: dict[str, dict[str, Any]]
-    roles: dict[tuple[str, str], str]
-    qualifications: dict[str, list[dict[str, Any]]]
+def resolve(expected: Mapping[str, Any], pics: PicsRows) -> dict[str, Any]:
+    """The model's values with each Ref replaced by the SA id PICS holds for that record."""
+    return {name: _sa_number(value, pics) if isinstance(value, Ref) else value for name, value in expected.items()}
 
 
-def _load(tables: PicsTables, prefix: str) -> _Pics:
-    quals: dict[str, list[dict[str, Any]]] = {}
-    for row in tables.rows("learner_qualification", prefix):
-        quals.setdefault(row["learner_ident"], []).append(row)
-    return _Pics(
-        organisations={r["id"]: r for r in tables.rows("organisation", prefix)},
-        officers={r["id"]: r for r in tables.rows("officer", prefix)},
-        roles={(r["learner_ident"], r["role"]): r["officer_id"] for r in tables.rows("learner_officer", prefix)},
-        qualifications=quals,
-    )
+def _sa_number(ref: Ref, pics: PicsRows) -> Any:
+    row = (pics.organisations if ref.kind == "employer" else pics.officers).get(ref.pics_id)
+    return int(row["additional_id"]) if row and row["additional_id"] else UNLINKED
 
 
-def check_sync(pool: Any, sa: SaClient, settings: IntegrationSettings, prefix: str) -> SyncCheck:
-    """Compare every PICS record whose id starts with ``prefix`` with SA."""
-    check, pics = SyncCheck(), _load(PicsTables(pool), prefix)
-    for learner in LearnerRepository(pool).with_prefix(prefix):
-        _check_learner(check, sa, settings, pics, learner)
-    if settings.organisation_mode is Mode.PUSH:
-        _check_linked(
-            check, pics.organisations.values(), "employer", EMPLOYER_FIELDS, sa.get_employer, sa.find_employers
-        )
-    if settings.officer_mode is Mode.PUSH:
-        _check_linked(check, pics.officers.values(), "assessor", ASSESSOR_FIELDS, sa.get_assessor, sa.find_assessors)
+def check_sync(
+    pool: ConnectionPool, sa: SaClient, model: SaModel, prefix: str, only: set[str] | None = None
+) -> SyncCheck:
+    """Compare SA with the model for every record of the run (learners in ``only``, when given)."""
+    check, pics = SyncCheck(), read_rows(pool, prefix)
+    for ident, row in sorted(pics.learners.items()):
+        if only is None or ident in only:
+            _check_learner(check, sa, model, pics, row)
+    if only is None:
+        for org_id, org in sorted(pics.organisations.items()):
+            _check_linked(
+                check, "employer", org, model.employers.get(org_id), pics, sa.get_employer, _employers(sa, org)
+            )
+        for officer_id, officer in sorted(pics.officers.items()):
+            if officer_id.startswith(prefix):
+                found = _assessors(sa, officer)
+                _check_linked(check, "assessor", officer, model.assessors.get(officer_id), pics, sa.get_assessor, found)
     return check
+
+
+def _employers(sa: SaClient, org: Mapping[str, Any]) -> list[int]:
+    found = sa.find_employers(mis_id=org["id"])
+    if org["edrs_number"] and org["postcode"]:
+        found += sa.find_employers(edrs_number=org["edrs_number"], postcode=org["postcode"])
+    return [int(e["id"]) for e in found]
+
+
+def _assessors(sa: SaClient, officer: Mapping[str, Any]) -> list[int]:
+    found = sa.find_assessors(mis_id=officer["id"])
+    if officer["email"]:
+        found += sa.find_assessors(email=officer["email"])
+    return [int(a["id"]) for a in found]
 
 
 def _check_linked(
     check: SyncCheck,
-    rows: Iterable[Mapping[str, Any]],
     kind: str,
-    fields: Mapping[str, str],
-    get: Callable[[str], Mapping[str, Any]],
-    find: Callable[..., list[Any]],
+    row: Mapping[str, Any],
+    expected: Mapping[str, Any] | None,
+    pics: PicsRows,
+    get: Callable[[int], Mapping[str, Any]],
+    found: list[int],
 ) -> None:
-    """G1/O1 and U2/U3: each linked organisation or officer is in SA once, holding PICS's values."""
-    for row in rows:
-        if row["additional_id"]:
-            check.mismatch(f"{kind} {row['id']}", differing(to_sa(row, fields), get(row["additional_id"])))
-            check.duplicate_records += len(find(mis_id=row["id"])) - 1
+    """U2/U3, G1/O1: in SA once exactly when an applied event needed it, holding the model's values."""
+    what = f"{kind} {row['id']}"
+    check.duplicates(what, found)
+    if expected is None:
+        wrong = ["in Smart Assessor, though no applied event needed it"] if found else []
+        check.mismatch(what, wrong + (["additional_id (set, though not in SA)"] if row["additional_id"] else []))
+        return
+    if not row["additional_id"]:
+        check.mismatch(what, ["additional_id (not linked: U2/U3)"])
+        return
+    check.fields_checked += len(expected)
+    check.mismatch(what, differing(expected, get(int(row["additional_id"]))))
 
 
-def _check_learner(
-    check: SyncCheck, sa: SaClient, settings: IntegrationSettings, pics: _Pics, learner: Mapping[str, Any]
-) -> None:
-    ident, sa_id = learner["learner_ident"], learner["smart_assessor_id"]
+def _check_learner(check: SyncCheck, sa: SaClient, model: SaModel, pics: PicsRows, row: Mapping[str, Any]) -> None:
+    ident, expected = row["learner_ident"], model.learners.get(row["learner_ident"])
+    found = sa.find_learners(mis_id=ident)
+    check.duplicates(f"learner {ident}", [learner["id"] for learner in found])
+    if expected is None:  # never uploaded (X2, Y2): SA holds nothing of it, PICS no SA id
+        wrong = ["in Smart Assessor, though never uploaded"] if found else []
+        check.mismatch(
+            f"learner {ident}",
+            wrong + (["smart_assessor_id (set, never uploaded)"] if row["smart_assessor_id"] else []),
+        )
+        return
     check.learners_total += 1
-    if not sa_id:
+    sa_id = row["smart_assessor_id"] or (found[0]["id"] if found else None)
+    if sa_id is None:
         check.mismatch(f"learner {ident}", ["not in Smart Assessor"])
         return
-    expected = pushed_fields(learner, settings)
-    expected["status"] = "break_in_learning" if learner["programme_status"] == "Break in learning" else "active"
-    placement = pics.organisations.get(learner["placement_organisation_id"] or "")
-    if settings.push_employer_changes and placement and placement["additional_id"]:
-        expected["employerId"] = int(placement["additional_id"])
-    wrong = differing(expected, sa.get_learner(sa_id))
-    check.learners_matching += not wrong
+    wrong = [] if row["smart_assessor_id"] else ["smart_assessor_id (not written back: U8)"]
+    learner_fields = resolve(expected.fields, pics)
+    wrong += differing(learner_fields, sa.get_learner(sa_id))
+    check.fields_checked += len(learner_fields)
     check.mismatch(f"learner {ident}", wrong)
-    check.duplicate_records += len(sa.find_learners(mis_id=ident)) - 1
-    _check_courses(check, sa, settings, pics, learner)
+    courses_right = _check_courses(check, sa, pics, sa_id, expected)
+    check.learners_matching += not wrong and courses_right
 
 
-def _check_courses(
-    check: SyncCheck, sa: SaClient, settings: IntegrationSettings, pics: _Pics, learner: Mapping[str, Any]
-) -> None:
-    ident = learner["learner_ident"]
-    enrolments = sa.list_enrolments(learner["smart_assessor_id"])
-    counts = Counter(e["misId"] for e in enrolments)
-    check.duplicate_records += sum(n - 1 for n in counts.values())
-    by_mis = {e["misId"]: e for e in enrolments}
-    for qualification in pics.qualifications.get(ident, []):
-        held = by_mis.get(qualification["id"])
-        if held is not None:
-            expected = _course_expected(settings, pics, ident, qualification)
-            check.mismatch(f"course {qualification['id']}", differing(expected, held))
-
-
-def _course_expected(
-    settings: IntegrationSettings, pics: _Pics, ident: str, qualification: Mapping[str, Any]
-) -> dict[str, Any]:
-    expected: dict[str, Any] = {
-        "status": COURSE_STATUS.get(qualification["completion_status"] or 1),
-        "actualEndDate": wire(qualification["actual_end_date"]),
-    }
-    if settings.qualification_dates_mode is Mode.PUSH:
-        expected |= {
-            "startDate": wire(qualification["start_date"]),
-            "plannedEndDate": wire(qualification["planned_end_date"]),
-        }
-    if settings.push_assessor_changes:
-        assessor = qualification["assessor_id"] or pics.roles.get((ident, "Main Officer"))
-        second = pics.roles.get((ident, settings.second_assessor_role or ""))
-        expected["assessorId"] = _sa_number(pics, assessor)
-        expected["secondAssessorId"] = _sa_number(pics, second)
-    return expected
-
-
-def _sa_number(pics: _Pics, officer_id: str | None) -> int | None:
-    officer = pics.officers.get(officer_id or "")
-    return int(officer["additional_id"]) if officer and officer["additional_id"] else None
+def _check_courses(check: SyncCheck, sa: SaClient, pics: PicsRows, sa_id: str, expected: LearnerModel) -> bool:
+    """U5: each supported qualification enrolled once, no other; each course holding the model's values."""
+    enrolments = sa.list_enrolments(sa_id)
+    before = check.field_mismatches
+    for mis_id, count in Counter(e["misId"] for e in enrolments).items():
+        check.duplicates(f"course {mis_id}", range(count))
+    held = {e["misId"]: e for e in enrolments}
+    for qualification_id, course in expected.courses.items():
+        if qualification_id not in held:
+            check.mismatch(f"course {qualification_id}", ["no enrolment in Smart Assessor (U5)"])
+            continue
+        course_fields = resolve(course, pics)
+        check.fields_checked += len(course_fields)
+        check.mismatch(f"course {qualification_id}", differing(course_fields, held[qualification_id]))
+    for mis_id in sorted(set(held) - set(expected.courses)):
+        check.mismatch(f"course {mis_id}", ["enrolled in Smart Assessor, though not a supported qualification (U5)"])
+    return check.field_mismatches == before

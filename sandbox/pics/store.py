@@ -18,7 +18,7 @@ class PicsStore:
     """Saves after-images as PICS rows."""
 
     def __init__(self, pool: ConnectionPool) -> None:
-        self.tables, self.learners = PicsTables(pool), LearnerRepository(pool)
+        self.pool, self.tables, self.learners = pool, PicsTables(pool), LearnerRepository(pool)
 
     def save_organisations(self, world: World, idents: Iterable[str]) -> None:
         """Organisation rows for these ids."""
@@ -37,6 +37,8 @@ class PicsStore:
             keep=("smart_assessor_id",),
         )
         roles = [{"learner_ident": i, "role": r, "officer_id": o} for i in idents for r, o in world.roles[i].items()]
+        with self.pool.connection() as conn:  # a role given up is gone from PICS
+            conn.execute("DELETE FROM pics.learner_officer WHERE learner_ident = ANY(%s)", (idents,))
         self.tables.upsert("learner_officer", roles)
         self.tables.upsert("learner_qualification", [
             {**q, "id": q["qualification_id"], "learner_ident": i,

@@ -3,7 +3,7 @@
 Contract: a message that is not an event we can read (no known framing, or an Avro body cut short)
 is parked as ``UndecodableEvent``; a learner edit carrying a malformed ULN is refused by SA and
 parked as ``SaRejected``; each with its reason in ``sync.parked_events``. Every later event of that
-learner parks behind it (X2) and none is applied, so that learner's SA record may lag PICS. Every
+learner parks behind it (key order) and none is applied, so that learner's SA record may lag PICS. Every
 other event flows: every other learner, every employer and every assessor in SA equals the PICS
 truth, with no duplicate SA record, in each learner's order.
 """
@@ -138,7 +138,7 @@ def test_bad_events_park_with_reasons_and_everything_else_flows(
     ]
     assert applied_after == []
 
-    lagging = learners_checked(service, set(bad))
+    lagging = learners_checked(scenario, set(bad))
     assert lagging.learners_total == len(bad)
     assert_in_step_but(scenario.check(), LEARNERS, lagging)
     assert_order_held(service, sa.calls()["log"])

@@ -101,5 +101,5 @@ def test_an_unexpected_error_in_a_rule_parks_its_learner_and_everything_else_flo
     assert_parked_from_the_fault(service, victim, victims_events)
     outcomes = {"applied": LEARNERS + EVENTS - victims_events, "parked": victims_events}
     assert counts_by(recorded(service), "outcome") == outcomes
-    assert_in_step_but(scenario.check(), LEARNERS, lagging=learners_checked(service, {victim}))
+    assert_in_step_but(scenario.check(), LEARNERS, lagging=learners_checked(scenario, {victim}))
     assert_order_held(service, sa.calls()["log"])

@@ -2,9 +2,9 @@
 
 A scenario builds its world as ``pics-sync demo`` does (every push setting on, qualification links
 refreshed, learners enrolled and drained, SA ids adopted), then sends a batch of mixed PICS events
-for the runtime under test to work through under its failure. At the end SA must equal the PICS
-truth (``check_sync``), with no duplicate SA records, and every learner's events must have been
-applied in their order.
+for the runtime under test to work through under its failure. At the end SA must be what the demo's
+oracle says the events sent make it (``check_sync`` against ``model``), with no duplicate SA records,
+and every learner's events must have been applied in their order.
 """
 
 from __future__ import annotations
@@ -30,17 +30,18 @@ from consumers.kafka.clients import make_consumer
 from consumers.kafka.ranges import partitions_of, replay_consumer, watermarks
 from consumers.loop import ParallelLoop
 from consumers.service import Service
+from sandbox.demo.model import SaModel, fold_all
+from sandbox.demo.oracle_tables import Settings
+from sandbox.demo.profiles import REVIEW_TYPES
 from sandbox.demo.run import DEMO_SETTINGS, Sender
-from sandbox.demo.sync_check import SyncCheck, _check_learner, _load, check_sync
+from sandbox.demo.sync_check import SyncCheck, check_sync
 from sandbox.pics.changes import next_change
 from sandbox.pics.people import People
 from sandbox.pics.store import PicsStore
 from sandbox.pics.world import Emitted, World
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.outcome import Tally
-from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.qualification_links import QualificationLinks
-from sync_core.pics.tables import PicsTables
 from sync_core.pipeline.routes import PUSH_TOPICS
 from sync_core.state.settings_repo import SettingsRepository
 from tests.support import process_env
@@ -69,10 +70,14 @@ class Scenario:
         """Send the events (a share of them twice) and wait until the broker has them all."""
         self.sender.send_all(events)
 
-    def check(self) -> SyncCheck:
-        """SA compared with PICS, record by record."""
-        service = self.service
-        return check_sync(service.pool, service.sa, service.ports.settings(), PREFIX)
+    def model(self) -> SaModel:
+        """SA as the oracle says every event sent so far makes it, under the demo's settings."""
+        catalogue = {str(c["qanCode"]): int(c["id"]) for c in self.service.sa.list_courses()}
+        return fold_all(Settings(DEMO_SETTINGS, REVIEW_TYPES), catalogue, self.sender.journal.sent)
+
+    def check(self, only: set[str] | None = None) -> SyncCheck:
+        """SA compared with the oracle's model, record by record (the learners in ``only``, when given)."""
+        return check_sync(self.service.pool, self.service.sa, self.model(), PREFIX, only)
 
 
 def enrolled_world(
@@ -117,13 +122,9 @@ def assert_in_step(check: SyncCheck, learners: int) -> None:
     assert check.learners_matching == check.learners_total, check.examples
 
 
-def learners_checked(service: Service, idents: set[str]) -> SyncCheck:
+def learners_checked(scenario: Scenario, idents: set[str]) -> SyncCheck:
     """``check_sync``'s comparison, of these learners only."""
-    pics, check = _load(PicsTables(service.pool), PREFIX), SyncCheck()
-    for learner in LearnerRepository(service.pool).with_prefix(PREFIX):
-        if learner["learner_ident"] in idents:
-            _check_learner(check, service.sa, service.ports.settings(), pics, learner)
-    return check
+    return scenario.check(only=idents)
 
 
 def assert_in_step_but(check: SyncCheck, learners: int, lagging: SyncCheck) -> None:

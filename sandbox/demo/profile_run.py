@@ -1,0 +1,197 @@
+"""One profile of the demo, start to end: enrol, change, consume; check SA; SA's night; pull; check PICS.
+
+Phase 1 uploads the learners meant to be uploaded at the start (LearnerEnrolled). Phase 2 streams the
+rich world's mix of every PICS event, a share of them delivered twice; for a ``quiet`` profile S1 is
+off for its middle third, and what was changed then is changed again once S1 is back on. SA is then
+compared with the oracle's model of it (``model``, ``sync_check``), and every event's outcome with its
+fate (``accounting``). Overnight SA's users work (``sa_side``); the daily pull brings it back and PICS
+is compared with SA (``pull_check``, ``pull_records``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import SecretStr
+
+from consumers.kafka.clients import ensure_topics, make_consumer
+from consumers.loop import ParallelLoop
+from consumers.ops.daily_pull import PullOptions, daily_pull
+from consumers.service import Service, open_service
+from sandbox.demo import oracle_tables as t
+from sandbox.demo.accounting import Accounts, account, cases
+from sandbox.demo.model import fold_all
+from sandbox.demo.pics_rows import read_rows
+from sandbox.demo.profiles import Profile
+from sandbox.demo.pull_check import Pull, PullCheck, check_learners
+from sandbox.demo.pull_records import check_records
+from sandbox.demo.sa_side import Night, overnight
+from sandbox.demo.sending import DemoSize, JournalTally, Sender
+from sandbox.demo.sync_check import SyncCheck, check_sync
+from sandbox.pics.changes import made_again, next_change
+from sandbox.pics.people import People
+from sandbox.pics.store import PicsStore
+from sandbox.pics.world import Emitted, World
+from sandbox.stack.postgres import fresh_database
+from sync_core.config import RuntimeConfig, group_id, kafka_settings
+from sync_core.outcome import Kind, Tally
+from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
+from sync_core.state.settings_repo import SettingsRepository
+
+EXAMPLES = 20
+
+
+@dataclass
+class Pushed:
+    """What the push half of a profile left: the world, the outcome accounts and SA's comparison."""
+
+    world: World
+    accounts: Accounts
+    check: SyncCheck
+    tally: Tally
+    cases: dict[str, int]
+
+
+def run_profile(
+    base: RuntimeConfig, profile: Profile, size: DemoSize, night: Night | None, *, own_database: bool
+) -> dict[str, Any]:
+    """The profile on its own topics, group, record prefix and (``own_database``) database: its figures."""
+    run_id = uuid.uuid4().hex[:8]
+    url = base.database_url.get_secret_value()
+    config = base.model_copy(update={
+        "database_url": SecretStr(fresh_database(url, prefix="demo") if own_database else url),
+        "topic_prefix": f"demo-{run_id}.", "kafka_group_id": f"demo-{run_id}",
+        "settings_ttl_s": 0.0,  # S1 switched between drains takes effect at once
+    })  # fmt: skip
+    ensure_topics(kafka_settings(config), {config.topic_prefix + topic: 6 for topic in PUSH_TOPICS})
+    started, prefix = time.monotonic(), f"D{run_id}-"
+    with open_service(config) as service:
+        pushed = push_phase(service, profile, size, prefix)
+        pulled = pull_phase(service, profile, size, prefix, pushed.world, night)
+    return figures(pushed, pulled, time.monotonic() - started)
+
+
+def push_phase(service: Service, profile: Profile, size: DemoSize, prefix: str) -> Pushed:
+    """Upload, stream the changes, and compare SA with the oracle's model."""
+    settings = SettingsRepository(service.pool)
+    settings.set_many(profile.settings)
+    settings.set_review_types(profile.review_types)
+    catalogue = service.sa.list_courses()
+    QualificationLinks(service.pool).refresh(catalogue)  # "Refresh Qualification Links"
+    world = World(People(size.seed + profile.seed_offset), prefix, rich=True)
+    world.populate(size.learners, [str(course["qanCode"]) for course in catalogue])
+    store = PicsStore(service.pool)
+    store.save_all(world)
+    sender = Sender(service, world.people, size.duplicate_share)
+    tally = JournalTally(journal=sender.journal)
+    sender.send_all(world.enrolments())
+    consume(service, tally)
+    world.adopt_ids(*store.written_back(prefix))
+    stream = _Stream(service, world, store, sender, tally)
+    if profile.quiet:
+        stream.quietly(size.events, settings)
+    else:
+        stream.send([next_change(world) for _ in range(size.events)])
+    model = fold_all(profile.oracle, {str(c["qanCode"]): int(c["id"]) for c in catalogue}, sender.journal.sent)
+    check = check_sync(service.pool, service.sa, model, prefix)
+    met = cases(sender.journal, model, date.today())
+    return Pushed(world, account(sender.journal, model.fates), check, tally, met)
+
+
+@dataclass
+class _Stream:
+    service: Service
+    world: World
+    store: PicsStore
+    sender: Sender
+    tally: Tally
+
+    def send(self, changes: list[Emitted], *, integration_on: bool = True) -> list[Emitted]:
+        """PICS's tables hold the truth after all of them; then send, and consume until drained."""
+        self.store.save_all(self.world)
+        self.sender.send_all(changes, integration_on=integration_on)
+        consume(self.service, self.tally)
+        return changes
+
+    def quietly(self, events: int, settings: SettingsRepository) -> None:
+        """A third with S1 on, a third with it off, then what changed while off changed again and the rest."""
+        world, third = self.world, events // 3
+        self.send([next_change(world) for _ in range(third)])
+        settings.set_many({"Integration Enabled": "off"})
+        world.integration_on = False
+        while_off = self.send([next_change(world) for _ in range(third)], integration_on=False)
+        settings.set_many({"Integration Enabled": "on"})
+        world.integration_on = True
+        self.send(made_again(world, while_off) + [next_change(world) for _ in range(events - 2 * third)])
+
+
+def pull_phase(
+    service: Service, profile: Profile, size: DemoSize, prefix: str, world: World, night: Night | None
+) -> dict[str, Any]:
+    """SA's users work overnight; the daily pull brings it back; PICS is compared with SA."""
+    run_date = date.today()
+    rows = read_rows(service.pool, prefix)
+    in_sa = {i: r["smart_assessor_id"] for i, r in rows.learners.items() if r["smart_assessor_id"]}
+    learning = {  # eligible and in learning: the pull reads their sessions with an assessor added by hand
+        i: sa_id
+        for i, sa_id in in_sa.items()
+        if t.eligible(rows.learners[i], run_date) and rows.learners[i]["programme_status"] == t.IN_LEARNING
+    }
+    sa_night = overnight(service.sa, world, learning, in_sa, size.seed, night)
+    before = read_rows(service.pool, prefix)
+    run = daily_pull(service, PullOptions(run_date=run_date, rate_per_s=1000, concurrency=16, progress=False))
+    tally = Tally()
+    consume(service, tally, PULL_TOPICS, group_id(service.config, "pull"))
+    check, pull = PullCheck(), Pull(service.sa, profile.oracle, before, read_rows(service.pool, prefix), run_date)
+    check_learners(check, pull)
+    check_records(check, pull)
+    return {
+        "pull_learners_eligible": run.get("learners_eligible"),
+        "pull_learners_eligible_expected": check.eligible,
+        "pull_learners_read": run.get("learners_read"),
+        "pull_events": run.get("events"),
+        "pull_events_parked": tally.count(Kind.PARKED),
+        "pics_rows_changed": tally.pics_rows_changed,
+        "pics_mismatches": check.mismatches,
+        "pics_checked": check.checked,
+        "pics_mismatch_examples": check.examples,
+        "sa_overnight": sa_night,
+    }
+
+
+def consume(service: Service, tally: Tally, topics: tuple[str, ...] = PUSH_TOPICS, group: str | None = None) -> None:
+    """Run a consumer until its topics are drained, adding to ``tally``."""
+    config = service.config
+    consumer = make_consumer(kafka_settings(config), group or config.kafka_group_id)
+    loop = ParallelLoop(consumer, service.ports, concurrency=config.workers, tally=tally)
+    loop.subscribe([config.topic_prefix + topic for topic in topics])
+    try:
+        loop.run_until_drained(threading.Event(), timeout=1800)
+    finally:
+        consumer.close()
+
+
+def figures(pushed: Pushed, pulled: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """One profile's figures, as the README and CI read them."""
+    check, tally = pushed.check, pushed.tally
+    examples = [*check.examples, *pushed.accounts.examples, *pulled.pop("pics_mismatch_examples")]
+    return {
+        **pushed.accounts.figures(),
+        "pics_learners": len(pushed.world.learners),
+        "sa_learners_total": check.learners_total,
+        "sa_learners_matching_pics": check.learners_matching,
+        "sa_duplicate_records": check.duplicate_records,
+        "field_mismatches": check.field_mismatches,
+        "fields_checked": check.fields_checked,
+        "mismatch_examples": examples[:EXAMPLES],
+        "cases": pushed.cases,
+        "sa_calls": {"total": tally.sa_calls, **dict(sorted(tally.writes.items()))},
+        **pulled,
+        "seconds": round(seconds, 2),
+    }
