@@ -31,6 +31,7 @@ SESSION_TYPES = (
 # and S14 takes any role PICS holds (v2) but the Main Officer, who is already the first assessor.
 ROLES = ("Main Officer", "Second Officer", "Assessor", "Tutor", "IQA", "Mentor")
 MAIN_OFFICER = ROLES[0]
+ROLE_MAX_LENGTH = 100  # a role typed before PICS holds any: longer is no role name
 _MODE_ALIASES = {"none": Mode.NONE, "push": Mode.PUSH, "pull": Mode.PULL}
 _ON = {"on": True, "true": True, "yes": True, "1": True}
 _OFF = {"off": False, "false": False, "no": False, "0": False}
@@ -132,13 +133,17 @@ def _role(definition: Definition, text: str, roles: Collection[str] | None) -> s
         raise ConfigurationError(
             f'"{definition.name}" cannot be "{MAIN_OFFICER}": the Main Officer is already the first assessor'
         )
-    known = [r for r in (roles if roles else ROLES) if r.lower() != MAIN_OFFICER.lower()]
-    found = next((r for r in known if r.lower() == text.lower()), None)
+    found = next((r for r in _second_roles(roles) if r.lower() == text.lower()), None)
     if found is not None:
         return found
-    if not roles and text and len(text) <= 100:  # nothing to check against: take it as typed
+    if not roles and text and len(text) <= ROLE_MAX_LENGTH:  # nothing to check against: take it as typed
         return text
     raise ConfigurationError(f'"{definition.name}" cannot be "{text}"; it takes {allowed(definition, roles)}')
+
+
+def _second_roles(roles: Collection[str] | None) -> list[str]:
+    """The roles S14 may name: PICS's own (the demo's when none are known), the Main Officer aside."""
+    return [r for r in (roles or ROLES) if r.lower() != MAIN_OFFICER.lower()]
 
 
 def session_type(name: str) -> str:
@@ -151,7 +156,7 @@ def session_type(name: str) -> str:
 
 def allowed(definition: Definition, roles: Collection[str] | None = None) -> str:
     """The values a setting takes, as an operator would type them (S14: the roles PICS holds)."""
-    named = [r for r in (roles or ROLES) if r.lower() != MAIN_OFFICER.lower()]
+    named = _second_roles(roles)
     return {
         "switch": "on or off",
         "mode": f'"{Mode.NONE}", "{Mode.PUSH}" (push) or "{Mode.PULL}" (pull)',
