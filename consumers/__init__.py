@@ -3,7 +3,7 @@
 | path | holds |
 | --- | --- |
 | ``kafka/`` | the only package that imports confluent_kafka |
-| ``loop``, ``ordering`` | the consume loop and its broker-free key-order and watermark bookkeeping |
+| ``loop``, ``ordering``, ``leases`` | the consume loop, its broker-free ordering and watermarks, its partition leases |
 | ``producer``, ``service``, ``heartbeat``, ``metrics``, ``progress`` | publishing, wiring, liveness, numbers |
 | ``ops/`` | replay, redrive, status, the daily pull producer, the DLQ mirror |
 | ``web/``, ``cli/`` | the console and health port, the ``pics-sync`` command |

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import structlog
 from psycopg_pool import ConnectionPool
 
+from sync_core.logs import message_of
 from sync_core.state.heartbeats import Beat, Heartbeats
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class HeartbeatWriter:
         try:
             action()
         except Exception as failed:  # a monitor must never take the consumer down
-            log.warning("consumer.heartbeat_failed", error=type(failed).__name__, reason=str(failed))
+            log.warning("consumer.heartbeat_failed", error=type(failed).__name__, reason=message_of(failed))
 
 
 def start_heartbeat(

@@ -12,6 +12,13 @@ Every error a worker meets ends as ``policy.decide`` says (``sync_core.pipeline.
 retried until it passes, parked by the pipeline, or a Stop: the loop then stops, commits nothing
 past the event, and ``run`` raises, so the process exits with one clear line. No error leaves a
 key waiting on work that will never finish.
+
+Rebalances. Each partition's works run on the ports of its generation's lease (``consumers.leases``).
+When the partition is revoked, its in-flight work may finish for ``revoke_grace_s``; then the lease
+is ended, fencing that work (at once when the partition was lost, or the loop stops), and the callback
+waits until the workers have handed every such work back, abandoned: no write of ours for the
+partition can land after its next owner's. A copy of an event whose first copy is still pending here
+waits for its outcome, and then asks the ledger: it runs once (``consumers.ordering.Copies``).
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ import structlog
 from consumers.kafka import consumer as kafka
 from consumers.kafka.consumer import Consumer, Partition
 from consumers.kafka.messages import lag
-from consumers.ordering import Work, WorkTracker
+from consumers.leases import Lease, Leases
+from consumers.ordering import Copies, Work, WorkTracker
 from sync_core.errors import FatalError, SaRateLimited, SaUnavailable, SyncError
 from sync_core.outcome import Kind, Outcome, Tally
 from sync_core.pipeline import policy
@@ -38,7 +46,7 @@ from sync_core.serde import peek
 from sync_core.smart_assessor.circuit import CircuitBreaker, State
 
 log = structlog.get_logger("pics_sync.runtime")
-_ABANDONED = None  # a worker gave up on its work because the loop is stopping
+_ABANDONED = None  # a worker gave up on its work: the loop stops, or its partition generation is gone
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,9 @@ class ParallelLoop:
     tally: Tally = field(default_factory=Tally)
     mode: RunMode = field(default_factory=RunMode)
     observe: Callable[[Delivery, Outcome], None] | None = None  # called by the worker right after SA answered
+    revoke_grace_s: float = 30.0  # how long a revoked partition's in-flight work may finish before it is fenced
+    retry_policy: policy.Policy = policy.LIVE  # tests shorten its backoff
+    fence_wait_s: float = 60.0  # the longest a revoke waits for fenced work to come back (an SA call's timeout)
 
     def __post_init__(self) -> None:
         self.tracker = WorkTracker()
@@ -76,14 +87,16 @@ class ParallelLoop:
         self._parked_here: set[tuple[str, str]] = set()
         # Plain threads on one queue: ThreadPoolExecutor's future and bookkeeping per task cost more CPU
         # than the ordering itself (BENCHMARKS.md).
-        self._queue: queue.SimpleQueue[tuple[Work, Delivery] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Work, Delivery, Lease] | None] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []  # started with the first work
         self._fatal: BaseException | None = None
         self.last_progress = time.monotonic()  # when work last finished, or none was pending
+        self._leases = Leases(self.ports)
+        self._copies = Copies()  # a copy of a pending event waits for its outcome
 
     def subscribe(self, topics: list[str]) -> None:
-        """Subscribe with a revoke callback that finishes the revoked partitions' work first."""
-        kafka.subscribe(self.consumer, topics, self._on_revoke)
+        """Subscribe with callbacks that finish or fence the work of partitions revoked or lost."""
+        kafka.subscribe(self.consumer, topics, self._on_revoke, self._on_lost)
 
     def run(self, stop: threading.Event) -> Tally:
         """Consume until ``stop`` is set; then finish or abandon in-flight work and commit what is done.
@@ -125,11 +138,11 @@ class ParallelLoop:
         self._settle()
         self._flow()
         deliveries = kafka.poll(self.consumer, self.batch_size, self.poll_timeout)
-        for delivery in self._with_priors(deliveries):
-            self._dispatch(delivery)
+        for event_id, delivery in self._with_priors(deliveries):
+            self._dispatch(event_id, delivery)
         return len(deliveries)
 
-    def _with_priors(self, deliveries: list[Delivery]) -> Iterator[Delivery]:
+    def _with_priors(self, deliveries: list[Delivery]) -> Iterator[tuple[str | None, Delivery]]:
         """The deliveries with what the ledger knows of each: one round trip for the poll, not one each."""
         pairs = [(peek.event_id(delivery.value), delivery) for delivery in deliveries]
         asked = [(event_id, delivery.source.topic, delivery.source.key) for event_id, delivery in pairs if event_id]
@@ -140,15 +153,21 @@ class ParallelLoop:
             priors = {}
         for event_id, delivery in pairs:
             prior = priors.pop(event_id, None) if event_id else None  # a second copy in the poll asks on its own
-            yield delivery if prior is None else replace(delivery, prior=prior)
+            yield event_id, delivery if prior is None else replace(delivery, prior=prior)
 
-    def _dispatch(self, delivery: Delivery) -> None:
+    def _dispatch(self, event_id: str | None, delivery: Delivery) -> None:
         source = delivery.source
-        work = Work(source.topic, source.partition, source.offset, source.key, delivery)
+        generation = self.tracker.generation((source.topic, source.partition))
+        if self._copies.pending(event_id):
+            delivery = replace(delivery, prior=None)  # a copy: it asks the ledger once the pending one is done
+        work = Work(source.topic, source.partition, source.offset, source.key, delivery, generation, event_id)
+        self._copies.arrive(work)
         for ready in self.tracker.add(work):
             self._start(ready)
 
     def _start(self, work: Work) -> None:
+        if not self._copies.may_start(work):
+            return  # another copy of its event is pending: ``_release`` starts it after that one
         delivery: Delivery = work.payload
         if delivery.prior is not None and (work.topic, work.key) in self._parked_here:
             delivery = replace(delivery, prior=None)  # an earlier event of its key parked since the poll
@@ -158,21 +177,31 @@ class ParallelLoop:
             ]
             for worker in self._workers:
                 worker.start()
-        self._queue.put((work, delivery))
+        self._leases.handed_out(work.tp)
+        self._queue.put((work, delivery, self._leases.of(work.tp, current=self.tracker.current(work))))
+
+    def _release(self, work: Work) -> None:
+        """The work is done or dropped: the next copy of its event, if one waits, starts."""
+        copy = self._copies.done(work)
+        if copy is not None and not self._stop.is_set():
+            self._start(copy)
 
     def _serve(self) -> None:
         """Worker thread: take work until told to stop (``None``)."""
         while (task := self._queue.get()) is not None:
             self._work(*task)
 
-    def _work(self, work: Work, delivery: Delivery) -> None:
-        """Process one event as the policy says: its outcome, abandoned (we stop), or a Stop."""
-        if self._stop.is_set():
+    def _work(self, work: Work, delivery: Delivery, lease: Lease) -> None:
+        """Process one event as the policy says: its outcome, abandoned (fenced), or a Stop."""
+        if lease.fence.is_set():  # the loop stops, or the partition left: its next owner does it
             self._done.put((work, _ABANDONED))
             return
         try:
             outcome = call(
-                lambda: process(delivery, self.ports, self.mode), policy.LIVE, stop=self._stop, on_failure=self._failed
+                lambda: process(delivery, lease.ports, self.mode),
+                self.retry_policy,
+                stop=lease.fence,
+                on_failure=self._failed,
             )
         except Abandoned:
             self._done.put((work, _ABANDONED))
@@ -204,14 +233,19 @@ class ParallelLoop:
         kafka.store(self.consumer, self.tracker.committable())
 
     def _finish(self, work: Work, outcome: Outcome | _Stopped | None) -> None:
-        if outcome is _ABANDONED:
-            return  # not done: its offset stays uncommitted and it comes again
+        self._leases.handed_back(work.tp)
         if isinstance(outcome, _Stopped):
             self._stop_for(work, outcome.error)
-            return  # not done either: nothing past it is committed
-        self.last_progress = time.monotonic()
-        self.tally.add(outcome)
-        self._note_parked(work, outcome)
+            return  # not done: nothing past it is committed
+        if outcome is _ABANDONED:
+            if self.tracker.current(work):
+                return  # the loop stops: not done, its offset stays uncommitted and it comes again
+            # Fenced, its partition gone: it frees its key and records nothing; the next owner does it.
+        else:
+            self.last_progress = time.monotonic()
+            self.tally.add(outcome)
+            self._note_parked(work, outcome)
+        self._release(work)
         for ready in self.tracker.done(work):
             if not self._stop.is_set():  # stopping: what waited stays unstarted and uncommitted
                 self._start(ready)
@@ -247,27 +281,46 @@ class ParallelLoop:
             log.info("consumer.resumed", pending=self.tracker.pending)
 
     def _on_revoke(self, revoked: list[Partition]) -> None:
-        """Partitions are leaving: commit what is done, drop what never started, let in-flight work end.
+        """Partitions are leaving: drop what never started, let in-flight work end, fence it, commit what is done.
 
-        Work still running when the partitions go is not committed; the new owner gets it again and
-        the ledger and pushed-state hashes make that repeat a no-op.
+        Work still running after ``revoke_grace_s`` (none when stopping: the workers are gone) is
+        fenced and waited for: it ends abandoned, uncommitted, and the new owner does it again.
         """
-        self._settle()
-        self.tracker.revoke(revoked)
-        # When stopping, the workers are gone: nothing more can finish, so there is nothing to wait for.
-        deadline = time.monotonic() + (0.0 if self._stop.is_set() else 30.0)
-        while self.tracker.pending_in(revoked) and time.monotonic() < deadline:
-            self._settle(wait=0.1)
-        self._paused = [tp for tp in self._paused if tp not in revoked]
+        self._leave(revoked, grace=0.0 if self._stop.is_set() else self.revoke_grace_s)
         kafka.commit(self.consumer)
 
+    def _on_lost(self, lost: list[Partition]) -> None:
+        """Partitions were lost (our session expired): another member may own them already, so their work
+        is fenced at once, and nothing is committed."""
+        log.warning("consumer.partitions_lost", partitions=len(lost))
+        self._leave(lost, grace=0.0)
+
+    def _leave(self, partitions: list[Partition], *, grace: float) -> None:
+        self._settle()
+        for dropped in self.tracker.revoke(partitions):
+            self._release(dropped)
+        self._settle_while(lambda: self.tracker.pending_in(partitions) > 0, grace)
+        self._leases.end(partitions)
+        if not self._settle_while(lambda: self._leases.out_in(partitions) > 0, self.fence_wait_s):
+            log.error("consumer.fenced_work_still_running", works=self._leases.out_in(partitions))
+        self._paused = [tp for tp in self._paused if tp not in partitions]
+
+    def _settle_while(self, busy: Callable[[], bool], seconds: float) -> bool:
+        """Settle finished work while ``busy()``, for at most ``seconds``; True once it is not."""
+        deadline = time.monotonic() + seconds
+        while busy():
+            if time.monotonic() >= deadline:
+                return False
+            self._settle(wait=0.1)
+        return True
+
     def shutdown(self) -> None:
-        """Stop the workers (abandoning retries), settle what finished, and store its offsets."""
+        """Stop the workers (fencing every generation: retries and waits abandoned), settle what finished,
+        and store its offsets."""
         self._stop.set()
-        self.ports.execution.doubts.stop()  # a worker waiting out a timed-out write gives up too
+        self._leases.end_all()
         for _worker in self._workers:
             self._queue.put(None)  # each worker takes one and ends; work queued before it is abandoned
         for worker in self._workers:
             worker.join()
-        self.ports.execution.doubts.resume()  # the workers are gone; the ports may serve another loop
         self._settle()

@@ -19,6 +19,15 @@ in-flight works stay in flight: they keep their keys busy (so a redelivered mess
 waits behind them) and count in ``in_flight`` and ``pending_in``; ``done`` on them frees the key
 and records no offset. Commit what ``committable`` reports before revoking; a work finishing after
 its partition was revoked is redelivered to the next owner, whose ledger makes it a no-op.
+
+Generations. Each partition's assignment has a generation, bumped by ``revoke`` (a revoke or a loss):
+a work carries the generation it was polled in, and ``current`` says whether that one is still held.
+The loop fences a gone generation's works (``sync_core.fencing``) so that none of them writes after
+the partition has left; ``done`` on an abandoned one frees its key, as for any revoked work.
+
+Copies. ``Copies`` keeps the copies of one event (one event id, delivered twice) from running at once:
+a copy polled while an earlier one is pending waits until that one is done or dropped, and its poll-time
+ledger answer is stale by then, so it asks again (and is a duplicate, unless the first was abandoned).
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ class Work:
     offset: int
     key: str | None  # None: no ordering constraint
     payload: Any = None  # the loop's own record of the message (a Delivery); never read here
+    generation: int = 0  # of its partition's assignment when it was polled (``WorkTracker.generation``)
+    event_id: str | None = None  # copies of one event never run at once (``Copies``)
 
     @property
     def tp(self) -> Partition:
@@ -87,6 +98,7 @@ class WorkTracker:
         self._changed: set[Partition] = set()  # partitions whose watermark may have moved since committable()
         self._orphans: dict[int, Work] = {}  # id -> in-flight work of a revoked partition (the ref keeps the id unique)
         self._orphaned: Counter[Partition] = Counter()
+        self._generations: Counter[Partition] = Counter()  # bumped by each revoke; 0 until the first
         self._in_flight = 0
         self._queued = 0
 
@@ -107,6 +119,14 @@ class WorkTracker:
 
     def assign(self, partitions: Iterable[Partition]) -> None:
         """Nothing to do: a partition's state is made by its first ``add``."""
+
+    def generation(self, tp: Partition) -> int:
+        """The partition's current generation: the one its newly polled works belong to."""
+        return self._generations[tp]
+
+    def current(self, work: Work) -> bool:
+        """True while the generation the work was polled in is its partition's current one."""
+        return work.generation == self._generations[work.tp]
 
     def add(self, work: Work) -> list[Work]:
         """Register a polled message; returns it if it may start now, else nothing (it queues behind its key)."""
@@ -160,7 +180,10 @@ class WorkTracker:
         return sum(offsets.queued for tp in partitions if (offsets := self._offsets.get(tp)))
 
     def revoke(self, partitions: Iterable[Partition]) -> list[Work]:
-        """Partitions taken away: returns their queued works (dropped, never started) and forgets their offsets."""
+        """Partitions taken away: returns their queued works (dropped, never started), forgets their offsets
+        and starts their next generation."""
+        partitions = set(partitions)
+        self._generations.update(partitions)
         gone = {tp for tp in partitions if tp in self._offsets}
         if not gone:
             return []
@@ -230,3 +253,45 @@ class WorkTracker:
                 lane.extend(keep)
         self._queued -= len(dropped)
         return sorted(dropped, key=lambda work: (work.topic, work.partition, work.offset))
+
+
+class Copies:
+    """The pending works of each event id: the one that carries it, and the later copies waiting for it.
+
+    Works without an event id are never copies.
+    """
+
+    def __init__(self) -> None:
+        self._carrier: dict[str, Work] = {}
+        self._waiting: dict[str, deque[Work]] = {}
+
+    def pending(self, event_id: str | None) -> bool:
+        """True while a work of this event id is pending: one polled now is a copy."""
+        return event_id is not None and event_id in self._carrier
+
+    def arrive(self, work: Work) -> None:
+        """A work was polled: the first pending one of its event id carries it."""
+        if work.event_id is not None:
+            self._carrier.setdefault(work.event_id, work)
+
+    def may_start(self, work: Work) -> bool:
+        """False when another copy of the event is pending: the work waits, and ``done`` hands it back."""
+        event_id = work.event_id
+        if event_id is None or self._carrier.setdefault(event_id, work) is work:
+            return True
+        self._waiting.setdefault(event_id, deque()).append(work)
+        return False
+
+    def done(self, work: Work) -> Work | None:
+        """The work is done or dropped; returns the next copy of its event, which may start now."""
+        event_id = work.event_id
+        if event_id is None or self._carrier.get(event_id) is not work:
+            return None
+        del self._carrier[event_id]
+        waiting = self._waiting.get(event_id)
+        if not waiting:
+            return None
+        copy = self._carrier[event_id] = waiting.popleft()
+        if not waiting:
+            del self._waiting[event_id]
+        return copy

@@ -25,6 +25,7 @@ from sync_core.smart_assessor.in_doubt import InDoubtWrites
 from sync_core.smart_assessor.rate_limit import TokenBucket
 from sync_core.state.database import migrate, open_pool
 from sync_core.state.guard import DatabaseCreationGuard
+from sync_core.state.hash_key import hash_key
 from sync_core.state.ledger import Ledger
 from sync_core.state.links import LinkRepository
 from sync_core.state.lookups import DatabaseLookups
@@ -113,6 +114,7 @@ def open_service(config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCa
         PicsIdWriter(pool),
         crash_checkpoint(config.crash_at),
         InDoubtWrites(config.sa_late_write_window_s),
+        hash_key=hash_key(pool, config.hash_key),
     )
     lookups = DatabaseLookups(links, QualificationLinks(pool))
     ports = PipelinePorts(

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sync_core.errors import ConfigurationError
 
 ENV_PREFIX = "PICS_SYNC_"
+HASH_KEY_MIN_LENGTH = 32  # PICS_SYNC_HASH_KEY: shorter is refused at start
+CONSOLE_TOKEN_MIN_LENGTH = 32  # PICS_SYNC_CONSOLE_TOKEN: shorter is refused at start
 _SECRETS = (
     "sa_password",
     "sa_client_key",
@@ -22,6 +24,7 @@ _SECRETS = (
     "kafka_sasl_password",
     "kafka_ssl_key_password",
     "console_token",
+    "hash_key",
 )
 
 
@@ -46,6 +49,8 @@ class RuntimeConfig(BaseSettings):
     dlq_topic: str | None = None  # if set, parked events are also copied to this topic (the prefix applies)
     schema_registry_url: str | None = None
     database_url: SecretStr = SecretStr("postgresql://postgres@localhost/postgres")
+    # The HMAC key of the pushed-state hashes (X1); unset: one generated and kept in sync.hash_key.
+    hash_key: SecretStr | None = None
     sa_base_url: str = "http://127.0.0.1:8700"
     sa_username: str = "sandbox"
     sa_password: SecretStr = SecretStr("")
@@ -64,6 +69,11 @@ class RuntimeConfig(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=9400, ge=0, le=65535)  # 0: no HTTP server
     console_token: SecretStr | None = None  # required by the console's actions (redrive, discard)
+    # A signed-in console session ends this long after sign-in, however busy (consumers.web.sessions).
+    console_session_ttl_s: float = Field(default=3600.0, gt=0)
+    # Browsers reach the console over https (a TLS ingress in front): the session cookie is Secure and
+    # a POST must come from an https:// origin. Served over TLS itself, the cookie is Secure anyway.
+    console_https: bool = False
     crash_at: str | None = None  # fault hook for crash tests: exit at this checkpoint (sync_core.faults)
     raise_in_rule: str | None = None  # fault hook for tests: a rule raises for events of this key
     # /readyz turns 503 when the loop has finished nothing for this long while work is pending.
@@ -74,6 +84,27 @@ class RuntimeConfig(BaseSettings):
     def workers(self) -> int:
         """How many events the push consumer processes at once (``consumer_workers`` or its default)."""
         return self.consumer_workers or max(1, self.sa_max_concurrency * 3 // 2)
+
+    @field_validator("console_token")
+    @classmethod
+    def _console_token_long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        """An empty token is none (actions disabled); a short one is refused, its value never shown."""
+        if token is None or not token.get_secret_value():
+            return None
+        if len(token.get_secret_value()) < CONSOLE_TOKEN_MIN_LENGTH:
+            raise ValueError(f"too short: a console token needs at least {CONSOLE_TOKEN_MIN_LENGTH} characters"
+                             " (e.g. `openssl rand -hex 32`)")  # fmt: skip
+        return token
+
+    @field_validator("hash_key")
+    @classmethod
+    def _hash_key_long_enough(cls, key: SecretStr | None) -> SecretStr | None:
+        """An empty key is none (one is generated); a short one is refused, its value never shown."""
+        if key is None or not key.get_secret_value():
+            return None
+        if len(key.get_secret_value()) < HASH_KEY_MIN_LENGTH:
+            raise ValueError(f"too short: the hash key needs at least {HASH_KEY_MIN_LENGTH} characters")
+        return key
 
     @model_validator(mode="before")
     @classmethod

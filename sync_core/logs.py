@@ -1,20 +1,21 @@
 """structlog configured once: JSON lines, context variables, and no personal data.
 
-``drop_personal_data`` removes every key that could hold a learner's or officer's personal details
-(names, date of birth, NI number, contact details, ethnicity, disability) and credentials, wherever
-in the event dict it sits, so a careless ``log.info(..., learner=row)`` cannot leak them. The other
-ways a value could reach a line are closed here too: exceptions are rendered without locals and with
-only our own messages, stamina's retries are logged without the retried call's arguments, and the
+``drop_personal_data`` keeps only the keys ``sync_core.redaction`` allows and scrubs every string left
+(e-mail, NI number, UK phone and postcode, dates, passwords), wherever in the event dict it sits, so a
+careless ``log.info(..., learner=row)`` or a message quoting a value cannot leak them. The other ways
+a value could reach a line are closed here too: exceptions are rendered without locals and with only
+our own messages, an exception that escapes a thread is logged by class and our message
+(``install_thread_hook``), stamina's retries are logged without the retried call's arguments, and the
 stdlib loggers of httpx and httpcore, which write every request's URL, are kept to warnings.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
+import threading
 import traceback
-from collections.abc import Mapping, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any, TextIO, cast
 
 import stamina.instrumentation
@@ -22,40 +23,31 @@ import structlog
 from structlog.typing import ExcInfo
 
 from sync_core.errors import SyncError
+from sync_core.redaction import REDACTED, redact, scrub_text
 
-REDACTED = "[redacted]"
+__all__ = [
+    "REDACTED",
+    "configure_logging",
+    "drop_personal_data",
+    "install_thread_hook",
+    "log_retry",
+    "message_of",
+    "render_exception",
+]
+
 # Their INFO lines hold whole request URLs, and SA's searches put e-mail and postcode in the query.
 _URL_LOGGERS = ("httpx", "httpcore")
 
-# Matched against keys with case, dashes and underscores folded, so firstName, first_name and
-# FIRST-NAME are one key.
-_PERSONAL_KEYS = frozenset(
-    {
-        "firstname", "surname", "lastname", "name", "fullname", "dateofbirth", "dob", "uln",
-        "ninumber", "nationalinsurancenumber", "email", "phone", "phonenumber", "mobile",
-        "mobilenumber", "address", "address1", "address2", "address3", "address4", "postcode",
-        "gender", "ethnicity", "disability", "password", "clientkey", "token", "accesstoken",
-        "authorization", "databaseurl", "fields", "payload", "learner", "body",
-    }
-)  # fmt: skip
-
-
-def _fold(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: REDACTED if _fold(str(k)) in _PERSONAL_KEYS else _scrub(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_scrub(v) for v in value]
-    return value
-
 
 def drop_personal_data(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """structlog processor: replace personal and secret values with a marker, at any depth."""
-    scrubbed: MutableMapping[str, Any] = _scrub(event_dict)
-    return scrubbed
+    """structlog processor: keys off the allow-list redacted, personal values in strings replaced, at any depth."""
+    return redact(event_dict)
+
+
+def message_of(error: BaseException) -> str | None:
+    """What of an exception may be written: our own message, scrubbed; None for another library's, which
+    may quote what it was given (a row, a URL, an input)."""
+    return scrub_text(str(error)) if isinstance(error, SyncError) else None
 
 
 def render_exception(exc_info: ExcInfo) -> str:
@@ -74,7 +66,8 @@ def render_exception(exc_info: ExcInfo) -> str:
 
 def _one_exception(error: BaseException) -> str:
     kind = type(error)
-    message = str(error) if isinstance(error, SyncError) else REDACTED
+    message = message_of(error)
+    message = REDACTED if message is None else message
     frames = "".join(traceback.format_tb(error.__traceback__))
     return f"Traceback (most recent call last):\n{frames}{kind.__module__}.{kind.__qualname__}: {message}\n"
 
@@ -88,6 +81,24 @@ def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
         wait_s=round(details.wait_for, 2),
         error=type(details.caused_by).__name__,
     )
+
+
+def _log_thread_failure(failed: threading.ExceptHookArgs) -> None:
+    """``threading.excepthook``: the thread, the class and our own message, as one log line."""
+    if failed.exc_type is SystemExit:
+        return
+    error = failed.exc_value
+    structlog.get_logger("pics_sync.thread").error(
+        "thread.failed",
+        thread=failed.thread.name if failed.thread is not None else None,
+        error=failed.exc_type.__name__,
+        reason=None if error is None else message_of(error),
+    )
+
+
+def install_thread_hook() -> None:
+    """Log an exception that ends a thread through structlog, instead of the stdlib's traceback on stderr."""
+    threading.excepthook = _log_thread_failure
 
 
 class _CurrentStderr:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from consumers.cli import (
@@ -19,7 +18,7 @@ from consumers.cli import (
     settings_cmd,
     status_cmd,
 )
-from sync_core.errors import ConfigurationError, SyncError
+from consumers.cli.boundary import debugging, guarded
 
 COMMANDS = (
     run_cmd,
@@ -43,6 +42,12 @@ def parser() -> argparse.ArgumentParser:
         description="Keeps PICS and Smart Assessor in step. Configuration comes from PICS_SYNC_* "
         "environment variables (see README).",
     )
+    top.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an error, also print its traceback (frames and our own messages; values scrubbed). "
+        "PICS_SYNC_DEBUG=1 does the same",
+    )
     subcommands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subcommands)
@@ -50,16 +55,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse, run, and turn our errors into a message and an exit code."""
+    """Entry point: parse, run, and turn whatever escapes into one line and an exit code (``boundary``)."""
     args = parser().parse_args(argv)
-    try:
-        result: int = args.handler(args)
-    except ConfigurationError as invalid:
-        print(f"pics-sync: {invalid}", file=sys.stderr)
-        return 2
-    except SyncError as failed:
-        print(f"pics-sync: {type(failed).__name__}: {failed}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return result
+    return guarded(lambda: int(args.handler(args)), debug=debugging(args.debug))

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 from consumers.cli.sandbox_extra import needs_sandbox_extra
+from sync_core.redaction import mask_url
 
 
 def register(subcommands: Any) -> None:
@@ -42,7 +43,10 @@ def _stack(_args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     with local_stack(reuse_env=False) as stack:
         print(f"export PICS_SYNC_KAFKA_BOOTSTRAP_SERVERS={stack.kafka_bootstrap}")
-        print(f"export PICS_SYNC_DATABASE_URL='{stack.database_url}'")
+        shown = mask_url(stack.database_url)  # a password is never printed, even the stack's own
+        print(f"export PICS_SYNC_DATABASE_URL='{shown}'")
+        if shown != stack.database_url:
+            print("# the database password is masked: put in the one from DATABASE_URL or the container")
         print(f"export PICS_SYNC_SA_BASE_URL={stack.sa_base_url}")
         if stack.sa is not None:
             print(f"export PICS_SYNC_SA_USERNAME={stack.sa.username}")

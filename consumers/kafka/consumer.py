@@ -48,13 +48,22 @@ def resume(consumer: Consumer, partitions: Iterable[Partition]) -> None:
     consumer.resume([TopicPartition(t, p) for t, p in partitions])
 
 
-def subscribe(consumer: Consumer, topics: list[str], on_revoke: Callable[[list[Partition]], None]) -> None:
-    """Subscribe; ``on_revoke`` hears of partitions revoked or lost, before they go."""
+def subscribe(
+    consumer: Consumer,
+    topics: list[str],
+    on_revoke: Callable[[list[Partition]], None],
+    on_lost: Callable[[list[Partition]], None] | None = None,
+) -> None:
+    """Subscribe; ``on_revoke`` hears of partitions revoked before they go, ``on_lost`` (``on_revoke`` when
+    None) of partitions lost, that another member may hold already."""
 
     def revoked(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
         on_revoke([(tp.topic, tp.partition) for tp in partitions])
 
-    consumer.subscribe(topics, on_revoke=revoked, on_lost=revoked)
+    def lost(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        (on_lost or on_revoke)([(tp.topic, tp.partition) for tp in partitions])
+
+    consumer.subscribe(topics, on_revoke=revoked, on_lost=lost)
 
 
 def commit(consumer: Consumer) -> None:

@@ -11,12 +11,18 @@ which admission reads as "this event is the head of its key" (``sync_core.pipeli
 drops the event's 'parked' ledger row just before processing it, so its new outcome can be recorded.
 Transient failures are retried as ``policy.REDRIVE`` allows; past that the redrive stops with the
 event still parked.
+
+A key is redriven under its advisory lock (``sync_core.state.key_lock``), held from the first read of
+its parked events to the last: a second redrive of the key (a double click, the console and the CLI at
+once) waits, then reads what the first left. A live event of the key parking meanwhile waits for the
+lock too, and then parks behind what is still parked, or, when nothing is, is processed as the head.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from consumers.progress import Progress
@@ -94,20 +100,28 @@ def redrive(
 def redrive_key(ref: KeyRef, ports: PipelinePorts, parked: ParkedEvents, mode: RunMode) -> KeyReport:
     """Process the unit's parked events in order, stopping at the first that parks again.
 
-    Reads the key again after each pass: events the live consumer parked behind meanwhile are
-    redriven too. A dry run removes nothing, so the second read finds only events already planned.
+    Holds the key's lock throughout, so a live park of the key waits for the end (and then parks behind
+    what is left, or is processed as the head); the key is read again after each pass all the same. A
+    dry run takes no lock and removes nothing, so the second read finds only events already planned.
     """
     report = KeyReport(ref.topic, ref.key)
-    while not report.parked_again and (pending := _not_yet(parked.of_key(ref), report)):
-        for event in pending:
-            outcome = _redrive_one(event, ports, parked, mode)
-            report.outcomes.append((event.id, outcome.kind))
-            if outcome.kind is Kind.PARKED:
-                report.reason = _reason(outcome)
-                break
+    with nullcontext() if mode.dry_run else parked.locked(ref):
+        while not report.parked_again and (pending := _not_yet(parked.of_key(ref), report)):
+            _redrive_pass(pending, ports, parked, mode, report)
     settled = {parked_id for parked_id, kind in report.outcomes if kind is not Kind.PARKED}
     report.still_parked = sum(1 for e in parked.of_key(ref) if e.id not in settled)
     return report
+
+
+def _redrive_pass(
+    pending: list[ParkedEvent], ports: PipelinePorts, parked: ParkedEvents, mode: RunMode, report: KeyReport
+) -> None:
+    for event in pending:
+        outcome = _redrive_one(event, ports, parked, mode)
+        report.outcomes.append((event.id, outcome.kind))
+        if outcome.kind is Kind.PARKED:
+            report.reason = _reason(outcome)
+            return
 
 
 def _not_yet(events: list[ParkedEvent], report: KeyReport) -> list[ParkedEvent]:

@@ -1,6 +1,8 @@
 """The one HTTP port: ``/metrics``, ``/healthz``, ``/readyz`` and the operator's console.
 
 ``server`` runs it on a daemon thread beside the consumer or the pull; ``app`` puts the routes
-together; ``health`` holds the readiness checks; ``console`` the HTML pages and their actions, with
-``auth`` (the console token) and ``queries`` (the read-only SQL of the pages).
+together inside ``guard`` (security headers, the Origin check and the body cap); ``health`` holds
+the readiness checks; ``console`` the HTML pages, ``actions`` their POSTs, with ``auth`` (the console
+token), ``sessions`` (random, expiring, with CSRF tokens), ``throttle`` (the back-off on wrong tokens),
+``overview`` (the overview's cached figures) and ``queries`` (the read-only SQL of the pages).
 """

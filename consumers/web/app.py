@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from consumers.kafka.clients import make_producer
@@ -21,7 +22,8 @@ from consumers.metrics import LoopCollector, Metrics, PullMetrics, PullSuccessCo
 from consumers.service import Service
 from consumers.web import health
 from consumers.web.auth import ConsoleAuth
-from consumers.web.console import Console, router
+from consumers.web.console import STATIC, Console, router
+from consumers.web.guard import Guard
 from consumers.web.server import HttpServer
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.errors import ConfigurationError
@@ -31,8 +33,9 @@ log = structlog.get_logger("pics_sync.http")
 
 
 def build_app(metrics: Metrics, readiness: health.Readiness, console: Console | None = None) -> FastAPI:
-    """``/metrics``, ``/healthz``, ``/readyz``, and the console's pages when given one."""
+    """``/metrics``, ``/healthz``, ``/readyz``, and the console's pages when given one; ``Guard`` around all."""
     app = FastAPI(title="pics-sync", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(Guard, https=console is not None and console.auth.https)
 
     @app.get("/metrics")
     def scrape() -> Response:
@@ -41,6 +44,7 @@ def build_app(metrics: Metrics, readiness: health.Readiness, console: Console | 
     app.include_router(health.router(readiness))
     if console is not None:
         app.include_router(router(console))
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 
@@ -65,7 +69,8 @@ def serve_consumer(config: RuntimeConfig, service: Service, loop: ParallelLoop, 
         return ExitStack()
     metrics.watch(LoopCollector(loop))
     metrics.watch(PullSuccessCollector(service.pool))
-    console = Console(service, ConsoleAuth(config.console_token), loop)
+    auth = ConsoleAuth(config.console_token, session_ttl_s=config.console_session_ttl_s, https=config.console_https)
+    console = Console(service, auth, loop)
     serving = ExitStack()
     probe = serving.enter_context(_probe(config))
     serving.enter_context(

@@ -1,68 +1,82 @@
 """The operator's console: server-rendered pages over the sync state, and the DLQ's two actions.
 
-Pages: the overview (lag, rates, parked counts, the daily pull, what needs attention), the parked
-events with Redrive and Discard, a learner's timeline (ledger, link, parked events) and the
-integration settings. The pages show ids, event types, outcomes and reasons, never a learner's
-fields. Redrive and Discard run the same code as ``pics-sync dlq redrive --id`` and
-``dlq discard --id``, and need the console token (``auth``).
+Pages: the overview (lag, rates, parked counts, the daily pull, what needs attention; from figures
+cached a few seconds, ``overview``), the parked events with Redrive and Discard, a learner's
+timeline (ledger, link, parked events) and the integration settings. The pages show ids, event
+types, outcomes and reasons, never a learner's fields. Redrive and Discard run the same code as
+``pics-sync dlq redrive --id`` and ``dlq discard --id``, and need a signed-in session or the console
+token (``auth``, ``actions``). What an action did is shown once on the next page, from the session
+(a flash), never from the query string. ``guard`` puts the security headers on every response and
+checks the origin and size of every POST.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
 import structlog
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from psycopg_pool import ConnectionPool
 
 from consumers.metrics import state_of
 from consumers.ops.redrive import KeyReport, redrive, select
-from consumers.ops.status import StatusReport, collect_status, human
+from consumers.ops.status import human
 from consumers.service import Service
-from consumers.web import queries
+from consumers.web import overview, queries
+from consumers.web.actions import actions, sign_in
 from consumers.web.auth import COOKIE, DISABLED, ConsoleAuth
+from consumers.web.sessions import Session
 from sync_core import settings
 from sync_core.errors import SyncError
 from sync_core.outcome import Kind
 from sync_core.pipeline.process import RunMode
-from sync_core.state.parked import ParkedEvents, ParkedFilter
+from sync_core.state.parked import ParkedEvents
 from sync_core.state.settings_repo import SettingsRepository
 
 log = structlog.get_logger("pics_sync.console")
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATIC = Path(__file__).parent / "static"
 PARKED_SHOWN = 500
 
 
 @dataclass
 class Console:
-    """What the pages read and act on: the service, the console token, and this process's consumer if any."""
+    """What the pages read and act on: the service, the console's sign-in, and this process's consumer if any."""
 
     service: Service
     auth: ConsoleAuth
     loop: Any = None  # the ParallelLoop serving beside the console, for its live state
-    status: Callable[[], StatusReport] | None = None  # default: collect_status on the service's config and pool
+    gather: Callable[[], overview.Overview] | None = None  # default: overview.gather on the service
+    figures: overview.Cached[overview.Overview] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.figures = overview.Cached(self.gather or (lambda: overview.gather(self.service.config, self.pool)))
 
     @property
     def pool(self) -> ConnectionPool:
         """The sync-state database."""
         return self.service.pool
 
-    def report(self) -> StatusReport:
-        """Where the integration stands now."""
-        return self.status() if self.status else collect_status(self.service.config, self.service.pool)
+    def render(
+        self, request: Request, page: str, status_code: int = 200, session: Session | None = None, **context: Any
+    ) -> HTMLResponse:
+        """A page, with what every page needs: may the reader act, its CSRF token, and its flash message.
 
-    def render(self, request: Request, page: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        """A page, with what every page needs: may the reader act, and the message of the last action."""
-        shared = {"page": page, "signed_in": self.auth.signed_in(request.cookies), "actions": self.auth.enabled,
-                  "disabled": DISABLED, "message": request.query_params.get("message")}  # fmt: skip
-        return TEMPLATES.TemplateResponse(request, f"{page}.html", {**shared, **context}, status_code=status_code)
+        ``session``: the reader's, when the caller has it (a new one gets its cookie set here).
+        """
+        session = session or self.auth.session(request.cookies)
+        shared = {"page": page, "signed_in": session is not None and session.signed_in, "actions": self.auth.enabled,
+                  "disabled": DISABLED, "csrf": session.csrf if session else "",
+                  "message": self.auth.sessions.take_flash(session) if session else None}  # fmt: skip
+        response = TEMPLATES.TemplateResponse(request, f"{page}.html", {**shared, **context}, status_code=status_code)
+        if session is not None and request.cookies.get(COOKIE) != session.id:
+            response.set_cookie(COOKIE, session.id, **self.auth.cookie(request))
+        return response
 
     def live(self) -> dict[str, Any] | None:
         """This process's consumer: its circuit, pending work and partitions with their lag."""
@@ -74,6 +88,7 @@ class Console:
 
     def redrive(self, parked_id: int) -> str:
         """``dlq redrive --id``: the whole key of that parked event, in order; a line saying what happened."""
+        self.figures.forget()
         refs = select(ParkedEvents(self.service.pool), parked_id=parked_id)
         if not refs:
             return f"no parked event {parked_id}: it was redriven or discarded already"
@@ -86,6 +101,7 @@ class Console:
 
     def discard(self, parked_id: int) -> str:
         """``dlq discard --id``: that parked event, for good."""
+        self.figures.forget()
         discarded = ParkedEvents(self.service.pool).discard([parked_id])
         log.info("console.discarded", parked_id=parked_id, discarded=discarded)
         return f"discarded parked event {parked_id}" if discarded else f"no parked event {parked_id}"
@@ -99,37 +115,26 @@ def _report_line(report: KeyReport) -> str:
     return line
 
 
-async def _form(request: Request) -> dict[str, str]:
-    """An urlencoded form's fields (the last value of each)."""
-    fields = parse_qs((await request.body()).decode("utf-8", "replace"))
-    return {name: values[-1] for name, values in fields.items()}
-
-
-def _back(path: str, message: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?{urlencode({'message': message})}", status_code=303)
-
-
 def router(console: Console) -> APIRouter:
     """The console's pages and actions."""
     routes = APIRouter()
     _pages(routes, console)
-    _actions(routes, console)
-    _sign_in(routes, console)
+    actions(routes, console)
+    sign_in(routes, console)
     return routes
 
 
 def _pages(routes: APIRouter, console: Console) -> None:
     @routes.get("/", response_class=HTMLResponse)
-    def overview(request: Request) -> HTMLResponse:
-        report, counts = console.report(), queries.outcome_counts(console.pool)
+    def overview_page(request: Request) -> HTMLResponse:
+        figures = console.figures.get()
         outcomes = [kind.value for kind in Kind if kind is not Kind.DUPLICATE]  # the ledger records no duplicates
-        return console.render(request, "overview", report=report, counts=counts, live=console.live(),
+        return console.render(request, "overview", report=figures.report, counts=figures.counts, live=console.live(),
                               outcomes=outcomes, recent=human(queries.RECENT))  # fmt: skip
 
     @routes.get("/parked", response_class=HTMLResponse)
     def parked(request: Request, key: str | None = None, reason: str | None = None) -> HTMLResponse:
-        where = ParkedFilter(key=key or None, reason=reason or None)
-        events = ParkedEvents(console.pool).find(where, PARKED_SHOWN)
+        events = queries.parked_rows(console.pool, key or None, reason or None, PARKED_SHOWN)
         return console.render(request, "parked", events=events, key=key or "", reason=reason or "", limit=PARKED_SHOWN)
 
     @routes.get("/learner", response_class=HTMLResponse)
@@ -138,7 +143,7 @@ def _pages(routes: APIRouter, console: Console) -> None:
         if not key:
             return console.render(request, "learner", key="")
         ledger, links = queries.ledger_of(console.pool, key), queries.learner_links(console.pool, key)
-        parked = ParkedEvents(console.pool).find(ParkedFilter(key=key))
+        parked = queries.parked_count(console.pool, key)
         return console.render(request, "learner", key=key, ledger=ledger, links=links, parked=parked)
 
     @routes.get("/settings", response_class=HTMLResponse)
@@ -147,50 +152,3 @@ def _pages(routes: APIRouter, console: Console) -> None:
         stored = repository.stored()
         rows = [(d.id, d.name, stored.get(d.name, str(d.default)), d.name not in stored) for d in settings.DEFINITIONS]
         return console.render(request, "settings", rows=rows, review_types=sorted(repository.review_types().items()))
-
-
-def _actions(routes: APIRouter, console: Console) -> None:
-    async def act(request: Request, action: Callable[[int], str], parked_id: int) -> Response:
-        if not console.auth.allows(request.cookies, await _form(request)):
-            reason = DISABLED if not console.auth.enabled else "Sign in with the console token first."
-            return console.render(request, "login", status_code=403, problem=reason, next="/parked")
-        return _back("/parked", await run_in_threadpool(action, parked_id))
-
-    @routes.post("/parked/{parked_id}/redrive")
-    async def redrive_key(request: Request, parked_id: int) -> Response:
-        return await act(request, console.redrive, parked_id)
-
-    @routes.post("/parked/{parked_id}/discard")
-    async def discard_one(request: Request, parked_id: int) -> Response:
-        return await act(request, console.discard, parked_id)
-
-
-def _sign_in(routes: APIRouter, console: Console) -> None:
-    @routes.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, next: str = "/parked") -> HTMLResponse:
-        problem = None if console.auth.enabled else DISABLED
-        return console.render(request, "login", problem=problem, next=_local(next))
-
-    @routes.post("/login")
-    async def login(request: Request) -> Response:
-        form = await _form(request)
-        if not console.auth.token_ok(form.get("token")):
-            problem = DISABLED if not console.auth.enabled else "That is not the console token."
-            return console.render(request, "login", status_code=403, problem=problem, next=_local(form.get("next")))
-        response = RedirectResponse(_local(form.get("next")), status_code=303)
-        response.set_cookie(COOKIE, console.auth.session(), httponly=True, samesite="strict")
-        log.info("console.signed_in")
-        return response
-
-    @routes.post("/logout")
-    def logout() -> Response:
-        response = RedirectResponse("/", status_code=303)
-        response.delete_cookie(COOKIE, httponly=True, samesite="strict")
-        return response
-
-
-def _local(path: str | None) -> str:
-    """Only a path on this server: a sign-in never sends the browser elsewhere."""
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return "/parked"

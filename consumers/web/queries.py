@@ -1,17 +1,21 @@
-"""The console's read-only SQL: the ledger's counts and a learner's history.
+"""The console's read-only SQL: the ledger's counts, the parked events and a learner's history.
 
 Reads only; every write the console causes goes through the same code as ``pics-sync dlq``. Rows
-carry ids, event types, outcomes and reasons: no field of a learner's record.
+carry ids, event types, outcomes and reasons: no field of a learner's record, and no parked
+message's bytes or headers (``sync_core.state.parked`` loads those, for a redrive).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
+
+from consumers.ops.status import ParkedReason
 
 RECENT = timedelta(minutes=5)  # the window the overview's rates are measured over
 
@@ -66,6 +70,51 @@ def outcome_counts(pool: ConnectionPool) -> dict[str, OutcomeCount]:
     return {str(outcome): OutcomeCount(str(outcome), int(total), int(recent)) for outcome, total, recent in rows}
 
 
+@dataclass(frozen=True)
+class ParkedRow:
+    """A parked event as the Parked page lists it: where it came from and why it waits, not what it holds."""
+
+    id: int
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    event_type: str | None
+    reason: str
+    attempts: int
+    parked_at: datetime
+
+
+def parked_by_reason(pool: ConnectionPool, topics: Sequence[str]) -> tuple[ParkedReason, ...]:
+    """The parked events on ``topics``, counted by reason with the oldest, the most common first."""
+    query = (
+        "SELECT reason, count(*), min(parked_at) FROM sync.parked_events WHERE topic = ANY(%s)"
+        ' GROUP BY reason ORDER BY count(*) DESC, reason COLLATE "C"'
+    )
+    with pool.connection() as conn:
+        rows = conn.execute(query, (list(topics),)).fetchall()
+    return tuple(ParkedReason(str(reason), int(count), oldest) for reason, count, oldest in rows)
+
+
+def parked_rows(pool: ConnectionPool, key: str | None, reason: str | None, limit: int) -> list[ParkedRow]:
+    """The first ``limit`` parked events of ``key`` (any when None) whose reason holds ``reason`` (any case),
+    in the order a redrive replays them (as ``pics-sync dlq list``)."""
+    query = (
+        'SELECT id, topic, partition, "offset" AS offset, key, event_type, reason, attempts, parked_at'
+        " FROM sync.parked_events WHERE (%(key)s::text IS NULL OR key = %(key)s)"
+        " AND (%(reason)s::text IS NULL OR strpos(lower(reason), lower(%(reason)s)) > 0)"
+        ' ORDER BY topic, partition, "offset" LIMIT %(limit)s'
+    )
+    return [ParkedRow(**row) for row in _rows(pool, query, {"key": key, "reason": reason, "limit": limit})]
+
+
+def parked_count(pool: ConnectionPool, key: str) -> int:
+    """How many events of ``key`` are parked."""
+    with pool.connection() as conn:
+        row = conn.execute("SELECT count(*) FROM sync.parked_events WHERE key = %s", (key,)).fetchone()
+    return int(row[0]) if row else 0
+
+
 def ledger_of(pool: ConnectionPool, key: str, limit: int = 200) -> list[LedgerRow]:
     """The newest ``limit`` events of a key (the Learner Ident on the learner topics), newest first."""
     query = (
@@ -82,6 +131,6 @@ def learner_links(pool: ConnectionPool, learner_ident: str) -> list[Link]:
     return [Link(**row) for row in _rows(pool, query, (learner_ident,))]
 
 
-def _rows(pool: ConnectionPool, query: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _rows(pool: ConnectionPool, query: str, params: tuple[Any, ...] | dict[str, Any]) -> list[dict[str, Any]]:
     with pool.connection() as conn:
         return conn.cursor(row_factory=dict_row).execute(query, params).fetchall()

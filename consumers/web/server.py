@@ -10,6 +10,7 @@ from typing import Self
 import uvicorn
 from fastapi import FastAPI
 
+from consumers.web.errors import guarded
 from sync_core.errors import ConfigurationError
 
 
@@ -18,10 +19,11 @@ class HttpServer:
 
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
         self.host, self.port = host, port
-        # No access log: URLs name learners. No lifespan, no logging set-up: the process has its own.
+        # No access log: URLs name learners. No lifespan, no logging set-up: the process has its own, and
+        # ``guarded`` logs a route's uncaught error through it, never uvicorn's traceback with its message.
         config = uvicorn.Config(
-            app, host=host, port=port, log_config=None, log_level="warning", access_log=False, lifespan="off",
-            ws="none", timeout_graceful_shutdown=2,
+            guarded(app), host=host, port=port, log_config=None, log_level="warning", access_log=False,
+            lifespan="off", ws="none", timeout_graceful_shutdown=2,
         )  # fmt: skip
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)

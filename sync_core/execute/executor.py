@@ -2,16 +2,19 @@
 
 Refs are resolved from the steps before them; Ensure steps link or create (``sync_core.execute.ensure``);
 an Update sends only the fields whose value differs from the one last pushed for that field, and
-makes no call when none does (X1 v2). A dry run makes reads only
-and lists the writes it would make.
+makes no call when none does (X1 v2). What was pushed is remembered as an HMAC of each field's
+value under the deployment's key (``ExecutorPorts.hash_key``), so that ``sync.pushed_state`` alone
+does not give a value away to someone who guesses it (a lone ``disability`` has few values). A dry
+run makes reads only and lists the writes it would make.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -19,6 +22,7 @@ from sync_core.errors import MappingError, SaTimedOut
 from sync_core.execute import ensure
 from sync_core.execute.ensure import Natural, find_existing
 from sync_core.execute.protocols import CreationGuard, LinkStore, PicsWriteBack, PushedState, SaApi, no_checkpoint
+from sync_core.fencing import UNFENCED, Fence
 from sync_core.plan import (
     EnsureAssessor,
     EnsureEmployer,
@@ -45,6 +49,13 @@ class ExecutorPorts:
     pics: PicsWriteBack
     checkpoint: Callable[[str], None] = no_checkpoint  # a fault hook for crash tests
     doubts: InDoubtWrites = NO_DOUBTS  # writes that timed out and may still land in SA
+    fence: Fence = UNFENCED  # set once the work's partition generation is gone: no SA write after that
+    # The HMAC key of the pushed-state hashes (``sync_core.state.hash_key``); required, so none is forgotten.
+    hash_key: bytes = field(kw_only=True, repr=False)
+
+    def fenced(self, fence: Fence) -> ExecutorPorts:
+        """These ports for the works of one partition generation: SA writes and waits check ``fence``."""
+        return replace(self, fence=fence, doubts=self.doubts.fenced(fence))
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,11 @@ class _Run:
         return fn(*args, **kwargs)
 
     def write(self, label: str, fn: Callable[..., Any], *args: Any, doubt: str) -> Any:
-        """One SA write; ``doubt`` names what it changes, remembered if SA may apply it late."""
+        """One SA write; ``doubt`` names what it changes, remembered if SA may apply it late.
+
+        Abandons the work instead when its partition generation is gone (``sync_core.fencing``).
+        """
+        self.ports.fence.check()
         self.writes.append(label)
         try:
             return self.read(fn, *args)
@@ -84,10 +99,10 @@ class _Run:
             raise
 
 
-def content_hash(fields: Mapping[str, Any]) -> str:
-    """A stable hash of pushed content: same fields and values, same hash."""
+def content_hash(fields: Mapping[str, Any], key: bytes) -> str:
+    """A stable keyed hash (HMAC-SHA-256) of pushed content: same key, fields and values, same hash."""
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def execute(plan: Plan, ports: ExecutorPorts, *, dry_run: bool = False, force: bool = False) -> Effects:
@@ -175,7 +190,8 @@ def field_resource(kind: str, target: str, name: str) -> str:
 
 def _unheld(run: _Run, kind: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """X1 v2: the fields whose value differs from the one last pushed for that same field."""
-    wanted = {field_resource(kind, target, name): content_hash({name: value}) for name, value in fields.items()}
+    key = run.ports.hash_key
+    wanted = {field_resource(kind, target, name): content_hash({name: value}, key) for name, value in fields.items()}
     held = set() if run.force else run.ports.hashes.holding(wanted)
     run.pushed.update({resource: digest for resource, digest in wanted.items() if resource not in held})
     if run.force:

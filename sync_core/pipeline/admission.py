@@ -16,7 +16,10 @@ always the head of its key: the parked rows it sees are its own and those behind
 (an SA restored from backup) ignores what the ledger says was done, not the order of a key.
 
 The ledger's insert (``ON CONFLICT DO NOTHING``) stays the last word when two deliveries of one
-event race past admission: the second records nothing and reports a duplicate.
+event race past admission: the second records nothing, none of its hashes either, and reports a
+duplicate. BEHIND_PARKED is confirmed when the event parks, under its key's lock
+(``sync_core.state.key_lock``): if a redrive settled the key since the facts were read, the event is
+the head of its key and is processed as NEW.
 """
 
 from __future__ import annotations

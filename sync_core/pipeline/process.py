@@ -17,6 +17,7 @@ from sync_core.errors import UndecodableEvent
 from sync_core.execute import executor
 from sync_core.execute.pics import PicsWriter, execute_pics
 from sync_core.faults import no_fault
+from sync_core.fencing import Fence
 from sync_core.fields import Lookups
 from sync_core.outcome import Kind, Outcome, Source
 from sync_core.pipeline import policy
@@ -55,6 +56,11 @@ class PipelinePorts:
     pics: PicsWriter
     settings: Callable[[], IntegrationSettings]
     rule_fault: Callable[[str | None], None] = field(default=no_fault)  # tests: raise in a key's rule
+
+    def fenced(self, fence: Fence) -> PipelinePorts:
+        """These ports for the works of one partition generation: nothing is written to SA, recorded or
+        parked once ``fence`` is set (``sync_core.fencing``)."""
+        return replace(self, execution=self.execution.fenced(fence))
 
 
 def process(delivery: Delivery, ports: PipelinePorts, mode: RunMode = LIVE) -> Outcome:
@@ -97,7 +103,9 @@ def _admitted(delivery: Delivery, event: DecodedEvent, ports: PipelinePorts, mod
         return _record(delivery, skipped, ports, mode)
     if admission is Admission.BEHIND_PARKED:
         parked = replace(base, kind=Kind.PARKED, reason="waiting behind a parked event of this learner")
-        return _park(delivery, parked, ports, "ParkedBehind", mode)
+        behind = _park_behind(delivery, parked, ports, mode)
+        if behind is not None:
+            return behind
     route = ROUTES.get(event.name)
     if route is None:
         no_route = replace(base, kind=Kind.PARKED, reason=f"no route for {event.name}")
@@ -154,6 +162,7 @@ def _execute(plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode) -> e
 def _record(delivery: Delivery, outcome: Outcome, ports: PipelinePorts, mode: RunMode) -> Outcome:
     if mode.dry_run:
         return outcome
+    ports.execution.fence.check()  # a generation that is gone records nothing: the next owner does it again
     if not ports.ledger.record(delivery.source, outcome, replace_existing=mode.force):
         outcome = replace(outcome, kind=Kind.DUPLICATE, reason="event id already processed")
     return _logged(outcome)
@@ -162,7 +171,22 @@ def _record(delivery: Delivery, outcome: Outcome, ports: PipelinePorts, mode: Ru
 def _park(delivery: Delivery, outcome: Outcome, ports: PipelinePorts, error_class: str, mode: RunMode) -> Outcome:
     if mode.dry_run:
         return outcome
-    ports.ledger.park(delivery.source, outcome, value=delivery.value, headers=delivery.headers, error_class=error_class)
+    ports.execution.fence.check()
+    # A redrive holds its key's lock for the whole key (``consumers.ops.redrive``): its parks do not take it again.
+    source, value, headers = delivery.source, delivery.value, delivery.headers
+    ports.ledger.park(source, outcome, value=value, headers=headers, error_class=error_class, key_held=mode.redrive)
+    return _logged(outcome)
+
+
+def _park_behind(delivery: Delivery, outcome: Outcome, ports: PipelinePorts, mode: RunMode) -> Outcome | None:
+    """Park the event behind the parked one of its key; None when none is parked any more (a redrive settled
+    the key since admission asked), so the event is the head of its key and goes on."""
+    if mode.dry_run:
+        return outcome
+    ports.execution.fence.check()
+    source, value, headers = delivery.source, delivery.value, delivery.headers
+    if not ports.ledger.park(source, outcome, value=value, headers=headers, error_class="ParkedBehind", behind=True):
+        return None
     return _logged(outcome)
 
 

@@ -10,7 +10,11 @@
     2xx that is not the JSON expected     SaUnavailable(status)     transient
 
 Part of the SA adapter: only ``sa_client`` calls these. Messages name the route, SA's record ids,
-the status and SA's code and field; never a value sent or received, as they end up in logs.
+the status and SA's code and field; never a value sent or received, as they end up in logs, parked
+reasons, the console and DLQ headers. SA's ``message`` is never taken (it may quote the value refused,
+or a name, which no pattern can tell from a word). Its ``code`` and ``field`` may quote one too, so
+each is scrubbed of what ``sync_core.redaction`` recognises (a date of birth, a phone number…), put
+on one line and cut to ``SA_TEXT_LIMIT`` characters before anything keeps it.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from sync_core.errors import (
     SaTimedOut,
     SaUnavailable,
 )
+from sync_core.redaction import bounded
 
 Record = dict[str, Any]
+SA_TEXT_LIMIT = 64  # characters kept of SA's error code, and of its field
 
 
 @contextmanager
@@ -99,8 +105,8 @@ def as_page(body: Any, where: str) -> tuple[list[Record], int]:
 
 
 def _error_code_and_field(response: httpx.Response) -> tuple[str | None, str | None]:
-    """``code`` and ``field`` of SA's error body ``{code, message, field}``; SA's ``message``
-    is left out, as it may quote the value refused."""
+    """``code`` and ``field`` of SA's error body ``{code, message, field}``, each ``bounded``; SA's
+    ``message`` is left out, as it may quote the value refused."""
     try:
         body = response.json()
     except ValueError:
@@ -108,7 +114,10 @@ def _error_code_and_field(response: httpx.Response) -> tuple[str | None, str | N
     if not isinstance(body, dict):
         return None, None
     code, field = body.get("code"), body.get("field")
-    return (code if isinstance(code, str) else None), (field if isinstance(field, str) else None)
+    return (
+        bounded(code, SA_TEXT_LIMIT) if isinstance(code, str) else None,
+        bounded(field, SA_TEXT_LIMIT) if isinstance(field, str) else None,
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -10,7 +10,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from sync_core.errors import DatabaseUnavailable
+from sync_core.errors import ConfigurationError, DatabaseUnavailable
+from sync_core.redaction import mask_url
 
 # Taken while migrating so two processes starting at once do not both apply a file.
 _MIGRATION_LOCK = 0x5049_4353  # "PICS"
@@ -56,7 +57,7 @@ def migration_files() -> list[tuple[str, str]]:
 
 def migrate(url: str) -> list[str]:
     """Apply the migrations not yet applied; returns the names applied now."""
-    with psycopg.connect(url, autocommit=True) as conn:
+    with _connect(url) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
         try:
             conn.execute("CREATE SCHEMA IF NOT EXISTS sync")
@@ -68,6 +69,18 @@ def migrate(url: str) -> list[str]:
             return [name for name, sql in migration_files() if name not in done and _apply(conn, name, sql)]
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+
+def _connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
+    """One connection; a URL psycopg cannot read is a ``ConfigurationError``, a server it cannot reach
+    ``DatabaseUnavailable``. Neither repeats psycopg's message: it may quote the URL with its password."""
+    try:
+        return psycopg.connect(url, autocommit=True)
+    except psycopg.ProgrammingError:
+        raise ConfigurationError("PICS_SYNC_DATABASE_URL: not a PostgreSQL URL or connection string") from None
+    except psycopg.OperationalError as away:
+        where = mask_url(url)
+        raise DatabaseUnavailable(f"cannot connect to the database {where}: {type(away).__name__}") from None
 
 
 def _apply(conn: psycopg.Connection[tuple[object, ...]], name: str, sql: str) -> bool:

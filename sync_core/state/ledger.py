@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 
 from sync_core.outcome import Kind, Outcome, Source
 from sync_core.pipeline.admission import NOTHING_KNOWN, Prior
+from sync_core.state import key_lock
 
 
 class Ledger:
@@ -79,7 +80,9 @@ class Ledger:
     def record(self, source: Source, outcome: Outcome, *, replace_existing: bool = False) -> bool:
         """Store the outcome and the hashes it pushed, atomically (one statement, one round trip).
 
-        Returns False when another worker recorded the same event id first. ``replace_existing``
+        Returns False when another worker recorded the same event id first; then the hashes are not
+        written either (that copy's SA writes may be older than what the key's later events pushed
+        since, and ``sync.pushed_state`` must not agree with them). ``replace_existing``
         (a forced replay) overwrites an earlier outcome of the same event id instead.
         """
         with self._pool.connection() as conn, conn.transaction() if replace_existing else nullcontext():
@@ -90,8 +93,10 @@ class Ledger:
                 (outcome.event_id, source.topic, source.partition, source.offset, source.key, outcome.event_type,
                  outcome.kind.value, _reason(outcome), outcome.sa_calls, json.dumps(dict(outcome.pushed))),
             ).fetchone()  # fmt: skip
+        if inserted is None or inserted[0] != 1:
+            return False
         self._remember(outcome.pushed)
-        return inserted is not None and inserted[0] == 1
+        return True
 
     def park(
         self,
@@ -101,10 +106,21 @@ class Ledger:
         value: bytes | None,
         headers: Sequence[tuple[str, bytes | None]],
         error_class: str,
-    ) -> None:
-        """Keep the message with its reason; record its event id, if it has one, as parked."""
+        behind: bool = False,
+        key_held: bool = False,
+    ) -> bool:
+        """Keep the message with its reason; record its event id, if it has one, as parked.
+
+        Under its key's lock (``sync_core.state.key_lock``), unless the caller holds it (``key_held``: a
+        redrive). ``behind``: it parks because an earlier event of its key is parked; when none is
+        parked any more, nothing is written and False returned (the event is the head of its key).
+        """
         assert outcome.kind is Kind.PARKED
         with self._pool.connection() as conn, conn.transaction():
+            if source.key is not None and not key_held:
+                key_lock.lock(conn, source.topic, source.key)
+            if behind and not _parked_ahead(conn, source):
+                return False
             conn.execute(
                 "INSERT INTO sync.parked_events (topic, partition, \"offset\", key, event_id, event_type,"
                 " value, headers, error_class, reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -122,11 +138,23 @@ class Ledger:
                     (outcome.event_id, source.topic, source.partition, source.offset, source.key,
                      outcome.event_type, _reason(outcome)),
                 )  # fmt: skip
+        return True
 
 
+def _parked_ahead(conn: psycopg.Connection[Any], source: Source) -> bool:
+    """True when another event of the source's key is parked on its topic."""
+    row = conn.execute(_AHEAD, (source.topic, source.key, source.partition, source.offset)).fetchone()
+    return bool(row and row[0])
+
+
+_AHEAD = """
+SELECT EXISTS (SELECT 1 FROM sync.parked_events
+               WHERE topic = %s AND key = %s AND NOT (partition = %s AND "offset" = %s))
+"""
 _HELD = "SELECT sa_resource, hash FROM sync.pushed_state WHERE sa_resource = ANY(%s)"
 
-# The outcome and its pushed-state hashes in one statement: both or neither. The hashes travel as one
+# The outcome and its pushed-state hashes in one statement: both or neither, the hashes only when the
+# event's row was inserted (joined to ``recorded``, which is empty on a conflict). They travel as one
 # JSON object: psycopg dumps two text arrays at a fifth of the statement's CPU.
 _RECORD = """
 WITH recorded AS (
@@ -136,7 +164,7 @@ WITH recorded AS (
     RETURNING 1
 ), hashes AS (
     INSERT INTO sync.pushed_state (sa_resource, hash)
-    SELECT * FROM json_each_text(%s::json)
+    SELECT pushed.key, pushed.value FROM json_each_text(%s::json) AS pushed CROSS JOIN recorded
     ON CONFLICT (sa_resource) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = now()
 )
 SELECT count(*) FROM recorded

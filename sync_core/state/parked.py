@@ -9,13 +9,16 @@ redrive loses nothing and later events of the key keep parking behind it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
+
+from sync_core.state import key_lock
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,12 @@ class ParkedEvents:
         with self._pool.connection() as conn:
             rows = conn.execute(query, _params(where)).fetchall()
         return [KeyRef(str(topic), key, lone_id) for topic, key, lone_id in rows]
+
+    @contextmanager
+    def locked(self, ref: KeyRef) -> Iterator[None]:
+        """Hold the unit's key lock (``sync_core.state.key_lock``) while the block redrives it."""
+        with key_lock.held(self._pool, ref.topic, ref.key, ref.lone_id):
+            yield
 
     def settled(self, event_id: str) -> bool:
         """True when the event id was recorded with an outcome other than parked."""

@@ -80,3 +80,31 @@ def test_ids_that_are_no_uuid_or_have_no_key(ledger: Ledger) -> None:
     assert set(ledger.priors(asked)) == {keyless, upper.upper()}
     assert ledger.prior("not-a-uuid", TOPIC, "L-1") == NOTHING_KNOWN
     assert ledger.priors([]) == {}
+
+
+def hashes(ledger: Ledger, *resources: str) -> dict[str, str]:
+    """``sync.pushed_state`` for these resources."""
+    with ledger._pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT sa_resource, hash FROM sync.pushed_state WHERE sa_resource = ANY(%s)", (list(resources),)
+        )
+        return dict(rows.fetchall())
+
+
+def test_a_copy_that_conflicts_records_no_hashes(ledger: Ledger) -> None:
+    """X1: a second copy of a recorded event (a revoked owner's retry, a copy run again) is a duplicate and
+    writes none of its hashes: ``sync.pushed_state`` keeps what the key's later event pushed, so a stale SA
+    value is never taken as held; a forced replay, which replaces the event's row, writes its hashes."""
+    edit, later = ids(2)
+    resource = "learner:g1#email"
+    first = Outcome(Kind.APPLIED, edit, "LearnerEdited", pushed={resource: "hash-of-n"})
+    assert ledger.record(Source(TOPIC, 0, 1, "L-1"), first)
+    assert ledger.record(
+        Source(TOPIC, 0, 2, "L-1"), Outcome(Kind.APPLIED, later, "LearnerEdited", pushed={resource: "hash-of-n+1"})
+    )
+    copy = Outcome(Kind.APPLIED, edit, "LearnerEdited", pushed={resource: "hash-of-n", "learner:g1#phone": "p"})
+    assert not ledger.record(Source(TOPIC, 0, 3, "L-1"), copy)
+    assert hashes(ledger, resource, "learner:g1#phone") == {resource: "hash-of-n+1"}
+    assert ledger.holding({resource: "hash-of-n"}) == set()  # the copy taught the memo nothing either
+    assert ledger.record(Source(TOPIC, 0, 3, "L-1"), copy, replace_existing=True)
+    assert hashes(ledger, resource) == {resource: "hash-of-n"}

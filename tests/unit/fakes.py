@@ -110,3 +110,6 @@ class FakeState:
 
     def course_id(self, qualification_reference: str) -> str | None:
         return self.courses.get(qualification_reference)
+
+
+HASH_KEY = b"a unit test's pushed-state hash key"  # ExecutorPorts.hash_key in unit tests

@@ -25,6 +25,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "k8s"
 SOURCES = ("sync_core", "consumers", "sandbox")
 HTTP_PORT = RuntimeConfig.model_fields["http_port"].default
+SECRET_MODE = 0o400
 WORKLOADS = ("Deployment", "Job", "CronJob")
 ROLES = (["db", "migrate"], ["run", "--side", "push"], ["run", "--side", "pull"], ["pull", "daily"])
 _READS = re.compile(r"""os\.(?:environ\.get\(|environ\[|getenv\()\s*["'](PICS_SYNC_\w+)["']""")
@@ -164,6 +165,77 @@ def deployment_problems(doc: dict[str, Any]) -> list[str]:
     return problems
 
 
+def pod_hardening_problems(doc: dict[str, Any]) -> list[str]:
+    """What a workload's pod gives away: the service-account token, or secret files others may read."""
+    pod = pod_spec(doc)
+    problems = [] if pod.get("automountServiceAccountToken") is False else ["automountServiceAccountToken is not false"]
+    secrets = [volume for volume in pod.get("volumes", []) if "secret" in volume]
+    for volume in secrets:
+        mode = volume["secret"].get("defaultMode")
+        if mode != SECRET_MODE:
+            problems.append(
+                f"secret volume {volume['name']}: defaultMode {mode if mode is None else oct(mode)}, not 0400"
+            )
+    context = pod.get("securityContext", {})
+    if secrets and context.get("runAsUser", 0) != 0 and context.get("fsGroup") != context.get("runAsGroup"):
+        problems.append("non-root with 0400 secrets but no fsGroup equal to runAsGroup: the files are unreadable")
+    return problems
+
+
+def peer_problems(peer: dict[str, Any]) -> list[str]:
+    """A NetworkPolicy peer must name both a namespace and a pod by label; an IP block or a bare selector is wide."""
+    if "ipBlock" in peer:
+        return ["an ipBlock peer admits whatever sits behind those addresses"]
+    narrowed = [key for key in ("namespaceSelector", "podSelector") if (peer.get(key) or {}).get("matchLabels")]
+    return [] if len(narrowed) == 2 else [f"peer {peer} does not name both a namespace and a pod by label"]
+
+
+def network_policy_problems(docs: list[dict[str, Any]]) -> list[str]:
+    """Every workload's pods are selected by an Ingress policy that admits two peers (scraper, ingress) on the HTTP port only."""
+    policies = [d for d in docs if d.get("kind") == "NetworkPolicy" and "Ingress" in d["spec"].get("policyTypes", [])]
+    if not policies:
+        return ["no NetworkPolicy restricts ingress"]
+    problems = []
+    for doc in (d for d in docs if d.get("kind") in WORKLOADS):
+        labels = pod_template(doc)["metadata"].get("labels", {})
+        wanted = [p["spec"]["podSelector"].get("matchLabels", {}) for p in policies]
+        if not any(selector and selector.items() <= labels.items() for selector in wanted):
+            problems.append(f"{doc['metadata']['name']}: no NetworkPolicy selects its pods")
+    for policy in policies:
+        problems += [f"{policy['metadata']['name']}: {problem}" for problem in ingress_rule_problems(policy)]
+    return problems
+
+
+def ingress_rule_problems(policy: dict[str, Any]) -> list[str]:
+    """Each rule admits named peers on the HTTP port only; in all, exactly two peers."""
+    rules, problems = policy["spec"].get("ingress", []), []
+    for rule in rules:
+        if not rule.get("from"):
+            problems.append("a rule with no `from` admits every source")
+        ports = [(p.get("protocol", "TCP"), p.get("port")) for p in rule.get("ports", [])]
+        if ports != [("TCP", HTTP_PORT)]:
+            problems.append(f"a rule admits ports {ports or 'all'}, not only TCP {HTTP_PORT}")
+        problems += [problem for peer in rule.get("from", []) for problem in peer_problems(peer)]
+    if sum(len(rule.get("from", [])) for rule in rules) != 2:
+        problems.append("admits other than exactly two peers: the metrics scraper and the ingress")
+    return problems
+
+
+def kustomization_problems(listed: list[str], files: list[str]) -> list[str]:
+    """Every manifest but the example Secret is applied by ``kubectl apply -k``; nothing listed is missing."""
+    wanted = set(files) - {"kustomization.yaml", "secret.example.yaml"}
+    return [f"{name} is not in kustomization.yaml" for name in sorted(wanted - set(listed))] + [
+        f"kustomization.yaml lists {name}, which does not exist" for name in sorted(set(listed) - set(files))
+    ]
+
+
+def pod_template(doc: dict[str, Any]) -> dict[str, Any]:
+    """The pod template (metadata and spec) of a Deployment, Job or CronJob."""
+    spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    template: dict[str, Any] = spec["template"]
+    return template
+
+
 def compose_problems(services: dict[str, dict[str, Any]]) -> list[str]:
     """Services neither health-checked nor one-shot, and waits on a health no one reports."""
     one_shot = {
@@ -224,6 +296,37 @@ def dockerfile(base: str = "python:3.11.14-slim", user: str = "10001", entrypoin
     return f"FROM {base}\n" + (f"USER {user}\n" if user else "") + f"ENTRYPOINT {entrypoint}\n"
 
 
+POD_LABELS = {"app.kubernetes.io/name": "pics-sync"}
+SCRAPER = {
+    "namespaceSelector": {"matchLabels": {"ns": "monitoring"}},
+    "podSelector": {"matchLabels": {"app": "prometheus"}},
+}
+INGRESS = {"namespaceSelector": {"matchLabels": {"ns": "ingress"}}, "podSelector": {"matchLabels": {"app": "ingress"}}}
+_UNSET: Any = object()
+
+
+def workload(automount: Any = False, mode: Any = SECRET_MODE, fs_group: Any = 10001) -> dict[str, Any]:
+    """A small Deployment to feed the pod and policy checkers, good unless told otherwise (None: left out)."""
+    secret = {"secretName": "s"} | ({} if mode is None else {"defaultMode": mode})
+    context = {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001} | (
+        {} if fs_group is None else {"fsGroup": fs_group}
+    )
+    spec = {"securityContext": context, "containers": [], "volumes": [{"name": "secrets", "secret": secret}]}
+    if automount is not None:
+        spec["automountServiceAccountToken"] = automount
+    template = {"metadata": {"labels": {**POD_LABELS, "component": "push"}}, "spec": spec}
+    return {"kind": "Deployment", "metadata": {"name": "w"}, "spec": {"template": template}}
+
+
+def policy(selector: Any = _UNSET, peers: Any = _UNSET, ports: Any = _UNSET) -> dict[str, Any]:
+    """A small NetworkPolicy, good unless told otherwise."""
+    rule = {"from": [SCRAPER, INGRESS] if peers is _UNSET else peers,
+            "ports": [{"protocol": "TCP", "port": HTTP_PORT}] if ports is _UNSET else ports}  # fmt: skip
+    spec = {"podSelector": {"matchLabels": POD_LABELS if selector is _UNSET else selector},
+            "policyTypes": ["Ingress"], "ingress": [rule]}  # fmt: skip
+    return {"kind": "NetworkPolicy", "metadata": {"name": "p"}, "spec": spec}
+
+
 def unread(tree: Any) -> list[str]:
     """``unknown_variables`` against what the program reads."""
     return unknown_variables(tree, known_variables())
@@ -275,6 +378,25 @@ def test_deployments_are_probed_limited_and_non_root(doc: dict[str, Any]) -> Non
     assert deployment_problems(doc) == []
 
 
+@pytest.mark.parametrize(
+    "doc", [pytest.param(doc, id=label) for label, doc in k8s_documents() if doc.get("kind") in WORKLOADS]
+)
+def test_pods_mount_no_api_token_and_secrets_owner_read_only(doc: dict[str, Any]) -> None:
+    """Each workload's pod mounts no service-account token and its secret files 0400, readable by its own uid."""
+    assert pod_hardening_problems(doc) == []
+
+
+def test_network_policy_admits_only_scraper_and_ingress_on_the_http_port() -> None:
+    """A NetworkPolicy selects every pics-sync pod and admits only the scraper and the ingress, on port 9400."""
+    assert network_policy_problems([doc for _, doc in k8s_documents()]) == []
+
+
+def test_kustomization_applies_every_manifest() -> None:
+    """`kubectl apply -k deploy/k8s` applies every manifest here (the NetworkPolicy too) but the example Secret."""
+    (kustomization,) = load(K8S / "kustomization.yaml")
+    assert kustomization_problems(kustomization["resources"], [p.name for p in K8S.glob("*.yaml")]) == []
+
+
 def test_compose_services_are_health_checked_or_one_shot() -> None:
     """Every compose service reports its health, or is a one-shot that others wait to complete."""
     assert compose_problems(compose_services()) == []
@@ -307,6 +429,32 @@ def test_secret_example_holds_placeholders_only() -> None:
         pytest.param(unread, {"env": [{"name": "PICS_SYNC_SA_USERNAME_FILE"}]}, id="variable-not-a-secret-file"),
         pytest.param(unread, {"environment": ["PICS_SYNC_HTTP_ADDRESS=0.0.0.0"]}, id="variable-compose-list"),
         pytest.param(unread, {"stringData": {"PICS_SYNC_TOKEN": "x"}}, id="variable-secret-stringdata"),
+        pytest.param(pod_hardening_problems, workload(automount=None), id="pod-token-mounted"),
+        pytest.param(pod_hardening_problems, workload(mode=None), id="pod-secret-default-mode"),
+        pytest.param(pod_hardening_problems, workload(mode=0o444), id="pod-secret-world-readable"),
+        pytest.param(pod_hardening_problems, workload(fs_group=None), id="pod-secret-unreadable"),
+        pytest.param(network_policy_problems, [workload()], id="netpol-none"),
+        pytest.param(network_policy_problems, [workload(), policy(selector={"app": "other"})], id="netpol-misses-pods"),
+        pytest.param(network_policy_problems, [workload(), policy(peers=[])], id="netpol-every-source"),
+        pytest.param(network_policy_problems, [workload(), policy(ports=[])], id="netpol-every-port"),
+        pytest.param(network_policy_problems, [workload(), policy(ports=[{"port": 9401}])], id="netpol-other-port"),
+        pytest.param(network_policy_problems, [workload(), policy(peers=[SCRAPER])], id="netpol-one-peer"),
+        pytest.param(
+            network_policy_problems,
+            [workload(), policy(peers=[SCRAPER, {"namespaceSelector": {"matchLabels": {"a": "b"}}}])],
+            id="netpol-whole-namespace",
+        ),
+        pytest.param(
+            network_policy_problems,
+            [workload(), policy(peers=[SCRAPER, {"ipBlock": {"cidr": "0.0.0.0/0"}}])],
+            id="netpol-ip-block",
+        ),
+        pytest.param(
+            lambda listed: kustomization_problems(listed, ["a.yaml", "b.yaml"]), ["a.yaml"], id="kustomize-missing"
+        ),
+        pytest.param(
+            lambda listed: kustomization_problems(listed, ["a.yaml"]), ["a.yaml", "gone.yaml"], id="kustomize-gone"
+        ),
         pytest.param(image_problems, "postgres", id="image-untagged"),
         pytest.param(image_problems, "apache/kafka:latest", id="image-latest"),
         pytest.param(image_problems, "registry:5000/pics-sync", id="image-registry-port-untagged"),
@@ -315,6 +463,11 @@ def test_secret_example_holds_placeholders_only() -> None:
 def test_checker_rejects(check: Callable[[Any], list[str]], bad: Any) -> None:
     """Each checker reports a bad snippet, so the checks above cannot pass by checking nothing."""
     assert check(bad)
+
+
+def test_hardening_checkers_pass_the_good_snippets() -> None:
+    """The good workload and policy above pass, so each bad variation fails for its own reason."""
+    assert pod_hardening_problems(workload()) == [] and network_policy_problems([workload(), policy()]) == []
 
 
 def test_deployment_checker_reports_each_lack() -> None:

@@ -13,9 +13,11 @@ import pytest
 from confluent_kafka import Consumer
 
 from consumers import loop as parallel
+from consumers.leases import Lease
 from consumers.loop import ParallelLoop, _Stopped
 from consumers.ordering import Work
 from sync_core.errors import ConfigurationError, SaRateLimited, SaUnavailable
+from sync_core.fencing import Fence
 from sync_core.outcome import Kind, Outcome, Source
 from sync_core.pipeline.process import Delivery, PipelinePorts
 from sync_core.smart_assessor.circuit import CircuitBreaker, State
@@ -39,10 +41,12 @@ def loop_answering(monkeypatch: pytest.MonkeyPatch, answers: Sequence[Outcome | 
     return ParallelLoop(cast(Consumer, None), cast(PipelinePorts, None), concurrency=1, breaker=breaker)
 
 
-def worked(loop: ParallelLoop) -> object:
-    """Run the one delivery as a worker would; what it handed back to the poll thread."""
+def worked(loop: ParallelLoop, lease: Lease | None = None) -> object:
+    """Run the one delivery as a worker would (on ``lease``: by default, one no revoke ends); what it
+    handed back to the poll thread."""
+    lease = lease or Lease(Fence(), cast(PipelinePorts, None))
     work = Work("pics.learner", 0, 7, "L-1", DELIVERY)
-    loop._work(work, DELIVERY)
+    loop._work(work, DELIVERY, lease)
     done, outcome = loop._done.get_nowait()
     assert done is work
     return outcome
@@ -57,11 +61,13 @@ def test_a_429_waits_as_long_as_sa_asked_then_applies(monkeypatch: pytest.Monkey
     assert loop.breaker.state is State.CLOSED  # the success after it closed the circuit again
 
 
-def test_a_stop_during_the_backoff_abandons_the_event_without_trying_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A stop while the event backs off leaves it unfinished (its offset uncommitted), with no second call."""
+def test_a_fence_during_the_backoff_abandons_the_event_without_trying_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The work's fence set while it backs off (the loop stops, or its partition was revoked) leaves it
+    unfinished (its offset uncommitted), with no second call."""
     loop = loop_answering(monkeypatch, [SaUnavailable("503", status=503)])
-    threading.Timer(0.05, loop._stop.set).start()
-    assert worked(loop) is None  # abandoned: its offset stays uncommitted
+    lease = Lease(Fence(), cast(PipelinePorts, None))
+    threading.Timer(0.05, lease.fence.set).start()
+    assert worked(loop, lease) is None  # abandoned: its offset stays uncommitted
     assert loop.breaker.state is State.OPEN  # the 503 counted against SA
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from consumers.ordering import Partition, Work, WorkTracker
+from consumers.ordering import Copies, Partition, Work, WorkTracker
 
 TP: Partition = ("pics.learner", 0)
 
@@ -264,3 +264,47 @@ def test_random_completion_order_keeps_key_order_and_a_safe_watermark(seed: int)
     assert sim.tracker.pending == 0
     assert sim.dropped and len(sim.committed) == 3  # the run did exercise revocation and commits
     assert all(not works for works in sim.live.values())
+
+
+def test_a_revoke_starts_the_partitions_next_generation() -> None:
+    """A work polled before its partition was revoked (or lost) is of a gone generation; the next poll's are
+    current again; other partitions keep theirs."""
+    tracker = WorkTracker()
+    before, elsewhere = work(0, "A"), work(0, "B", partition=1)
+    tracker.add(before)
+    tracker.add(elsewhere)
+    assert tracker.current(before) and tracker.generation(TP) == 0
+    tracker.revoke([TP, ("never", 0)])
+    assert not tracker.current(before) and tracker.current(elsewhere)
+    after = Work(*TP, 0, "A", generation=tracker.generation(TP))
+    assert tracker.generation(TP) == 1 and tracker.current(after)
+
+
+def copy_of(event_id: str, offset: int, key: str | None = "L1") -> Work:
+    return Work("pics.learner", 0, offset, key, event_id=event_id)
+
+
+def test_a_copy_of_a_pending_event_waits_for_it_then_the_next_copy_carries_it() -> None:
+    """Copies of one event id run one after another: the first polled carries it; a later one is a copy,
+    which waits if it is ready first, and carries the id once that one is done or dropped."""
+    copies = Copies()
+    first, second, third, other = copy_of("e1", 0), copy_of("e1", 5, key=None), copy_of("e1", 9), copy_of("e2", 1)
+    assert not copies.pending("e1") and not copies.pending(None)
+    copies.arrive(first)
+    assert copies.pending("e1") and not copies.pending("e2")
+    copies.arrive(other)
+    assert copies.may_start(first) and copies.may_start(other)
+    assert not copies.may_start(second)  # keyless, so ready at once: it waits for the first
+    assert copies.done(other) is None
+    copies.arrive(third)  # a copy: arriving changes nothing
+    assert copies.done(first) is second  # hands over to the waiting copy
+    assert not copies.may_start(third) and copies.may_start(second)
+    assert copies.done(second) is third
+    assert copies.done(third) is None and not copies.pending("e1")
+
+
+def test_works_without_an_event_id_are_never_copies() -> None:
+    """Bytes whose event id cannot be read are no one's copy, and wait for no one."""
+    copies, lone = Copies(), work(0, None)
+    copies.arrive(lone)
+    assert copies.may_start(lone) and copies.done(lone) is None

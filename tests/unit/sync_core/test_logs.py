@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -14,7 +15,7 @@ import stamina.instrumentation
 import structlog
 
 from sync_core.errors import MappingError
-from sync_core.logs import REDACTED, configure_logging, drop_personal_data
+from sync_core.logs import REDACTED, configure_logging, drop_personal_data, install_thread_hook
 
 
 @pytest.fixture
@@ -49,10 +50,10 @@ def log_stream() -> Iterator[io.StringIO]:
     ],
 )
 def test_personal_keys_are_redacted(key: str, value: str) -> None:
-    """Each personal or secret key is replaced by a marker, at the top level and nested."""
-    out = drop_personal_data(None, "info", {"event": "x", key: value, "nested": {"inner": [{key: value}]}})
+    """Each personal or secret key is replaced by a marker, at the top level and nested under a loggable key."""
+    out = drop_personal_data(None, "info", {"event": "x", key: value, "reason": {"rule": [{key: value}]}})
     assert out[key] == REDACTED
-    assert out["nested"]["inner"][0][key] == REDACTED
+    assert out["reason"]["rule"][0][key] == REDACTED
 
 
 def test_ids_and_outcomes_stay() -> None:
@@ -134,3 +135,33 @@ def test_exc_info_given_as_a_tuple_is_rendered(log_stream: io.StringIO) -> None:
     line = json.loads(log_stream.getvalue())
     assert f"builtins.KeyError: {REDACTED}" in line["exception"]
     assert "ada@example.org" not in log_stream.getvalue()
+
+
+def test_our_exception_message_is_scrubbed_of_personal_values(log_stream: io.StringIO) -> None:
+    """Even our own message, if it quotes a date of birth or a phone number, reaches the line with them replaced."""
+    try:
+        raise MappingError("date of birth 2001-02-03 after start; call 07700 900123", rule="L1")
+    except MappingError:
+        structlog.get_logger().exception("event.failed", key="L1")
+    text = log_stream.getvalue()
+    assert "2001-02-03" not in text and "900123" not in text and "[date]" in json.loads(text)["exception"]
+
+
+def test_a_thread_that_dies_is_one_log_line_by_class(log_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+    """threading.excepthook logs the thread, the error's class and our message; another library's message is left out."""
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)  # put back whatever pytest had
+    install_thread_hook()
+
+    def fail(error: Exception) -> None:
+        raise error
+
+    for error in (KeyError(EMAIL), MappingError("no SA learner is linked to PICS record L1")):
+        thread = threading.Thread(target=fail, args=(error,), name="push-0")
+        thread.start()
+        thread.join()
+    lines = [json.loads(line) for line in log_stream.getvalue().splitlines()]
+    assert [(line["event"], line["thread"], line["error"], line["reason"]) for line in lines] == [
+        ("thread.failed", "push-0", "KeyError", None),
+        ("thread.failed", "push-0", "MappingError", "no SA learner is linked to PICS record L1"),
+    ]
+    assert EMAIL not in log_stream.getvalue()

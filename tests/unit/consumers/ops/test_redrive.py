@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +39,13 @@ class FakeParked:
         self.arrive = arrive or {}  # processing this offset parks that one behind
         self.markers = {e.event_id for e in self.rows}
 
+        self.locks: list[KeyRef] = []  # the units redriven under their key's lock, in order
+
+    @contextmanager
+    def locked(self, ref: KeyRef) -> Iterator[None]:
+        self.locks.append(ref)
+        yield
+
     def of_key(self, _ref: KeyRef) -> list[ParkedEvent]:
         return sorted(self.rows, key=lambda e: e.offset)
 
@@ -71,7 +80,7 @@ def test_applies_in_order_and_empties_the_key(monkeypatch: pytest.MonkeyPatch) -
     """X2: every event applies, oldest first, and leaves the DLQ."""
     repo = FakeParked(9, 5, 7)
     report, seen = run(monkeypatch, repo, LIVE, parks=set())
-    assert seen == [5, 7, 9] and repo.rows == []
+    assert seen == [5, 7, 9] and repo.rows == [] and repo.locks == [KEY]  # under the key's lock
     assert (report.count(Kind.APPLIED), report.parked_again, report.still_parked) == (3, False, 0)
 
 
@@ -94,7 +103,7 @@ def test_dry_run_plans_each_event_once_and_removes_nothing(monkeypatch: pytest.M
     """A dry run reads the key again, finds nothing new and stops; every row and ledger mark stays."""
     repo = FakeParked(5, 7)
     report, seen = run(monkeypatch, repo, DRY, parks=set())
-    assert seen == [5, 7] and len(repo.rows) == 2 and repo.markers == {"e5", "e7"}
+    assert seen == [5, 7] and len(repo.rows) == 2 and repo.markers == {"e5", "e7"} and repo.locks == []
     assert report.count(Kind.APPLIED) == 2 and report.still_parked == 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -10,7 +12,7 @@ import pytest
 from sync_core.errors import MappingError
 from sync_core.execute.executor import ExecutorPorts, content_hash, execute
 from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Ref, Skip, update_learner
-from tests.unit.fakes import FakeSa, FakeState
+from tests.unit.fakes import HASH_KEY, FakeSa, FakeState
 
 PLAN = (update_learner("g1", {"email": "a@example.org", "surname": "Lovelace"}),)
 ORG = {
@@ -30,7 +32,7 @@ OFFICER = {
 
 
 def ports(sa: FakeSa, state: FakeState, **changes: Any) -> ExecutorPorts:
-    return replace(ExecutorPorts(sa, state, state, state, state), **changes)
+    return replace(ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY), **changes)
 
 
 def test_first_push_calls_sa_and_returns_the_hash() -> None:
@@ -40,16 +42,16 @@ def test_first_push_calls_sa_and_returns_the_hash() -> None:
     effects = execute(PLAN, ports(sa, state))
     assert sa.writes() == [("update learner", "g1")]
     assert effects.pushed == {
-        "learner:g1#email": content_hash({"email": "a@example.org"}),
-        "learner:g1#surname": content_hash({"surname": "Lovelace"}),
+        "learner:g1#email": content_hash({"email": "a@example.org"}, HASH_KEY),
+        "learner:g1#surname": content_hash({"surname": "Lovelace"}, HASH_KEY),
     }
 
 
 def test_unchanged_content_makes_no_call() -> None:
     """X1: content equal to what was last pushed, field by field, makes no SA call."""
     sa, state = FakeSa(), FakeState()
-    state.hashes["learner:g1#email"] = content_hash({"email": "a@example.org"})
-    state.hashes["learner:g1#surname"] = content_hash({"surname": "Lovelace"})
+    state.hashes["learner:g1#email"] = content_hash({"email": "a@example.org"}, HASH_KEY)
+    state.hashes["learner:g1#surname"] = content_hash({"surname": "Lovelace"}, HASH_KEY)
     effects = execute(PLAN, ports(sa, state))
     assert sa.calls == [] and effects.sa_calls == 0
 
@@ -183,3 +185,23 @@ def test_unresolvable_ref_is_a_mapping_error() -> None:
     """A Ref nothing links is a permanent mapping error, not a silent null."""
     with pytest.raises(MappingError, match="no Smart Assessor employer"):
         execute((update_learner("g1", {"employerId": Ref("employer", "ORG9")}),), ports(FakeSa(), FakeState()))
+
+
+def test_x1_hashes_are_keyed_so_the_same_value_under_two_keys_differs() -> None:
+    """X1 keyed: one field's value hashes differently under two keys, and never as its plain SHA-256 (no guessing from the table)."""
+    value = {"disability": "Y"}
+    unkeyed = hashlib.sha256(json.dumps(value, separators=(",", ":")).encode()).hexdigest()
+    under_one, under_other = content_hash(value, b"k" * 32), content_hash(value, b"q" * 32)
+    assert under_one != under_other and unkeyed not in (under_one, under_other)
+    assert content_hash(value, b"k" * 32) == under_one  # stable under one key
+
+
+def test_x1_keyed_still_suppresses_an_unchanged_push_and_a_new_key_pushes_once() -> None:
+    """X1 under the deployment's key: an unchanged push makes no call; after a key change each field goes out once more."""
+    sa, state = FakeSa(), FakeState()
+    sa.learners["g1"] = {"id": "g1"}
+    fields = {"disability": "Y", "surname": "Lovelace"}
+    for key in (b"k" * 32, b"k" * 32, b"q" * 32, b"q" * 32):
+        state.hashes.update(execute((update_learner("g1", fields),), ports(sa, state, hash_key=key)).pushed)
+    assert sa.writes() == [("update learner", "g1"), ("update learner", "g1")]
+    assert sa.updates[-1] == ("learner", "g1", fields)

@@ -17,7 +17,7 @@ from sync_core.rules.organisation import plan_officer_edited, plan_organisation_
 from sync_core.rules.qualification import plan_aim_closed, plan_qualification_changed
 from sync_core.rules.refresh import plan_refresh_requested
 from sync_core.settings import IntegrationSettings, Mode
-from tests.unit.fakes import FakeSa, FakeState
+from tests.unit.fakes import HASH_KEY, FakeSa, FakeState
 from tests.unit.sync_core.rules.builders import TODAY, learner, officer, organisation, qualification, roles
 
 ON = IntegrationSettings(integration_enabled=True)
@@ -36,7 +36,7 @@ def world() -> tuple[FakeSa, FakeState]:
 def run(rule: Any, payload: dict[str, Any], settings: IntegrationSettings) -> tuple[FakeSa, FakeState, Plan]:
     sa, state = world()
     plan = rule(payload, settings, state, TODAY)
-    execute(plan, ExecutorPorts(sa, state, state, state, state))
+    execute(plan, ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY))
     return sa, state, plan
 
 
@@ -78,7 +78,7 @@ def test_g1_organisation_edit_follows_s12(mode: Mode, pushed: bool) -> None:
         state,
         TODAY,
     )
-    execute(plan, ExecutorPorts(sa, state, state, state, state))
+    execute(plan, ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY))
     assert (sa.employers["77"]["name"] == "New name") == pushed
     if pushed:
         assert sa.employers["77"]["edrsNumber"] == "123456" and sa.employers["77"]["employerSize"] == "50-249"
@@ -290,7 +290,10 @@ def test_q1_v2_dates_only_change_never_clears_sa_assessors() -> None:
         "officers": [],
     }
     settings = replace(ON, push_assessor_changes=True, second_assessor_role="IQA")
-    execute(plan_qualification_changed(payload, settings, state, TODAY), ExecutorPorts(sa, state, state, state, state))
+    execute(
+        plan_qualification_changed(payload, settings, state, TODAY),
+        ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY),
+    )
     course = sa.enrolments["9001"]
     assert (course["assessorId"], course["secondAssessorId"], course["plannedEndDate"]) == (55, 56, "2028-03-01")
 
@@ -305,7 +308,10 @@ def test_q1_v2_role_nobody_holds_leaves_second_assessor() -> None:
         "officers": roles(Main_Officer=officer("OFF1")),
     }
     settings = replace(ON, push_assessor_changes=True, second_assessor_role="Skills Coach")
-    execute(plan_qualification_changed(payload, settings, state, TODAY), ExecutorPorts(sa, state, state, state, state))
+    execute(
+        plan_qualification_changed(payload, settings, state, TODAY),
+        ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY),
+    )
     assert (sa.enrolments["9001"]["assessorId"], sa.enrolments["9001"]["secondAssessorId"]) == (55, 56)
 
 
@@ -350,7 +356,10 @@ def test_u5_v2_supported_qualification_added_after_upload_is_enrolled() -> None:
         "officers": roles(Main_Officer=officer("OFF1"), IQA=officer("OFF2")),
     }
     settings = replace(ON, second_assessor_role="IQA")
-    execute(plan_qualification_changed(payload, settings, state, TODAY), ExecutorPorts(sa, state, state, state, state))
+    execute(
+        plan_qualification_changed(payload, settings, state, TODAY),
+        ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY),
+    )
     (course,) = [e for e in sa.enrolments.values() if e["misId"] == "Q5"]
     by_mis = {a["misId"]: a["id"] for a in sa.assessors.values()}
     assert (course["courseId"], course["plannedEndDate"], course["assessorId"], course["secondAssessorId"]) == (
@@ -365,7 +374,7 @@ def test_u5_v2_refresh_enrols_a_supported_qualification_missing_in_sa() -> None:
     state.courses["60399999"] = "12"
     payload = refresh_payload() | {"qualifications": [qualification("Q1"), qualification("Q5", "60399999")]}
     execute(plan_refresh_requested(payload, replace(ON, qualification_dates_mode=Mode.PULL), state, TODAY),
-            ExecutorPorts(sa, state, state, state, state))  # fmt: skip
+            ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY))  # fmt: skip
     assert sorted(e["misId"] for e in sa.enrolments.values()) == ["Q1", "Q5"]
 
 
@@ -439,7 +448,7 @@ def test_q1_v2_officers_changed_without_a_main_officer_leaves_the_learners_asses
     sa.learners["g-L1"]["assessorId"] = 55
     payload = officers_changed(IQA=officer("OFF2")) | {"qualifications": []}
     plan = plan_learner_officers_changed(payload, replace(ON, push_assessor_changes=True), state, TODAY)
-    execute(plan, ExecutorPorts(sa, state, state, state, state))
+    execute(plan, ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY))
     assert plan == (Skip("the learner has no officer to set in Smart Assessor", rule="Q1"),)
     assert sa.learners["g-L1"]["assessorId"] == 55
 

@@ -12,7 +12,7 @@ from sync_core.execute.executor import ExecutorPorts, execute
 from sync_core.plan import Park, Plan, Report, Skip
 from sync_core.rules.enrolment import plan_learner_enrolled
 from sync_core.settings import IntegrationSettings, Mode
-from tests.unit.fakes import FakeSa, FakeState
+from tests.unit.fakes import HASH_KEY, FakeSa, FakeState
 from tests.unit.sync_core.rules.builders import TODAY, learner, officer, organisation, qualification, roles
 
 ON = IntegrationSettings(integration_enabled=True)
@@ -31,7 +31,7 @@ def enrolment(**changes: Any) -> dict[str, Any]:
 def run(payload: dict[str, Any], settings: IntegrationSettings = ON) -> tuple[FakeSa, FakeState, Plan]:
     sa, state = FakeSa(), FakeState(courses={"60312345": "7"})
     plan = plan_learner_enrolled(payload, settings, state, TODAY)
-    execute(plan, ExecutorPorts(sa, state, state, state, state))
+    execute(plan, ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY))
     return sa, state, plan
 
 
@@ -171,7 +171,10 @@ def test_u10_learner_already_in_sa_is_linked_not_created() -> None:
     """U10: an enrolment of a learner whose MIS id SA holds links to it."""
     sa, state = FakeSa(), FakeState(courses={"60312345": "7"})
     sa.learners["g-existing"] = {"id": "g-existing", "misId": "L1"}
-    execute(plan_learner_enrolled(enrolment(), ON, state, TODAY), ExecutorPorts(sa, state, state, state, state))
+    execute(
+        plan_learner_enrolled(enrolment(), ON, state, TODAY),
+        ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY),
+    )
     assert list(sa.learners) == ["g-existing"] and state.links[("learner", "L1")] == "g-existing"
 
 
@@ -179,7 +182,10 @@ def test_u10_enrolment_replayed_creates_nothing_new() -> None:
     """U10: the same enrolment planned and executed again makes no new record."""
     sa, state = FakeSa(), FakeState(courses={"60312345": "7"})
     for _ in range(2):
-        execute(plan_learner_enrolled(enrolment(), ON, state, TODAY), ExecutorPorts(sa, state, state, state, state))
+        execute(
+            plan_learner_enrolled(enrolment(), ON, state, TODAY),
+            ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY),
+        )
     assert (len(sa.learners), len(sa.employers), len(sa.assessors), len(sa.enrolments)) == (1, 1, 1, 1)
 
 

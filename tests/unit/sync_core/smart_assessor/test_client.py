@@ -24,6 +24,7 @@ from sync_core.errors import (
 )
 from sync_core.smart_assessor.auth import SaTokenAuth
 from sync_core.smart_assessor.client import SaClient, SaCredentials
+from sync_core.smart_assessor.errors import SA_TEXT_LIMIT
 
 BASE_URL = "https://sa.example.test/api"
 CREDENTIALS = SaCredentials("integration", "p@ss-SECRET-1", "client-KEY-2")
@@ -245,6 +246,25 @@ def test_messages_carry_no_personal_data(client_for: Callable[[Handler], SaClien
     messages = f"{on_update.value} | {on_find.value}"
     assert "guid-1" in messages and "invalid_value" in messages and "uln" in messages
     assert "Ada" not in messages and "1234567890" not in messages
+
+
+def test_sa_code_and_field_echoing_values_are_scrubbed_and_capped(client_for: Callable[[Handler], SaClient]) -> None:
+    """SA's code and field, which may echo a date of birth or a phone number, are scrubbed and cut to the limit
+    in the message and attributes, so parked reasons, the console and DLQ headers get them bounded."""
+    echo = {"code": "invalid_dateOfBirth_2001-02-03_" + "x" * 5000, "field": "mobileNumber=07700 900123\r\nX: 1",
+            "message": "Ada Lovelace born 2001-02-03"}  # fmt: skip
+    client = client_for(FakeSa(answering(422, echo)))
+    with pytest.raises(SaRejected) as refused:
+        client.update_learner("guid-1", {"dateOfBirth": "2001-02-03", "mobileNumber": "07700 900123"})
+    error = refused.value
+    shown = f"{error} {error.code} {error.field}"
+    assert "2001-02-03" not in shown and "900123" not in shown and "Ada" not in shown and "\n" not in shown
+    assert (
+        error.code is not None
+        and error.code.startswith("invalid_dateOfBirth_[date]")
+        and len(error.code) == SA_TEXT_LIMIT
+    )
+    assert error.field == "mobileNumber=[phone] X: 1" and len(str(error)) < 300
 
 
 def test_refused_credentials_message_holds_no_secret(client_for: Callable[[Handler], SaClient]) -> None:

@@ -11,7 +11,7 @@ from sync_core.errors import SaTimedOut, TransientError
 from sync_core.execute.executor import ExecutorPorts, execute
 from sync_core.plan import EnsureLearner, update_learner
 from sync_core.smart_assessor.in_doubt import InDoubtWrites
-from tests.unit.fakes import FakeSa, FakeState
+from tests.unit.fakes import HASH_KEY, FakeSa, FakeState
 
 PLAN = (update_learner("g1", {"email": "new@example.org"}),)
 
@@ -41,7 +41,7 @@ class HangingOnceSa(FakeSa):
 
 
 def ports(sa: FakeSa, state: FakeState, doubts: InDoubtWrites) -> ExecutorPorts:
-    return replace(ExecutorPorts(sa, state, state, state, state), doubts=doubts)
+    return replace(ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY), doubts=doubts)
 
 
 def test_an_update_retried_within_the_window_is_written_again_after_it() -> None:

@@ -1,0 +1,111 @@
+"""The overview's figures: gathered at most once every ``STATUS_TTL_S`` seconds, however often it is asked.
+
+``gather`` is ``pics-sync status``'s report (``consumers.ops.status``) with the parked events counted
+by SQL aggregates (``queries.parked_by_reason``: counts and oldest per reason, no row or payload
+loaded). Its Kafka reads (each group's offsets and members) build their clients once per gathering,
+so a page reloaded by many browsers costs the broker one round of clients every few seconds, not one
+per request. ``Cached`` hands out the last figures while they are fresh; when they are not, one
+request gathers anew while the others are served the stale ones (the very first waits for it). An
+action of the console forgets them, so the operator sees its effect at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
+
+from psycopg_pool import ConnectionPool
+
+from consumers.kafka.groups import group_members, group_offsets
+from consumers.ops.status import (
+    SIDES,
+    GroupStatus,
+    StatusReport,
+    Thresholds,
+    daily_runs,
+    group_of,
+    partition_lag,
+)
+from consumers.web import queries
+from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.errors import TransientError
+from sync_core.state.heartbeats import Heartbeat, Heartbeats
+from sync_core.state.pull_runs import PullRuns
+
+STATUS_TTL_S = 5.0
+SHOWN_FOR = timedelta(hours=24)  # consumers heard of within this long are listed, live or not (as `status`)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the overview page shows of the whole integration."""
+
+    report: StatusReport
+    counts: dict[str, queries.OutcomeCount]
+
+
+def gather(config: RuntimeConfig, pool: ConnectionPool) -> Overview:
+    """The status of both sides and the ledger's counts, as of now."""
+    thresholds, now = Thresholds(), datetime.now(UTC)
+    watched = {side: group_of(config, side) for side in SIDES}
+    beats = Heartbeats(pool).of_groups([group for group, _topics in watched.values()], SHOWN_FOR)
+    groups = tuple(
+        _group_status(config, side, group, topics, [b for b in beats if b.group_id == group])
+        for side, (group, topics) in watched.items()
+    )
+    parked = queries.parked_by_reason(pool, [t for _group, topics in watched.values() for t in topics])
+    last, success = daily_runs(PullRuns(pool), now.date(), thresholds.max_pull_age)
+    report = StatusReport(now, groups, parked, True, last, success, thresholds)
+    return Overview(report, queries.outcome_counts(pool))
+
+
+def _group_status(
+    config: RuntimeConfig, side: str, group: str, topics: list[str], beats: list[Heartbeat]
+) -> GroupStatus:
+    try:
+        offsets = group_offsets(kafka_settings(config), group, topics)
+        state, members = group_members(kafka_settings(config), group)
+    except TransientError as unreadable:
+        return GroupStatus(side, group, (), tuple(beats), error=str(unreadable))
+    lags = [partition_lag(t, p, committed, low, high) for (t, p), (committed, (low, high)) in sorted(offsets.items())]
+    return GroupStatus(side, group, tuple(lags), tuple(beats), None, state, tuple(members))
+
+
+class Cached(Generic[T]):
+    """The last value ``gather`` returned, for ``ttl_s`` seconds; one gathering at a time."""
+
+    def __init__(
+        self, gather: Callable[[], T], ttl_s: float = STATUS_TTL_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._gather, self._ttl_s, self._clock = gather, ttl_s, clock
+        self._value: T | None = None
+        self._at = float("-inf")
+        self._gathering = threading.Lock()
+
+    def get(self) -> T:
+        """The value, gathered anew when it is older than ``ttl_s`` (unless another request is at it)."""
+        value = self._fresh()
+        if value is not None:
+            return value
+        if not self._gathering.acquire(blocking=self._value is None):
+            return self._value  # type: ignore[return-value]  # acquire only fails when a value is held
+        try:
+            value = self._fresh()  # gathered while this one waited
+            if value is None:
+                value = self._gather()
+                self._value, self._at = value, self._clock()
+            return value
+        finally:
+            self._gathering.release()
+
+    def forget(self) -> None:
+        """The next ``get`` gathers anew."""
+        self._at = float("-inf")
+
+    def _fresh(self) -> T | None:
+        return self._value if self._clock() - self._at < self._ttl_s else None
