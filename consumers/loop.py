@@ -6,7 +6,7 @@ about a whole poll in one round trip (``Ledger.priors``, admission's batch form)
 skip the per-event question. A partition's offset is stored only up to its lowest unfinished event,
 so a crash or a rebalance never commits past work not done, and a repeat is a no-op thanks to the
 ledger and the pushed-state hashes. Partitions pause while too much work is pending or while SA's
-circuit is open.
+circuit is open (``consumers.flow``).
 
 Every error a worker meets ends as ``policy.decide`` says (``sync_core.pipeline.retrying``):
 retried until it passes, parked by the pipeline, or a Stop: the loop then stops, commits nothing
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 
 import structlog
 
+from consumers.flow import Flow
 from consumers.kafka import consumer as kafka
 from consumers.kafka.consumer import Consumer, Partition
 from consumers.kafka.messages import lag
@@ -43,7 +44,7 @@ from sync_core.pipeline.admission import RunMode
 from sync_core.pipeline.process import Delivery, PipelinePorts, process
 from sync_core.pipeline.retrying import Abandoned, call
 from sync_core.serde import peek
-from sync_core.smart_assessor.circuit import CircuitBreaker, State
+from sync_core.smart_assessor.circuit import CircuitBreaker
 
 log = structlog.get_logger("pics_sync.runtime")
 _ABANDONED = None  # a worker gave up on its work: the loop stops, or its partition generation is gone
@@ -81,7 +82,7 @@ class ParallelLoop:
         self.tracker = WorkTracker()
         self._done: queue.SimpleQueue[tuple[Work, Outcome | _Stopped | None]] = queue.SimpleQueue()
         self._stop = threading.Event()
-        self._paused: list[Partition] = []
+        self._flow = Flow(self.consumer, self.max_pending)
         # (topic, key) that parked an event here while later events of the key were pending: their
         # poll-time ledger answer is stale, so they ask again. Dropped once the key has nothing pending.
         self._parked_here: set[tuple[str, str]] = set()
@@ -96,7 +97,7 @@ class ParallelLoop:
 
     def subscribe(self, topics: list[str]) -> None:
         """Subscribe with callbacks that finish or fence the work of partitions revoked or lost."""
-        kafka.subscribe(self.consumer, topics, self._on_revoke, self._on_lost)
+        kafka.subscribe(self.consumer, topics, self._on_revoke, self._on_lost, self._flow.assigned)
 
     def run(self, stop: threading.Event) -> Tally:
         """Consume until ``stop`` is set; then finish or abandon in-flight work and commit what is done.
@@ -136,7 +137,7 @@ class ParallelLoop:
     def poll_once(self) -> int:
         """Settle finished work, adjust flow, then fetch and dispatch one batch."""
         self._settle()
-        self._flow()
+        self._flow.adjust(self.tracker.pending, self.breaker.state)
         deliveries = kafka.poll(self.consumer, self.batch_size, self.poll_timeout)
         for event_id, delivery in self._with_priors(deliveries):
             self._dispatch(event_id, delivery)
@@ -269,17 +270,6 @@ class ParallelLoop:
         elif (work.topic, work.key) in self._parked_here and not self.tracker.queued_behind(work.key):
             self._parked_here.discard((work.topic, work.key))
 
-    def _flow(self) -> None:
-        """Backpressure and the circuit breaker: pause all partitions, or resume them."""
-        should_pause = self.tracker.pending > self.max_pending or self.breaker.state is State.OPEN
-        if should_pause and not self._paused:
-            self._paused = kafka.pause(self.consumer)
-            log.info("consumer.paused", pending=self.tracker.pending, circuit=self.breaker.state.value)
-        elif self._paused and not should_pause and self.tracker.pending <= self.max_pending // 2:
-            kafka.resume(self.consumer, self._paused)
-            self._paused = []
-            log.info("consumer.resumed", pending=self.tracker.pending)
-
     def _on_revoke(self, revoked: list[Partition]) -> None:
         """Partitions are leaving: drop what never started, let in-flight work end, fence it, commit what is done.
 
@@ -303,7 +293,7 @@ class ParallelLoop:
         self._leases.end(partitions)
         if not self._settle_while(lambda: self._leases.out_in(partitions) > 0, self.fence_wait_s):
             log.error("consumer.fenced_work_still_running", works=self._leases.out_in(partitions))
-        self._paused = [tp for tp in self._paused if tp not in partitions]
+        self._flow.left(partitions)
 
     def _settle_while(self, busy: Callable[[], bool], seconds: float) -> bool:
         """Settle finished work while ``busy()``, for at most ``seconds``; True once it is not."""

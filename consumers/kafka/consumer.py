@@ -36,11 +36,11 @@ def store(consumer: Consumer, offsets: Mapping[Partition, int]) -> None:
         consumer.store_offsets(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()])
 
 
-def pause(consumer: Consumer) -> list[Partition]:
-    """Pause every assigned partition; returns them, for ``resume``."""
-    assigned = list(consumer.assignment())
-    consumer.pause(assigned)
-    return [(tp.topic, tp.partition) for tp in assigned]
+def pause(consumer: Consumer, partitions: Iterable[Partition] | None = None) -> list[Partition]:
+    """Pause these partitions (every assigned one when None); returns them, for ``resume``."""
+    chosen = list(consumer.assignment()) if partitions is None else [TopicPartition(t, p) for t, p in partitions]
+    consumer.pause(chosen)
+    return [(tp.topic, tp.partition) for tp in chosen]
 
 
 def resume(consumer: Consumer, partitions: Iterable[Partition]) -> None:
@@ -53,9 +53,15 @@ def subscribe(
     topics: list[str],
     on_revoke: Callable[[list[Partition]], None],
     on_lost: Callable[[list[Partition]], None] | None = None,
+    on_assign: Callable[[list[Partition]], None] | None = None,
 ) -> None:
     """Subscribe; ``on_revoke`` hears of partitions revoked before they go, ``on_lost`` (``on_revoke`` when
-    None) of partitions lost, that another member may hold already."""
+    None) of partitions lost, that another member may hold already, ``on_assign`` of partitions about to be
+    assigned (they are, once the poll that called it returns)."""
+
+    def assigned(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        if on_assign is not None:
+            on_assign([(tp.topic, tp.partition) for tp in partitions])
 
     def revoked(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
         on_revoke([(tp.topic, tp.partition) for tp in partitions])
@@ -63,7 +69,7 @@ def subscribe(
     def lost(_consumer: Consumer, partitions: list[TopicPartition]) -> None:
         (on_lost or on_revoke)([(tp.topic, tp.partition) for tp in partitions])
 
-    consumer.subscribe(topics, on_revoke=revoked, on_lost=lost)
+    consumer.subscribe(topics, on_assign=assigned, on_revoke=revoked, on_lost=lost)
 
 
 def commit(consumer: Consumer) -> None:

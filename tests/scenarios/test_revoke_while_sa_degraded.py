@@ -7,6 +7,9 @@ partition's generation: its retries end abandoned, neither recorded nor committe
 once its workers have handed that work back. From then on it makes no SA write for the partition. The new owner
 gets N again from the last commit, then N+1, and once SA is back applies them in order: SA ends with the
 newest edit, each written once, and the sandbox's call log has no late write of N after it.
+
+A member paused (too much work pending while SA is down) whose partition leaves and later comes back reads
+it again: the pause it had when the partition left does not outlive the revoke.
 """
 
 from __future__ import annotations
@@ -209,3 +212,32 @@ def test_the_old_owner_writes_nothing_after_its_revoke_and_sa_ends_with_the_newe
     landed = [c["resource_id"] for c in late if c["status"] == 200 and c["resource_id"] in on_moved]
     assert sorted(landed) == sorted(list(on_moved) * 2)  # N then N+1 by the new owner, once each
     assert old.loop.tally.count(Kind.APPLIED) == 2 * (len(IDENTS) - len(on_moved))
+
+
+def test_a_partition_that_left_while_paused_is_read_again_when_it_comes_back(
+    service: Service, two_partitions: RuntimeConfig, sa: SaSandboxProcess, members: Callable[..., Member]
+) -> None:
+    """SA down, the old owner paused by its pending work; a partition moves to a second member that then
+    leaves: back with the old owner, every edit on it is applied once SA is back."""
+    SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
+    learners, sa_ids = learners_in_sa(service)
+    producer = EventProducer(
+        kafka_settings(two_partitions), service.ports.serde, topic_prefix=two_partitions.topic_prefix
+    )
+    journal = Journal()
+    sa.configure(error_rate=1.0)
+    # Six edits pending, one per learner, are more than it allows: it pauses both partitions.
+    old = members(journal, "old", revoke_grace_s=0.5, max_pending=1)
+    for ident, learner in learners.items():
+        send(producer, ident, [edit(learner, email=f"n@{ident.lower()}.example")])
+    wait_until(lambda: set(journal.writes("old")) == set(sa_ids.values()), timeout=60)
+    new = members(journal, "new")
+    wait_until(lambda: journal.writes("new"), timeout=60)  # a partition moved to it
+    new.end()  # and comes back to the old owner, which is still paused
+    sa.configure(error_rate=0.0)
+    for ident, learner in learners.items():
+        send(producer, ident, [edit(learner, email=f"n+1@{ident.lower()}.example")])
+    wait_until(lambda: applied_edits(service) == 2 * len(IDENTS), timeout=90)
+    old.end()
+
+    assert {str(r["misId"]): r["email"] for r in sa.learners()} == {i: f"n+1@{i.lower()}.example" for i in IDENTS}
