@@ -233,20 +233,15 @@ def partition_lag(topic: str, partition: int, committed: int, low: int, high: in
 
 
 def parked_by_reason(parked: ParkedEvents, topics: Iterable[str]) -> tuple[ParkedReason, ...]:
-    """The parked events on ``topics``, counted by reason, the most common first."""
-    wanted: set[str] = set(topics)
-    found: dict[str, ParkedReason] = {}
-    for event in (e for e in parked.find() if e.topic in wanted):
-        seen = found.get(event.reason)
-        count, oldest = (1, event.parked_at) if seen is None else (seen.count + 1, min(seen.oldest, event.parked_at))
-        found[event.reason] = ParkedReason(event.reason, count, oldest)
-    return tuple(sorted(found.values(), key=lambda p: (-p.count, p.reason)))
+    """The parked events on ``topics``, counted by reason with the oldest, the most common first."""
+    return tuple(ParkedReason(reason, count, oldest) for reason, count, oldest in parked.by_reason(list(topics)))
 
 
 def daily_runs(runs: PullRuns, today: date, window: timedelta) -> tuple[PullRun | None, PullRun | None]:
     """(the newest daily run, the newest that succeeded) among those dated in ``window`` before ``today``.
 
-    A run's date is local or UTC as its caller chose, so the dates looked at reach a day either side.
+    A run's date is PICS's day (``sync_core.clock``), or what ``--date`` named: within a day of UTC's. The
+    dates looked at reach a day either side, so ``today`` may be UTC's or the host's as well as PICS's.
     """
     dates = [today + timedelta(days=1 - n) for n in range(window.days + 3)]
     rows = [row for d in dates for row in (runs.succeeded(d), runs.unfinished(d)) if row is not None]

@@ -18,6 +18,7 @@ import structlog
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from consumers.web.guard import with_headers
 from sync_core.logs import message_of
 
 _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
@@ -31,11 +32,15 @@ class LoggedErrors:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
+        # A 500 is sent outside ``Guard`` (by Starlette's outermost layer, or here): it gets Guard's headers.
+        # Only a 5xx: another app this server runs (a test's page from "another site") keeps its own.
+        secured = with_headers(send)
 
         async def sending(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+            starting = message["type"] == "http.response.start"
+            started = started or starting
+            await (secured if starting and message["status"] >= 500 else send)(message)
 
         try:
             await self.app(scope, receive, sending)
@@ -45,7 +50,7 @@ class LoggedErrors:
             log.error("http.route_failed", method=scope.get("method"), path=route,
                       error=type(failed).__name__, reason=message_of(failed))  # fmt: skip
             if scope["type"] == "http" and not started:
-                await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
+                await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, secured)
 
 
 class ToStructlog(logging.Handler):

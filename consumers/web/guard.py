@@ -52,7 +52,7 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = _with_headers(send)
+        send = with_headers(send)
         if scope["method"] in UNSAFE:
             if not same_origin(Headers(scope=scope), scope.get("scheme", "http"), self.https):
                 log.warning("http.cross_origin_refused", path=scope["path"])
@@ -87,13 +87,16 @@ def _origin_of(referer: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "null"
 
 
-def _with_headers(send: Send) -> Send:
+def with_headers(send: Send) -> Send:
+    """``send`` adding the security headers (and ``no-store``) to a response that lacks them."""
+
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", []))
-            if not any(name.lower() == b"cache-control" for name, _ in headers):
+            present = {name.lower() for name, _ in headers}
+            if b"cache-control" not in present:
                 headers.append((b"cache-control", b"no-store"))  # pages hold CSRF tokens and live figures
-            message = {**message, "headers": [*headers, *SECURITY_HEADERS]}
+            message = {**message, "headers": headers + [h for h in SECURITY_HEADERS if h[0] not in present]}
         await send(message)
 
     return sending

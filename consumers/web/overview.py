@@ -1,7 +1,7 @@
 """The overview's figures: gathered at most once every ``STATUS_TTL_S`` seconds, however often it is asked.
 
 ``gather`` is ``pics-sync status``'s report (``consumers.ops.status``) with the parked events counted
-by SQL aggregates (``queries.parked_by_reason``: counts and oldest per reason, no row or payload
+by SQL aggregates (``ParkedEvents.by_reason``: counts and oldest per reason, no row or payload
 loaded). Its Kafka reads (each group's offsets and members) build their clients once per gathering,
 so a page reloaded by many browsers costs the broker one round of clients every few seconds, not one
 per request. ``Cached`` hands out the last figures while they are fresh; when they are not, one
@@ -28,12 +28,14 @@ from consumers.ops.status import (
     Thresholds,
     daily_runs,
     group_of,
+    parked_by_reason,
     partition_lag,
 )
 from consumers.web import queries
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.errors import TransientError
 from sync_core.state.heartbeats import Heartbeat, Heartbeats
+from sync_core.state.parked import ParkedEvents
 from sync_core.state.pull_runs import PullRuns
 
 STATUS_TTL_S = 5.0
@@ -58,7 +60,7 @@ def gather(config: RuntimeConfig, pool: ConnectionPool) -> Overview:
         _group_status(config, side, group, topics, [b for b in beats if b.group_id == group])
         for side, (group, topics) in watched.items()
     )
-    parked = queries.parked_by_reason(pool, [t for _group, topics in watched.values() for t in topics])
+    parked = parked_by_reason(ParkedEvents(pool), [t for _group, topics in watched.values() for t in topics])
     last, success = daily_runs(PullRuns(pool), now.date(), thresholds.max_pull_age)
     report = StatusReport(now, groups, parked, True, last, success, thresholds)
     return Overview(report, queries.outcome_counts(pool))

@@ -7,15 +7,12 @@ message's bytes or headers (``sync_core.state.parked`` loads those, for a redriv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
-
-from consumers.ops.status import ParkedReason
 
 RECENT = timedelta(minutes=5)  # the window the overview's rates are measured over
 
@@ -83,17 +80,6 @@ class ParkedRow:
     reason: str
     attempts: int
     parked_at: datetime
-
-
-def parked_by_reason(pool: ConnectionPool, topics: Sequence[str]) -> tuple[ParkedReason, ...]:
-    """The parked events on ``topics``, counted by reason with the oldest, the most common first."""
-    query = (
-        "SELECT reason, count(*), min(parked_at) FROM sync.parked_events WHERE topic = ANY(%s)"
-        ' GROUP BY reason ORDER BY count(*) DESC, reason COLLATE "C"'
-    )
-    with pool.connection() as conn:
-        rows = conn.execute(query, (list(topics),)).fetchall()
-    return tuple(ParkedReason(str(reason), int(count), oldest) for reason, count, oldest in rows)
 
 
 def parked_rows(pool: ConnectionPool, key: str | None, reason: str | None, limit: int) -> list[ParkedRow]:

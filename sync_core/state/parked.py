@@ -157,6 +157,17 @@ class ParkedEvents:
             conn.execute(markers, (event_ids,))
         return len(deleted)
 
+    def by_reason(self, topics: Sequence[str]) -> list[tuple[str, int, datetime]]:
+        """(reason, count, oldest parked_at) of the events parked on ``topics``, the most common first:
+        one aggregate, no message read (status and the console's overview ask it often)."""
+        query = (
+            "SELECT reason, count(*), min(parked_at) FROM sync.parked_events WHERE topic = ANY(%s)"
+            ' GROUP BY reason ORDER BY count(*) DESC, reason COLLATE "C"'
+        )
+        with self._pool.connection() as conn:
+            rows = conn.execute(query, (list(topics),)).fetchall()
+        return [(str(reason), int(count), oldest) for reason, count, oldest in rows]
+
     def _select(self, query: str, params: dict[str, Any]) -> list[ParkedEvent]:
         with self._pool.connection() as conn:
             rows = conn.cursor(row_factory=dict_row).execute(query, params).fetchall()

@@ -56,6 +56,8 @@ def test_a_route_error_is_a_500_and_one_line_by_class(log_stream: io.StringIO) -
     """A database error in a route answers a plain 500 and logs route template, method and class; the row never."""
     answer = AsgiClient(guarded(app())).post("/parked/7/discard")
     assert (answer.status_code, answer.text) == (500, "Internal Server Error")
+    assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+    assert (answer.headers["x-frame-options"], answer.headers["x-content-type-options"]) == ("DENY", "nosniff")
     [line] = [json.loads(text) for text in log_stream.getvalue().splitlines()]
     assert (line["event"], line["method"], line["path"], line["error"], line["reason"]) == (
         "http.route_failed", "POST", "/parked/{parked_id}/discard", "CheckViolation", None,
