@@ -1,4 +1,4 @@
-"""Wires the pieces from the runtime configuration: database pool, serde, SA client, ports."""
+"""Wires the pieces from the runtime configuration: database pools, serde, SA client, ports."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from sync_core.settings import IntegrationSettings
 from sync_core.smart_assessor.client import OnCall, SaClient, SaCredentials
 from sync_core.smart_assessor.in_doubt import InDoubtWrites
 from sync_core.smart_assessor.rate_limit import TokenBucket
-from sync_core.state.database import migrate, open_pool
+from sync_core.state.database import limits_of, migrate, open_pool
 from sync_core.state.guard import DatabaseCreationGuard
 from sync_core.state.hash_key import hash_key
 from sync_core.state.ledger import Ledger
@@ -57,9 +57,17 @@ class Service:
     sa: SaClient
     ports: PipelinePorts
     _exits: ExitStack
+    _side: Service | None = None
+
+    @property
+    def side(self) -> Service:
+        """This service on the side pool, for what runs beside the workers: the console and its redrives,
+        /readyz, the metrics and the heartbeat. The workers cannot starve them of connections, nor they
+        the workers (PICS_SYNC_DATABASE_SIDE_POOL_SIZE). Itself when it has none."""
+        return self._side or self
 
     def close(self) -> None:
-        """Close the SA client and the database pool."""
+        """Close the SA client and the database pools."""
         self._exits.close()
 
     def __enter__(self) -> Service:
@@ -91,34 +99,54 @@ def sa_client(config: RuntimeConfig, *, paced: bool = False, on_call: OnCall | N
 
 
 def open_service(config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCall | None = None) -> Service:
-    """Migrate the database and open everything the pipeline needs (``paced``, ``on_sa_call``: see ``sa_client``)."""
-    url = config.database_url.get_secret_value()
-    migrate(url)
-    exits = ExitStack()
-    # A worker holds one connection at a time, two while it creates a record under the creation guard's
-    # lock: one more than there are workers, and some guard holder can always go on. The pool opens
-    # connections only as they are wanted; a busy consumer uses a few.
-    pool = exits.enter_context(open_pool(url, max_size=max(config.workers, config.sa_max_concurrency) + 4))
-    sa = exits.enter_context(sa_client(config, paced=paced, on_call=on_sa_call))
-    registry = None
-    if config.schema_registry_url:
-        client = exits.enter_context(httpx.Client(base_url=config.schema_registry_url, timeout=config.sa_timeout_s))
-        registry = HttpSchemaRegistry(client)
+    """Migrate the database and open everything the pipeline needs (``paced``, ``on_sa_call``: see ``sa_client``).
+
+    Two pools: the workers', and the side pool of what runs beside them (``Service.side``), which
+    connects only when used.
+    """
+    url, bounds = config.database_url.get_secret_value(), limits_of(config)
+    migrate(url, bounds)
+    with ExitStack() as exits:  # whatever opened is closed again when a later step fails
+        # A worker holds one connection at a time, two while it creates a record under the creation
+        # guard's lock: one more than there are workers, and some guard holder can always go on. The pool
+        # opens connections only as they are wanted; a busy consumer uses a few.
+        workers = max(config.workers, config.sa_max_concurrency) + 4
+        pool = exits.enter_context(open_pool(url, max_size=workers, limits=bounds))
+        side_size = config.database_side_pool_size
+        side_pool = exits.enter_context(open_pool(url, min_size=0, max_size=side_size, limits=bounds))
+        sa = exits.enter_context(sa_client(config, paced=paced, on_call=on_sa_call))
+        # Shared by both sets of ports: a write either gave up on may still land in SA for the other too.
+        shared = _Shared(_serde(config, exits), InDoubtWrites(config.sa_late_write_window_s),
+                         hash_key(pool, config.hash_key))  # fmt: skip
+        side = Service(config, side_pool, sa, _ports(config, side_pool, sa, shared), ExitStack())
+        return Service(config, pool, sa, _ports(config, pool, sa, shared), exits.pop_all(), side)
+
+
+def _serde(config: RuntimeConfig, exits: ExitStack) -> AvroSerde:
+    """The serde, asking PICS_SYNC_SCHEMA_REGISTRY_URL for writer schemas when one is set."""
+    if not config.schema_registry_url:
+        return AvroSerde()
+    client = exits.enter_context(httpx.Client(base_url=config.schema_registry_url, timeout=config.sa_timeout_s))
+    return AvroSerde(registry=HttpSchemaRegistry(client))
+
+
+@dataclass(frozen=True)
+class _Shared:
+    serde: AvroSerde
+    doubts: InDoubtWrites
+    hash_key: bytes
+
+
+def _ports(config: RuntimeConfig, pool: ConnectionPool, sa: SaClient, shared: _Shared) -> PipelinePorts:
+    """The pipeline's ports with every repository on ``pool``."""
     settings = CachedSettings(SettingsRepository(pool).load, config.settings_ttl_s)
-    links, ledger = LinkRepository(pool), Ledger(pool)
+    links, ledger = LinkRepository(pool, config.links_cache_size), Ledger(pool)
     execution = executor.ExecutorPorts(
-        sa,
-        ledger,
-        links,
-        DatabaseCreationGuard(pool),
-        PicsIdWriter(pool),
-        crash_checkpoint(config.crash_at),
-        InDoubtWrites(config.sa_late_write_window_s),
-        hash_key=hash_key(pool, config.hash_key),
-    )
-    lookups = DatabaseLookups(links, QualificationLinks(pool))
-    ports = PipelinePorts(
-        AvroSerde(registry=registry), ledger, lookups, execution, PicsUpdates(pool), settings,
-        rule_fault=raise_in_rule(config.raise_in_rule),
+        sa, ledger, links, DatabaseCreationGuard(pool), PicsIdWriter(pool), crash_checkpoint(config.crash_at),
+        shared.doubts, hash_key=shared.hash_key,
     )  # fmt: skip
-    return Service(config, pool, sa, ports, exits)
+    lookups = DatabaseLookups(links, QualificationLinks(pool))
+    return PipelinePorts(
+        shared.serde, ledger, lookups, execution, PicsUpdates(pool), settings,
+        rule_fault=raise_in_rule(config.raise_in_rule), zone=config.zone,
+    )  # fmt: skip

@@ -1,18 +1,22 @@
 """Runtime configuration: one frozen object built once from ``PICS_SYNC_*`` environment variables.
 
 Secrets are ``SecretStr`` and can come from a file named by ``<NAME>_FILE`` (Docker and Kubernetes
-secrets), so they never need to sit in the environment or a log line.
+secrets), so they never need to sit in the environment or a log line; ``<NAME>`` and ``<NAME>_FILE``
+both set stop start-up.
 """
 
 from __future__ import annotations
 
 import os
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sync_core import clock
 from sync_core.errors import ConfigurationError
+from sync_core.state.links import CACHE_SIZE as LINKS_CACHE_SIZE
 
 ENV_PREFIX = "PICS_SYNC_"
 HASH_KEY_MIN_LENGTH = 32  # PICS_SYNC_HASH_KEY: shorter is refused at start
@@ -25,6 +29,7 @@ _SECRETS = (
     "kafka_ssl_key_password",
     "console_token",
     "hash_key",
+    "schema_registry_url",  # may carry a login (https://user:password@registry)
 )
 
 
@@ -47,8 +52,22 @@ class RuntimeConfig(BaseSettings):
     kafka_ssl_key_password: SecretStr | None = None
     topic_prefix: str = ""  # prepended to every topic name, e.g. "staging." or a test's own prefix
     dlq_topic: str | None = None  # if set, parked events are also copied to this topic (the prefix applies)
-    schema_registry_url: str | None = None
+    # A plain str, as httpx takes it, but never in a repr: it may carry a login.
+    schema_registry_url: str | None = Field(default=None, repr=False)
     database_url: SecretStr = SecretStr("postgresql://postgres@localhost/postgres")
+    # How long the database may take (sync_core.state.database.Limits): a connection attempt; a statement,
+    # cancelled by the server past this and, with no answer 5 s later, its connection deemed dead (0: none);
+    # data the peer does not acknowledge (0: the kernel's ~15 minutes); TCP keepalives on idle connections.
+    database_connect_timeout_s: int = Field(default=10, ge=2)
+    database_statement_timeout_s: float = Field(default=30.0, ge=0)
+    database_tcp_user_timeout_s: float = Field(default=30.0, ge=0)
+    database_keepalives: bool = True
+    database_keepalives_idle_s: int = Field(default=30, ge=1)
+    database_keepalives_interval_s: int = Field(default=10, ge=1)
+    database_keepalives_count: int = Field(default=3, ge=1)
+    # The pool of what runs beside the workers (console, /readyz, heartbeat, console redrives), apart from
+    # theirs so neither starves the other. A redrive holds up to three connections at once.
+    database_side_pool_size: int = Field(default=6, ge=3, le=64)
     # The HMAC key of the pushed-state hashes (X1); unset: one generated and kept in sync.hash_key.
     hash_key: SecretStr | None = None
     sa_base_url: str = "http://127.0.0.1:8700"
@@ -65,6 +84,10 @@ class RuntimeConfig(BaseSettings):
     # ledger round trips leave no SA slot idle; unset: one and a half times the cap.
     consumer_workers: int | None = Field(default=None, ge=1, le=1024)
     settings_ttl_s: float = Field(default=5.0, ge=0)  # how long integration settings are cached
+    # Links of sync.links kept in memory, the least recently used forgotten first; 0: always asked of the database.
+    links_cache_size: int = Field(default=LINKS_CACHE_SIZE, ge=0)
+    # The zone whose calendar decides every date: an event's day, a run's date, Y1 (sync_core.clock).
+    timezone: str = clock.DEFAULT_ZONE
     # The one HTTP port for /metrics, /healthz, /readyz and the operator's console; loopback unless set.
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=9400, ge=0, le=65535)  # 0: no HTTP server
@@ -84,6 +107,17 @@ class RuntimeConfig(BaseSettings):
     def workers(self) -> int:
         """How many events the push consumer processes at once (``consumer_workers`` or its default)."""
         return self.consumer_workers or max(1, self.sa_max_concurrency * 3 // 2)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """``timezone`` as a zone (checked at start)."""
+        return clock.zone(self.timezone)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        clock.zone(name)  # an unknown name is refused at start, in one line
+        return name
 
     @field_validator("console_token")
     @classmethod
@@ -109,12 +143,18 @@ class RuntimeConfig(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:
+        """Each secret whose ``_FILE`` variable is set, from that file. The variable itself set as well is
+        refused: which of the two was meant cannot be known. An empty variable counts as unset."""
         if not isinstance(data, dict):
             return data
         for name in _SECRETS:
-            variable = f"{ENV_PREFIX}{name.upper()}_FILE"
-            path = os.environ.get(variable)
-            if path and name not in data:
+            plain = f"{ENV_PREFIX}{name.upper()}"
+            variable, path = f"{plain}_FILE", os.environ.get(f"{plain}_FILE")
+            if not path:
+                continue
+            if os.environ.get(plain):
+                raise ConfigurationError(f"{plain} and {variable} are both set: set only one of them")
+            if not data.get(name):  # a value passed in code (the demo's stack) still wins
                 data[name] = read_secret_file(variable, path)
         return data
 

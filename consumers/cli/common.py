@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from psycopg_pool import ConnectionPool
 
 from sync_core.config import load_config
-from sync_core.state.database import migrate, open_pool
+from sync_core.state.database import limits_of, migrate, open_pool
 
 
 @contextmanager
 def pool_from_env() -> Iterator[ConnectionPool]:
     """A pool on the configured database, migrated first."""
-    url = load_config().database_url.get_secret_value()
-    migrate(url)
-    with open_pool(url, max_size=2) as pool:
+    config = load_config()
+    url, limits = config.database_url.get_secret_value(), limits_of(config)
+    migrate(url, limits)
+    with open_pool(url, max_size=2, limits=limits) as pool:
         yield pool

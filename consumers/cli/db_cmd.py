@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from sync_core.config import load_config
-from sync_core.state.database import migrate
+from sync_core.state.database import limits_of, migrate
 
 
 def register(subcommands: Any) -> None:
@@ -17,6 +17,7 @@ def register(subcommands: Any) -> None:
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    applied = migrate(load_config().database_url.get_secret_value())
+    config = load_config()
+    applied = migrate(config.database_url.get_secret_value(), limits_of(config))
     print("applied: " + (", ".join(applied) or "nothing (up to date)"))
     return 0

@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
             observe=each(EventMetrics(metrics).observe, None if mirror is None else mirror.observe),
         )  # fmt: skip
         loop.subscribe(topics)
-        heartbeat = start_heartbeat(service.pool, loop, group=group, side=args.side)
+        heartbeat = start_heartbeat(service.side.pool, loop, group=group, side=args.side)
         http = serve_consumer(config, service, loop, metrics)  # /metrics, /healthz, /readyz, the console
         log.info(
             "consumer.started",

@@ -27,7 +27,7 @@ from consumers.web.guard import Guard
 from consumers.web.server import HttpServer
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.errors import ConfigurationError
-from sync_core.state.database import open_pool
+from sync_core.state.database import limits_of, open_pool
 
 log = structlog.get_logger("pics_sync.http")
 
@@ -64,17 +64,18 @@ def start(config: RuntimeConfig, app: FastAPI) -> ExitStack:
 
 
 def serve_consumer(config: RuntimeConfig, service: Service, loop: ParallelLoop, metrics: Metrics) -> ExitStack:
-    """``run``: the loop's state in the metrics, its readiness, and the console on the service."""
+    """``run``: the loop's state in the metrics, its readiness, and the console, all on the side pool."""
     if config.http_port == 0:
         return ExitStack()
+    side = service.side  # the workers cannot starve the pages and probes of connections
     metrics.watch(LoopCollector(loop))
-    metrics.watch(PullSuccessCollector(service.pool))
+    metrics.watch(PullSuccessCollector(side.pool))
     auth = ConsoleAuth(config.console_token, session_ttl_s=config.console_session_ttl_s, https=config.console_https)
-    console = Console(service, auth, loop)
+    console = Console(side, auth, loop)
     serving = ExitStack()
     probe = serving.enter_context(_probe(config))
     serving.enter_context(
-        start(config, build_app(metrics, health.for_loop(service.pool, loop, probe, config.stall_s), console))
+        start(config, build_app(metrics, health.for_loop(side.pool, loop, probe, config.stall_s), console))
     )
     return serving
 
@@ -95,7 +96,8 @@ def serve_pull(config: RuntimeConfig) -> Iterator[PullMetrics]:
     metrics = Metrics()
     with ExitStack() as stack:
         if config.http_port:
-            pool = stack.enter_context(open_pool(config.database_url.get_secret_value(), max_size=2))
+            url = config.database_url.get_secret_value()
+            pool = stack.enter_context(open_pool(url, max_size=2, limits=limits_of(config)))
             metrics.watch(PullSuccessCollector(pool))
             probe = stack.enter_context(_probe(config))
             checks = {"broker": health.broker(probe), "database": health.database(pool)}

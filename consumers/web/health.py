@@ -1,22 +1,26 @@
-"""Liveness and readiness: ``/healthz`` answers while the process runs; ``/readyz`` runs the checks.
+"""Liveness and readiness: ``/healthz`` answers while the process runs and its poll thread polls;
+``/readyz`` runs the checks.
 
-A check is a function that returns None when all is well, or the reason it is not; the readiness
-answer is 503 with a JSON body naming each check that failed. The checks are cheap and bounded by
-short timeouts, so a scrape of a sick process still answers quickly.
+A check is a function that returns None when all is well, or the reason it is not; either answer is
+503 with a JSON body naming each check that failed. The checks are cheap and bounded by short
+timeouts, so a scrape of a sick process still answers quickly.
+
+Liveness asks only what a restart cures: a poll thread stuck somewhere. A database or broker that is
+away fails readiness, not liveness: restarting every consumer would not bring it back.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from psycopg_pool import ConnectionPool
 
-from consumers.metrics import state_of
+from consumers.metrics import WatchedConsumer, state_of
 from sync_core.smart_assessor.circuit import CircuitBreaker, State
 
 if TYPE_CHECKING:
@@ -28,17 +32,27 @@ TIMEOUT_S = 2.0
 
 @dataclass(frozen=True)
 class Readiness:
-    """The named checks ``/readyz`` runs, in order."""
+    """The named checks ``/readyz`` runs, in order, and those ``/healthz`` runs (``alive``)."""
 
     checks: Mapping[str, Check]
+    alive: Mapping[str, Check] = field(default_factory=dict)
 
     def run(self) -> tuple[bool, dict[str, Any]]:
         """(ready, the JSON body): every check's result, and the names of those that failed."""
-        results = {name: _safely(check) for name, check in self.checks.items()}
-        failed = [name for name, problem in results.items() if problem is not None]
-        body = {"status": "not ready" if failed else "ready", "failed": failed,
-                "checks": {name: problem or "ok" for name, problem in results.items()}}  # fmt: skip
-        return not failed, body
+        return _run(self.checks, "ready", "not ready")
+
+    def live(self) -> tuple[bool, dict[str, Any]]:
+        """(alive, the JSON body): ``{"status": "alive"}``, or the liveness checks that failed."""
+        alive, body = _run(self.alive, "alive", "stuck")
+        return alive, {"status": "alive"} if alive else body
+
+
+def _run(checks: Mapping[str, Check], good: str, bad: str) -> tuple[bool, dict[str, Any]]:
+    results = {name: _safely(check) for name, check in checks.items()}
+    failed = [name for name, problem in results.items() if problem is not None]
+    body = {"status": bad if failed else good, "failed": failed,
+            "checks": {name: problem or "ok" for name, problem in results.items()}}  # fmt: skip
+    return not failed, body
 
 
 def _safely(check: Check) -> str | None:
@@ -83,6 +97,19 @@ def partitions(consumer: Any, stale_after: float = 30.0) -> Check:
     return check
 
 
+def polling(consumer: WatchedConsumer, stuck_after: float, clock: Callable[[], float] = time.monotonic) -> Check:
+    """The poll thread is not stuck: it polled within ``stuck_after`` seconds (before its first poll,
+    counted from now)."""
+    since = clock()
+
+    def check() -> str | None:
+        taken_at = state_of(consumer).taken_at
+        idle = clock() - (since if taken_at is None else taken_at)
+        return None if idle <= stuck_after else f"the consume loop has not polled for {idle:.0f} s"
+
+    return check
+
+
 def circuit(breaker: CircuitBreaker) -> Check:
     """SA's circuit breaker is closed: calls flow."""
     return lambda: None if (state := breaker.state) is State.CLOSED else f"SA circuit breaker is {state.value}"
@@ -106,20 +133,23 @@ def progress(loop: ParallelLoop, stall_s: float) -> Check:
 
 def for_loop(pool: ConnectionPool, loop: ParallelLoop, kafka: Any, stall_s: float = 120.0) -> Readiness:
     """A consumer is ready when broker and database answer, it has partitions, its work moves, and SA's
-    circuit is closed.
+    circuit is closed; alive while its poll thread polls at least every ``stall_s`` seconds.
 
     ``kafka`` asks the broker: a client of its own (a producer), since the loop's consumer admits one
-    thread at a time (see ``WatchedConsumer``).
+    thread at a time (see ``WatchedConsumer``). A revoke holds the poll thread on purpose while its
+    partitions' work ends (``revoke_grace_s``, then ``fence_wait_s``): not a stuck loop.
     """
-    return Readiness(
-        {
-            "broker": broker(kafka),
-            "database": database(pool),
-            "partitions": partitions(loop.consumer),
-            "progress": progress(loop, stall_s),
-            "circuit": circuit(loop.breaker),
-        }
-    )
+    ready = {
+        "broker": broker(kafka),
+        "database": database(pool),
+        "partitions": partitions(loop.consumer),
+        "progress": progress(loop, stall_s),
+        "circuit": circuit(loop.breaker),
+    }
+    if not isinstance(loop.consumer, WatchedConsumer):  # its poll times are not known
+        return Readiness(ready)
+    stuck_after = max(stall_s, loop.revoke_grace_s + loop.fence_wait_s)
+    return Readiness(ready, {"polling": polling(loop.consumer, stuck_after)})
 
 
 def router(readiness: Readiness) -> APIRouter:
@@ -127,8 +157,9 @@ def router(readiness: Readiness) -> APIRouter:
     routes = APIRouter()
 
     @routes.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "alive"}
+    def healthz() -> JSONResponse:
+        alive, body = readiness.live()
+        return JSONResponse(body, status_code=200 if alive else 503)
 
     @routes.get("/readyz")
     def readyz() -> JSONResponse:
