@@ -6,7 +6,7 @@ import argparse
 import json
 import signal
 import threading
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import structlog
@@ -16,6 +16,7 @@ from consumers.ops.daily_pull import PullOptions, daily_pull, learner_pull
 from consumers.ops.schedule import next_run, parse_at, parse_every
 from consumers.service import open_service
 from consumers.web.app import serve_pull
+from sync_core import clock
 from sync_core.config import RuntimeConfig, load_config
 from sync_core.logs import configure_logging
 
@@ -28,12 +29,17 @@ def register(subcommands: Any) -> None:
     actions = cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
     daily = actions.add_parser("daily", help="every eligible learner (Y1), once a day or on a schedule")
     daily.add_argument(
-        "--date", type=date.fromisoformat, help="the run date (default today); eligibility counts from it"
+        "--date",
+        type=date.fromisoformat,
+        help="the run date (default today in PICS_SYNC_TIMEZONE); eligibility counts from it",
     )
     daily.add_argument("--resume", action="store_true", help="carry on the date's unfinished run after its checkpoint")
     daily.add_argument("--every", type=parse_every, help="run again this often (e.g. 24h) instead of once")
     daily.add_argument(
-        "--at", type=parse_at, default=parse_at("02:00"), help="with --every: the time of day (default 02:00)"
+        "--at",
+        type=parse_at,
+        default=parse_at("02:00"),
+        help="with --every: the time of day in PICS_SYNC_TIMEZONE (default 02:00)",
     )
     _common(daily)
     daily.set_defaults(handler=_daily)
@@ -80,16 +86,17 @@ def _daily_runs(args: argparse.Namespace, config: RuntimeConfig, metrics: PullMe
         signal.signal(sig, lambda *_: stop.set())
     if args.every is None:
         with open_service(config, on_sa_call=metrics.metrics.sa_call) as service:
-            summary = daily_pull(service, _options(args, args.date or date.today(), metrics, stop))
+            summary = daily_pull(service, _options(args, args.date or clock.today(config.zone), metrics, stop))
         _report(summary, args.json)
         return 1 if summary["status"] == "stopped" else 0  # not finished: a CronJob's retry resumes it
     while not stop.is_set():
-        due = next_run(datetime.now(UTC), args.at.replace(tzinfo=UTC), args.every)
+        due = next_run(clock.now().astimezone(config.zone), args.at, args.every)  # --at on the local clock
         log.info("pull.scheduled", at=due.isoformat())
-        if stop.wait((due - datetime.now(UTC)).total_seconds()):
+        if stop.wait((due - clock.now()).total_seconds()):
             break
         with open_service(config, on_sa_call=metrics.metrics.sa_call) as service:
-            _report(daily_pull(service, _options(args, due.date(), metrics, stop)), args.json)
+            run_date = clock.local_date(due, config.zone)
+            _report(daily_pull(service, _options(args, run_date, metrics, stop)), args.json)
     return 0
 
 
@@ -97,5 +104,5 @@ def _learner(args: argparse.Namespace) -> int:
     config = load_config()
     configure_logging(config.log_level)
     with open_service(config) as service:
-        _report(learner_pull(service, _options(args, date.today()), args.ident), args.json)
+        _report(learner_pull(service, _options(args, clock.today(config.zone)), args.ident), args.json)
     return 0

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
-from consumers.kafka.errors import AUTHENTICATION_FAILED, ErrorLog
-from sync_core.errors import ConfigurationError, TransientError
+from consumers.kafka.errors import AUTHENTICATION_FAILED, ErrorLog, reason_of
+from sync_core.errors import ConfigurationError, PermanentError, TransientError
 
 Kafka = str | Mapping[str, Any]  # a bootstrap address, or the settings of ``sync_core.config.kafka_settings``
 Headers = Sequence[tuple[str, str | bytes | None]]
+Failed = Callable[[str, str], None]  # a message the broker did not take: its error's code and librdkafka's words
 
 
 def client_settings(kafka: Kafka) -> dict[str, Any]:
@@ -62,7 +65,8 @@ class RawProducer:
     """Sends bytes with a ``make_producer`` producer, waiting for room when its queue is full.
 
     The broker's refusals arrive later, in delivery reports: they are counted, and ``flush`` raises
-    ``TransientError`` if any arrived; ``close`` only waits.
+    ``TransientError`` if any arrived; ``close`` only waits. A message sent with ``on_failed`` is
+    reported to it instead (its code and librdkafka's words), and not counted.
     """
 
     def __init__(self, kafka: Kafka, **extra: Any) -> None:
@@ -70,31 +74,55 @@ class RawProducer:
         self._failed = 0
         self._first_failures: list[str] = []  # the first three, for the message; the rest only counted
 
-    def send(self, topic: str, key: str | None, value: bytes | None, headers: Headers = ()) -> None:
-        """Queue one message; on a full local queue, let it drain and try again."""
-        listed = list(headers) or None  # None, the default, when there are none
-        while True:
-            try:
-                self._producer.produce(topic, key=key, value=value, on_delivery=self._delivered, headers=listed)
-                break
-            except BufferError:  # the local queue is full: let it drain
-                self._producer.poll(0.1)
+    def send(
+        self,
+        topic: str,
+        key: str | bytes | None,
+        value: bytes | None,
+        headers: Headers = (),
+        *,
+        wait_s: float | None = None,
+        on_failed: Failed | None = None,
+    ) -> None:
+        """Queue one message. While the local queue is full, let it drain: for as long as it takes, or at
+        most ``wait_s`` seconds, then ``TransientError`` (the broker is away). ``PermanentError`` when
+        librdkafka refuses the message itself (larger than ``message.max.bytes``, an unknown topic)."""
+        report = self._delivered if on_failed is None else partial(_report, on_failed)
+        deadline = None if wait_s is None else time.monotonic() + wait_s
+        while not self._produced(topic, key, value, list(headers) or None, report):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TransientError(f"Kafka: the producer's queue stayed full for {wait_s:g} s")
+            self._producer.poll(0.1)  # the local queue is full: let it drain
         self._producer.poll(0)
+
+    def _produced(self, topic: str, key: str | bytes | None, value: bytes | None, headers: Any, report: Any) -> bool:
+        try:
+            self._producer.produce(topic, key=key, value=value, on_delivery=report, headers=headers)
+        except BufferError:
+            return False
+        except KafkaException as refused:
+            raise PermanentError(f"Kafka refused the message: {reason_of(refused)}") from None
+        return True
 
     def flush(self, timeout: float = 60.0) -> None:
         """Wait until every message is acknowledged; ``TransientError`` if any is still queued or was refused."""
         if self._producer.flush(timeout) > 0 or self._failed:
             raise TransientError(f"{self._failed} events not delivered: {self._first_failures}")
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Wait up to ``timeout`` for the messages still queued, raising nothing."""
-        self._producer.flush(timeout)
+    def close(self, timeout: float = 30.0) -> int:
+        """Wait up to ``timeout`` for the messages still queued, raising nothing; returns how many are left."""
+        return int(self._producer.flush(timeout))
 
     def _delivered(self, error: KafkaError | None, _msg: Message) -> None:
         if error is not None:
             self._failed += 1
             if len(self._first_failures) < 3:
                 self._first_failures.append(error.str())
+
+
+def _report(on_failed: Failed, error: KafkaError | None, _msg: Message) -> None:
+    if error is not None:
+        on_failed(error.name(), error.str())
 
 
 def ensure_topics(kafka: Kafka, topics: Mapping[str, int], timeout: float = 30.0) -> None:

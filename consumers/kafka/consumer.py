@@ -22,12 +22,13 @@ log = structlog.get_logger("pics_sync.kafka")
 
 
 def poll(consumer: Consumer, batch_size: int, timeout: float) -> list[Delivery]:
-    """Up to ``batch_size`` deliveries, waiting at most ``timeout`` for them; a message's error raised as ours."""
-    deliveries = []
-    for msg in consumer.consume(batch_size, timeout=timeout):
-        raise_for_msg_error(msg)
-        deliveries.append(to_delivery(msg))
-    return deliveries
+    """Up to ``batch_size`` deliveries, waiting at most ``timeout`` for them.
+
+    An error in the batch is logged and passed over, the client recovering by itself; one that stops
+    raises ``FatalError`` (``consumers.kafka.errors``).
+    """
+    batch = consumer.consume(batch_size, timeout=timeout)
+    return [to_delivery(msg) for msg in batch if raise_for_msg_error(msg) is None]
 
 
 def store(consumer: Consumer, offsets: Mapping[Partition, int]) -> None:

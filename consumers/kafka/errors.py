@@ -1,7 +1,24 @@
 """Kafka's errors become ours here once (like Quix's ``raise_for_msg_error``).
 
 A message's error, a client's error callback and a refused login, so the loop above deals in
-``TransientError`` / ``FatalError`` only.
+our exception tree only.
+
+What a consumed message's error does (``raise_for_msg_error``), decided by ``stops``:
+
+    error                                            what becomes of it
+    fatal (``KafkaError.fatal()``: librdkafka says   FatalError: the consumer stops, commits nothing
+      the client cannot go on)
+    a refused login (``_AUTHENTICATION``, SASL)      FatalError: the credentials are read at start,
+                                                     so every retry is refused again
+    partition EOF                                    passed over, not logged: only a replay asks for it
+    anything else (UNKNOWN_TOPIC_OR_PART after an    passed over with one ``kafka.message_error`` line:
+      ACL change, _TRANSPORT, _MAX_POLL_EXCEEDED,    librdkafka recovers by itself (it refreshes
+      an authorisation refused …)                    metadata, reconnects, rejoins) and the next
+                                                     poll goes on; an error message holds no event,
+                                                     so nothing is skipped
+
+An authorisation refused (TOPIC_AUTHORIZATION_FAILED) is not a stop: ACLs change while the
+process runs, and an operator fixing one should not have to restart every consumer.
 """
 
 from __future__ import annotations
@@ -12,7 +29,7 @@ import time
 import structlog
 from confluent_kafka import KafkaError, Message
 
-from sync_core.errors import FatalError, TransientError
+from sync_core.errors import FatalError
 
 log = structlog.get_logger("pics_sync.kafka")
 
@@ -58,14 +75,23 @@ class ErrorLog:
             log.error("kafka.authentication_failed", code=error.name(), hint=AUTHENTICATION_FAILED)
 
 
-def raise_for_msg_error(msg: Message) -> None:
-    """Turn a message-level error into our exception tree."""
+def stops(error: KafkaError) -> bool:
+    """True for an error no retry will mend: a fatal one, or a refused login (the module docstring's table)."""
+    return error.fatal() or error.code() in _AUTHENTICATION_CODES
+
+
+def raise_for_msg_error(msg: Message) -> KafkaError | None:
+    """A consumed message's error: ``FatalError`` when it ``stops``; else returned (logged, but for partition
+    EOF) for the caller to pass over; None for a message that holds an event."""
     error = msg.error()
     if error is None:
-        return
-    if error.fatal():
-        raise FatalError(f"Kafka: {error.str()}")
-    raise TransientError(f"Kafka: {error.str()}")
+        return None
+    if stops(error):
+        hint = AUTHENTICATION_FAILED if error.code() in _AUTHENTICATION_CODES else error.str()
+        raise FatalError(f"Kafka: {error.name()}: {hint}")
+    if error.code() != KafkaError._PARTITION_EOF:
+        log.warning("kafka.message_error", code=error.name(), reason=error.str(), topic=msg.topic())
+    return error
 
 
 def reason_of(failed: Exception) -> str:

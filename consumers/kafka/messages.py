@@ -5,17 +5,17 @@ from __future__ import annotations
 from confluent_kafka import Consumer, Message
 
 from sync_core.outcome import Source
+from sync_core.pipeline import keys
 from sync_core.pipeline.process import Delivery
 
 
 def to_delivery(msg: Message) -> Delivery:
-    """The pipeline's view of a message."""
-    key = msg.key()
+    """The pipeline's view of a message; a key that is no clean text is kept in hex (``sync_core.pipeline.keys``)."""
     source = Source(
         topic=str(msg.topic()),
         partition=int(msg.partition() or 0),
         offset=int(msg.offset() or 0),
-        key=_text_key(key),
+        key=keys.as_text(msg.key()),
     )
     raw = msg.headers() or ()
     pairs = raw.items() if isinstance(raw, dict) else raw
@@ -40,9 +40,3 @@ def lag(consumer: Consumer, timeout: float = 10.0) -> int:
         at = next(o for o in (tp.offset, committed.get((tp.topic, tp.partition), -1), low) if o >= 0)
         total += max(0, high - at)
     return total
-
-
-def _text_key(key: bytes | str | None) -> str | None:
-    """The key as text; undecodable bytes and NUL (which PostgreSQL's text refuses) become U+FFFD."""
-    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else key
-    return None if text is None else text.replace("\x00", "\ufffd")

@@ -74,10 +74,11 @@ def _until(consumer: Consumer, end: int, idle_timeout: float) -> Iterator[Delive
     idle_since = time.monotonic()
     while time.monotonic() - idle_since < idle_timeout:
         for msg in consumer.consume(500, timeout=0.5):
-            error = msg.error()
+            error = raise_for_msg_error(msg)  # passed over when it does not stop: the idle timeout bounds it
             if error is not None and error.code() == KafkaError._PARTITION_EOF:
                 return  # read to the end: nothing of the range is left
-            raise_for_msg_error(msg)
+            if error is not None:
+                continue
             if int(msg.offset() or 0) >= end:
                 return
             yield to_delivery(msg)

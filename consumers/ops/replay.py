@@ -2,16 +2,17 @@
 
 Each partition's range [start, end) is read with explicit offsets (``consumers.kafka.ranges.replay_consumer``),
 so the live group's offsets stay as they were. Within one key, edits whose after-image a later edit
-supersedes are dropped (``superseded``); what is left is processed in partition and offset order
-under the run mode asked for: live, dry run (nothing written) or forced (ledger and hashes ignored).
+supersedes are dropped (``consumers.ops.replay_coalesce``); what is left is processed in partition
+and offset order under the run mode asked for: live, dry run (nothing written) or forced (ledger
+and hashes ignored).
 
-Coalescing. LearnerEdited (L1–L5), OrganisationEdited (G1) and OfficerEdited (O1) each carry the
-whole after-image, and their effect on SA is a function of the latest image and the settings, so an
-edit can be dropped when a LATER edit of the same key and type, in the same run, pushes to the same
-SA record and passes the gate on its own: the same ``smart_assessor_id`` / ``additional_id``
-(so X2 and the target are alike) and, for a learner, Y2 (v2: Live). A run is the stretch of
-a key's events between two events of another type (enrolment, employer change, break, aim closed,
-an undecodable message…), whose effects depend on order: nothing is coalesced across them.
+Bounded memory. A partition's range is processed in windows of at most ``ReplayOptions.window``
+messages (``WINDOW``; the ledger is asked about each window in one round trip), so a replay from
+the start of a long topic holds no more than one window, plus the consumer's batch of at most 500,
+however long the range is. Coalescing needs to know what comes LATER in the range, so with it on
+each partition is read twice: once to find the superseded offsets (keeping per key only its
+current run, and one bit per offset), once to process. Either way the outcomes, the dry run's
+report and the order within a key are those of processing the whole range at once.
 """
 
 from __future__ import annotations
@@ -19,25 +20,28 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from typing import Any, Literal
 
 from consumers.kafka.ranges import Span, offsets_at, partitions_of, read_partition, replay_consumer, watermarks
+from consumers.ops.replay_coalesce import NOTHING_DROPPED, Dropped, Record, decoded, dropped_offsets
 from consumers.progress import Progress
 from sync_core.config import RuntimeConfig, kafka_settings, topic
-from sync_core.errors import UndecodableEvent
 from sync_core.outcome import Kind, Outcome
 from sync_core.pipeline import policy
 from sync_core.pipeline.admission import Admission, Prior, admit
 from sync_core.pipeline.process import Delivery, PipelinePorts, RunMode, duplicate, process
 from sync_core.pipeline.retrying import call
-from sync_core.rules.eligibility import is_live
-from sync_core.serde import AvroSerde, DecodedEvent
+
+__all__ = ["WINDOW", "Position", "Record", "ReplayOptions", "Summary", "apply_ranges", "parse_position", "replay"]
 
 Position = Literal["earliest", "latest"] | int | datetime  # an offset in every partition, or a time
+WINDOW = 10_000  # messages of a partition held at once: one ledger round trip (``Ledger.priors``)
 
 
 def parse_position(text: str) -> Position:
@@ -56,58 +60,6 @@ def parse_position(text: str) -> Position:
 
 
 @dataclass(frozen=True)
-class Record:
-    """One message of the range, decoded once for coalescing (None: the bytes are no event)."""
-
-    delivery: Delivery
-    event: DecodedEvent | None
-
-
-@dataclass(frozen=True)
-class Supersedes:
-    """How an edit's after-image is found, and when a later one may stand in for it."""
-
-    image: str  # the payload field holding the after-image
-    target: str  # the image field naming the SA record: edits of different targets never coalesce
-    pushable: Callable[[Mapping[str, Any]], bool] = lambda _image: True  # passes the gate alone
-
-
-COALESCIBLE: Mapping[str, Supersedes] = {
-    "LearnerEdited": Supersedes("learner", "smart_assessor_id", is_live),  # Y2 v2; "in SA": the same SA id
-    "OrganisationEdited": Supersedes("organisation", "additional_id"),
-    "OfficerEdited": Supersedes("officer", "additional_id"),
-}
-
-
-def _identity(event: DecodedEvent | None) -> tuple[tuple[str, Any] | None, bool]:
-    """(event name and SA target, whether it may supersede) of a coalescible edit; (None, False) otherwise."""
-    spec = COALESCIBLE.get(event.name) if event is not None else None
-    if event is None or spec is None:
-        return None, False
-    image = event.payload[spec.image]
-    return (event.name, image.get(spec.target)), spec.pushable(image)
-
-
-def superseded(records: Sequence[Record]) -> frozenset[int]:
-    """Indexes of the records that a later edit of the same key makes redundant (see the module docstring)."""
-    later: dict[tuple[str, str], tuple[str, Any]] = {}  # key → the nearest later edit that may supersede
-    dropped: set[int] = set()
-    for index in reversed(range(len(records))):
-        source = records[index].delivery.source
-        if source.key is None:
-            continue
-        key = (source.topic, source.key)
-        identity, pushable = _identity(records[index].event)
-        if identity is not None and later.get(key) == identity:
-            dropped.add(index)
-        elif identity is not None and pushable:
-            later[key] = identity
-        else:
-            later.pop(key, None)
-    return frozenset(dropped)
-
-
-@dataclass(frozen=True)
 class ReplayOptions:
     """What to replay and how."""
 
@@ -118,6 +70,11 @@ class ReplayOptions:
     mode: RunMode = field(default_factory=RunMode)
     coalesce: bool = True
     progress: bool = True
+    window: int = WINDOW  # messages held at once (see the module docstring)
+
+    def __post_init__(self) -> None:
+        if self.window < 1:
+            raise ValueError(f"a replay window holds at least one message, not {self.window}")
 
 
 @dataclass
@@ -206,24 +163,74 @@ def _offset(position: Position, low: int, high: int, at_time: int | None) -> int
 def apply_ranges(
     read: Read, ports: PipelinePorts, options: ReplayOptions, summary: Summary, on_record: OnRecord
 ) -> None:
-    """Each partition in turn: read its range, keep the keys asked for, coalesce, process in offset order."""
-    progress = Progress(sum(end - start for start, end in summary.ranges.values()), f"replay {summary.topic}")
-    tick = progress.advance if options.progress else lambda _n=1: None
+    """Each partition in turn, window by window: keep the keys asked for, coalesce, process in offset order."""
+    passes = 2 if options.coalesce else 1
+    total = passes * sum(end - start for start, end in summary.ranges.values())
+    progress = Progress(total, f"replay {summary.topic}")
+    replaying = _Replay(ports, options, summary, on_record, progress.advance if options.progress else _no_tick)
     for partition, span in summary.ranges.items():
-        records = [_decoded(delivery, ports.serde) for delivery in read(partition, span)]
-        selected = [r for r in records if options.keys is None or r.delivery.source.key in options.keys]
-        summary.read, summary.filtered = summary.read + len(records), summary.filtered + len(records) - len(selected)
-        tick(len(records) - len(selected))
-        dropped = superseded(selected) if options.coalesce else frozenset()
-        summary.coalesced += len(dropped)
-        partition_run = _PartitionRun(ports, options.mode, _priors(selected, ports))
-        for index, record in enumerate(selected):
-            outcome = None if index in dropped else partition_run.apply(record)
-            summary.add(outcome)
-            on_record(record, outcome)
-            tick(1)
+        replaying.partition(partial(read, partition, span), span)
     if options.progress:
         progress.close()
+
+
+def _no_tick(_n: int = 1) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class _Replay:
+    """One replay's partitions, each read in windows of ``options.window`` messages."""
+
+    ports: PipelinePorts
+    options: ReplayOptions
+    summary: Summary
+    on_record: OnRecord
+    tick: Callable[[int], None]
+
+    def partition(self, read_range: Callable[[], Iterable[Delivery]], span: Span) -> None:
+        """Pass one finds the superseded offsets; pass two processes the rest, one window at a time."""
+        dropped = dropped_offsets(self._wanted(read_range()), *span) if self.options.coalesce else NOTHING_DROPPED
+        run = _PartitionRun(self.ports, self.options.mode)
+        with _reading(read_range()) as deliveries:
+            while self._window(list(islice(deliveries, self.options.window)), run, dropped):
+                pass  # a window's list is let go of when ``_window`` returns, before the next is read
+
+    def _wanted(self, deliveries: Iterable[Delivery]) -> Iterator[Record]:
+        for delivery in deliveries:
+            self.tick(1)
+            if self._selected(delivery):
+                yield decoded(delivery, self.ports.serde)
+
+    def _window(self, deliveries: list[Delivery], run: _PartitionRun, dropped: Dropped) -> bool:
+        """Process one window; False when it is empty (the range is done)."""
+        selected = [decoded(d, self.ports.serde) for d in deliveries if self._selected(d)]
+        self.summary.read += len(deliveries)
+        self.summary.filtered += len(deliveries) - len(selected)
+        self.tick(len(deliveries) - len(selected))
+        run.priors = _priors(selected, self.ports)
+        for record in selected:
+            coalesced = record.delivery.source.offset in dropped
+            self.summary.coalesced += int(coalesced)
+            outcome = None if coalesced else run.apply(record)
+            self.summary.add(outcome)
+            self.on_record(record, outcome)
+            self.tick(1)
+        return bool(deliveries)
+
+    def _selected(self, delivery: Delivery) -> bool:
+        return self.options.keys is None or delivery.source.key in self.options.keys
+
+
+@contextmanager
+def _reading(deliveries: Iterable[Delivery]) -> Iterator[Iterator[Delivery]]:
+    """``deliveries`` as an iterator that is closed however the reading ends (the consumer is unassigned)."""
+    iterator = iter(deliveries)
+    try:
+        yield iterator
+    finally:
+        if isinstance(iterator, Generator):
+            iterator.close()
 
 
 def _priors(records: Sequence[Record], ports: PipelinePorts) -> dict[str, Prior]:
@@ -238,7 +245,7 @@ class _PartitionRun:
 
     ports: PipelinePorts
     mode: RunMode
-    priors: dict[str, Prior]
+    priors: dict[str, Prior] = field(default_factory=dict)  # of the window being processed
     parked_keys: set[str] = field(default_factory=set)  # parked during this run: their answers are stale
 
     def apply(self, record: Record) -> Outcome:
@@ -256,10 +263,3 @@ class _PartitionRun:
         if record.event is None or record.delivery.source.key in self.parked_keys:
             return None
         return self.priors.get(record.event.envelope.event_id)
-
-
-def _decoded(delivery: Delivery, serde: AvroSerde) -> Record:
-    try:
-        return Record(delivery, serde.decode(delivery.value))
-    except UndecodableEvent:
-        return Record(delivery, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 
 def parse_every(text: str) -> timedelta:
@@ -24,11 +24,19 @@ def parse_at(text: str) -> time:
 
 
 def next_run(now: datetime, at: time, every: timedelta) -> datetime:
-    """The first time after ``now`` that is ``at`` on some day plus a whole number of ``every``s."""
+    """The first time after ``now`` that is ``at`` on some day plus a whole number of ``every``s.
+
+    The grid is on the wall clock of ``now``'s zone (``PICS_SYNC_TIMEZONE``), so 02:00 stays 02:00
+    through a change to or from BST: Python's arithmetic within one zone is wall-clock arithmetic. A
+    slot the spring's missing hour skips runs an hour later; one that autumn's repeated hour puts
+    behind ``now`` is not run twice.
+    """
     anchor = datetime.combine(now.date(), at, tzinfo=now.tzinfo)
     if anchor > now:
         while anchor - every > now:
             anchor -= every
-        return anchor
-    steps = (now - anchor) // every + 1
-    return anchor + steps * every
+    else:
+        anchor += ((now - anchor) // every + 1) * every
+    while anchor.astimezone(UTC) <= now.astimezone(UTC):  # compared as instants, not as wall-clock times
+        anchor += every
+    return anchor

@@ -8,7 +8,7 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from sync_core.rules.eligibility import IN_LEARNING, LIVE, month_before
+from sync_core.rules.eligibility import IN_LEARNING, LIVE, ended_window
 
 # Y1: Live, enrolled in SA, and in learning or ended within the calendar month before the run.
 _ELIGIBLE = """
@@ -27,8 +27,10 @@ class EligibleLearners:
         self._pool = pool
 
     def daily(self, on: date, *, after: str = "") -> list[dict[str, Any]]:
-        """Y1/Y2: the eligible learners in Learner Ident order, those after ``after`` only."""
-        params = {"live": LIVE, "learning": IN_LEARNING, "since": month_before(on), "on": on, "after": after}
+        """Y1/Y2: the learners eligible on the run date ``on`` (PICS's day), in Learner Ident order, those after
+        ``after`` only."""
+        since, until = ended_window(on)
+        params = {"live": LIVE, "learning": IN_LEARNING, "since": since, "on": until, "after": after}
         with self._pool.connection() as conn:
             return conn.cursor(row_factory=dict_row).execute(_ELIGIBLE, params).fetchall()
 

@@ -1,18 +1,22 @@
 """One message from bytes to recorded outcome: decode, admit, plan, execute, record or park.
 
 Knows no Kafka: the consume loop hands it a ``Delivery`` and stores the offset once it returns.
-What becomes of an error is ``policy.decide``'s: a transient or fatal one escapes, so the caller
-can retry the same message or stop; any other parks the event (a permanent one with its reason, an
-unexpected one with its class), so the learner's later events are never left waiting on nothing.
+An event whose value cannot be decoded, or whose key is unusable (``keys``), parks before anything
+else is asked of it. What becomes of an error is ``policy.decide``'s: a transient or fatal one
+escapes, so the caller can retry the same message or stop; any other parks the event (a permanent
+one with its reason, an unexpected one with its class), so the learner's later events are never
+left waiting on nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import tzinfo
 
 import structlog
 
+from sync_core import clock
 from sync_core.errors import UndecodableEvent
 from sync_core.execute import executor
 from sync_core.execute.pics import PicsWriter, execute_pics
@@ -20,7 +24,7 @@ from sync_core.faults import no_fault
 from sync_core.fencing import Fence
 from sync_core.fields import Lookups
 from sync_core.outcome import Kind, Outcome, Source
-from sync_core.pipeline import policy
+from sync_core.pipeline import keys, policy
 from sync_core.pipeline.admission import LIVE, NOTHING_KNOWN, Admission, Prior, RunMode, admit
 from sync_core.pipeline.routes import ROUTES, Route
 from sync_core.plan import Park, Plan, Skip
@@ -31,6 +35,7 @@ from sync_core.state.ledger import Ledger
 __all__ = ["LIVE", "Delivery", "PipelinePorts", "RunMode", "duplicate", "process"]
 
 log = structlog.get_logger("pics_sync.pipeline")
+UNUSABLE_KEY = "UnusableKey"  # the error class of an event parked for its key (``sync_core.pipeline.keys``)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class PipelinePorts:
     pics: PicsWriter
     settings: Callable[[], IntegrationSettings]
     rule_fault: Callable[[str | None], None] = field(default=no_fault)  # tests: raise in a key's rule
+    zone: tzinfo = field(default=clock.zone(clock.DEFAULT_ZONE))  # the calendar of an event's day
 
     def fenced(self, fence: Fence) -> PipelinePorts:
         """These ports for the works of one partition generation: nothing is written to SA, recorded or
@@ -69,6 +75,11 @@ def process(delivery: Delivery, ports: PipelinePorts, mode: RunMode = LIVE) -> O
         event = ports.serde.decode(delivery.value or b"")
     except UndecodableEvent as bad:
         return _park(delivery, Outcome(Kind.PARKED, reason=str(bad)), ports, type(bad).__name__, mode)
+    unusable = keys.problem(delivery.source.key)
+    if unusable is not None:
+        # Without its event id: the ledger does not hold the event, so a copy sent again under its
+        # right key is processed as new.
+        return _park(delivery, Outcome(Kind.PARKED, event_type=event.name, reason=unusable), ports, UNUSABLE_KEY, mode)
     structlog.contextvars.bind_contextvars(event_id=event.envelope.event_id, key=delivery.source.key)
     try:
         return _admitted(delivery, event, ports, mode)
@@ -130,7 +141,8 @@ def _planned(
     mode: RunMode,
 ) -> Outcome:
     ports.rule_fault(delivery.source.key)
-    plan = route.rule(event.payload, settings, ports.lookups, event.envelope.occurred_at.date())
+    on = clock.local_date(event.envelope.occurred_at, ports.zone)  # the PICS day of the event, not UTC's
+    plan = route.rule(event.payload, settings, ports.lookups, on)
     park = next((step for step in plan if isinstance(step, Park)), None)
     if park is not None:
         parked = replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule)

@@ -1,7 +1,8 @@
 """Who is synchronised: rules Y1 and Y2 of DOMAIN.md §2.
 
 Y1, the daily run's eligibility, is decided by the query in ``sync_core.pics.eligible`` from these
-names; Y2 (v2), a push's, is ``is_live``.
+names and ``ended_window``; Y2 (v2), a push's, is ``is_live``. The run's date, like every date, is
+the day on PICS's clock (``sync_core.clock``): a run at 00:30 BST counts from that BST day.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ def month_before(day: date) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable: every month has 28 days")
+
+
+def ended_window(on: date) -> tuple[date, date]:
+    """Y1: the first and last end date (both included) that keep a learner no longer In Learning
+    eligible on ``on``: the calendar month before ``on``, up to ``on`` itself."""
+    return month_before(on), on
 
 
 def is_live(learner: Mapping[str, Any]) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from consumers.ops.replay import Record, superseded
+from consumers.ops.replay_coalesce import Record, superseded
 from sync_core.outcome import Source
 from sync_core.pipeline.process import Delivery
 from sync_core.serde import DecodedEvent, Envelope
