@@ -274,7 +274,8 @@ def dockerfile_problems(text: str) -> list[str]:
     """A base image not pinned, a final user that is root, or an entry point other than pics-sync."""
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     pairs = [(word.upper(), rest.strip()) for word, _, rest in (line.partition(" ") for line in lines)]
-    bases = [rest.split()[0] for word, rest in pairs if word == "FROM"]
+    stages = {rest.split()[-1] for word, rest in pairs if word == "FROM" and rest.upper().split()[1:2] == ["AS"]}
+    bases = [rest.split()[0] for word, rest in pairs if word == "FROM" and rest.split()[0] not in stages]
     users = [rest for word, rest in pairs if word == "USER"] or ["root"]
     entrypoints = [rest for word, rest in pairs if word == "ENTRYPOINT"] or ["none"]
     problems = [problem for base in bases for problem in image_problems(base)] if bases else ["no FROM"]
