@@ -18,6 +18,7 @@ from consumers.service import open_service
 from sandbox.stack.local import Stack
 from sandbox.stack.postgres import fresh_database
 from sync_core.config import RuntimeConfig
+from sync_core.execute.executor import content_hash
 from sync_core.state.database import migrate, open_pool
 from sync_core.state.hash_key import hash_key
 
@@ -64,5 +65,7 @@ def test_the_service_hashes_with_the_configured_or_stored_key(stack: Stack, conf
         with service.pool.connection() as conn:
             row = conn.execute("SELECT key FROM sync.hash_key").fetchone()
         assert row is not None and service.ports.execution.hash_key == bytes(row[0])
+        lone = content_hash({"disability": "Y"}, service.ports.execution.hash_key)  # what pushed_state would hold
+        assert lone != hashlib.sha256(b'{"disability":"Y"}').hexdigest()  # not guessable without the key
     with open_service(config.model_copy(update={"hash_key": SecretStr(KEY)})) as service:
         assert service.ports.execution.hash_key == KEY.encode()
