@@ -123,22 +123,13 @@ class RuntimeConfig(BaseSettings):
     @classmethod
     def _console_token_long_enough(cls, token: SecretStr | None) -> SecretStr | None:
         """An empty token is none (actions disabled); a short one is refused, its value never shown."""
-        if token is None or not token.get_secret_value():
-            return None
-        if len(token.get_secret_value()) < CONSOLE_TOKEN_MIN_LENGTH:
-            raise ValueError(f"too short: a console token needs at least {CONSOLE_TOKEN_MIN_LENGTH} characters"
-                             " (e.g. `openssl rand -hex 32`)")  # fmt: skip
-        return token
+        return _long_enough(token, CONSOLE_TOKEN_MIN_LENGTH, "a console token", " (e.g. `openssl rand -hex 32`)")
 
     @field_validator("hash_key")
     @classmethod
     def _hash_key_long_enough(cls, key: SecretStr | None) -> SecretStr | None:
         """An empty key is none (one is generated); a short one is refused, its value never shown."""
-        if key is None or not key.get_secret_value():
-            return None
-        if len(key.get_secret_value()) < HASH_KEY_MIN_LENGTH:
-            raise ValueError(f"too short: the hash key needs at least {HASH_KEY_MIN_LENGTH} characters")
-        return key
+        return _long_enough(key, HASH_KEY_MIN_LENGTH, "the hash key")
 
     @model_validator(mode="before")
     @classmethod
@@ -157,6 +148,15 @@ class RuntimeConfig(BaseSettings):
             if not data.get(name):  # a value passed in code (the demo's stack) still wins
                 data[name] = read_secret_file(variable, path)
         return data
+
+
+def _long_enough(secret: SecretStr | None, minimum: int, what: str, hint: str = "") -> SecretStr | None:
+    """An empty secret is none; one shorter than ``minimum`` is refused, its value never shown."""
+    if secret is None or not secret.get_secret_value():
+        return None
+    if len(secret.get_secret_value()) < minimum:
+        raise ValueError(f"too short: {what} needs at least {minimum} characters{hint}")
+    return secret
 
 
 def read_secret_file(variable: str, path: str) -> str:

@@ -15,31 +15,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from psycopg_pool import ConnectionPool
 
-from consumers.kafka.groups import group_members, group_offsets
-from consumers.ops.status import (
-    SIDES,
-    GroupStatus,
-    StatusReport,
-    Thresholds,
-    daily_runs,
-    group_of,
-    parked_by_reason,
-    partition_lag,
-)
+from consumers.ops.status import StatusReport, collect_status
 from consumers.web import queries
-from sync_core.config import RuntimeConfig, kafka_settings
-from sync_core.errors import TransientError
-from sync_core.state.heartbeats import Heartbeat, Heartbeats
-from sync_core.state.parked import ParkedEvents
-from sync_core.state.pull_runs import PullRuns
+from sync_core.config import RuntimeConfig
 
 STATUS_TTL_S = 5.0
-SHOWN_FOR = timedelta(hours=24)  # consumers heard of within this long are listed, live or not (as `status`)
 T = TypeVar("T")
 
 
@@ -52,30 +36,8 @@ class Overview:
 
 
 def gather(config: RuntimeConfig, pool: ConnectionPool) -> Overview:
-    """The status of both sides and the ledger's counts, as of now."""
-    thresholds, now = Thresholds(), datetime.now(UTC)
-    watched = {side: group_of(config, side) for side in SIDES}
-    beats = Heartbeats(pool).of_groups([group for group, _topics in watched.values()], SHOWN_FOR)
-    groups = tuple(
-        _group_status(config, side, group, topics, [b for b in beats if b.group_id == group])
-        for side, (group, topics) in watched.items()
-    )
-    parked = parked_by_reason(ParkedEvents(pool), [t for _group, topics in watched.values() for t in topics])
-    last, success = daily_runs(PullRuns(pool), now.date(), thresholds.max_pull_age)
-    report = StatusReport(now, groups, parked, True, last, success, thresholds)
-    return Overview(report, queries.outcome_counts(pool))
-
-
-def _group_status(
-    config: RuntimeConfig, side: str, group: str, topics: list[str], beats: list[Heartbeat]
-) -> GroupStatus:
-    try:
-        offsets = group_offsets(kafka_settings(config), group, topics)
-        state, members = group_members(kafka_settings(config), group)
-    except TransientError as unreadable:
-        return GroupStatus(side, group, (), tuple(beats), error=str(unreadable))
-    lags = [partition_lag(t, p, committed, low, high) for (t, p), (committed, (low, high)) in sorted(offsets.items())]
-    return GroupStatus(side, group, tuple(lags), tuple(beats), None, state, tuple(members))
+    """The status of both sides (as ``pics-sync status`` reads it) and the ledger's counts, as of now."""
+    return Overview(collect_status(config, pool), queries.outcome_counts(pool))
 
 
 class Cached(Generic[T]):

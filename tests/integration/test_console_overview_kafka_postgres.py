@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from consumers.metrics import Metrics
+from consumers.ops import status
 from consumers.ops.status import collect_status
 from consumers.service import Service
 from consumers.web import health, overview, queries
@@ -93,13 +94,13 @@ def test_many_overview_loads_read_kafka_once(
 ) -> None:
     """Twenty loads of / read each side's group offsets from the broker once, not once a load."""
     reads: list[str] = []
-    real = overview.group_offsets
+    real = status.group_offsets
 
     def counted(kafka: Any, group: str, topics: Any, timeout: float = 5.0) -> Any:
         reads.append(group)
         return real(kafka, group, topics, timeout)
 
-    monkeypatch.setattr(overview, "group_offsets", counted)
+    monkeypatch.setattr(status, "group_offsets", counted)
     console = Console(service, ConsoleAuth(SecretStr("x" * 32)))
     http = AsgiClient(build_app(Metrics(CollectorRegistry()), health.Readiness({}), console))
     pages = [http.get("/") for _ in range(20)]
