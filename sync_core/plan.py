@@ -77,6 +77,16 @@ class Report:
 
 
 @dataclass(frozen=True)
+class ReportOrphanEnrolments:
+    """D2: the learner's SA enrolments that are none of these qualifications (by MIS id or course) are
+    reported, never deleted. Only a run against SA's current records reads them; others pass it by."""
+
+    learner: SaId
+    qualification_ids: tuple[str, ...]  # every PICS qualification of the learner, supported or not
+    course_ids: tuple[str, ...]  # the SA courses of those qualifications that SA supports
+
+
+@dataclass(frozen=True)
 class Skip:
     """Nothing to do, for a reason and under a rule an operator can look up."""
 
@@ -92,7 +102,9 @@ class Park:
     rule: str
 
 
-Step = EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment | Update | Report | Skip | Park | PicsStep
+# The steps ``sync_core.execute.executor`` carries out; a pull plan's are ``PicsStep``s.
+SaStep = EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment | Update | Report | ReportOrphanEnrolments
+Step = SaStep | Skip | Park | PicsStep
 Plan = tuple[Step, ...]
 
 

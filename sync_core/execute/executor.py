@@ -5,7 +5,8 @@ an Update sends only the fields whose value differs from the one last pushed for
 makes no call when none does (X1 v2). What was pushed is remembered as an HMAC of each field's
 value under the deployment's key (``ExecutorPorts.hash_key``), so that ``sync.pushed_state`` alone
 does not give a value away to someone who guesses it (a lone ``disability`` has few values). A dry
-run makes reads only and lists the writes it would make.
+run makes reads only and lists the writes it would make. With ``compare`` the plan runs against SA's
+current records instead of that memo (``sync_core.execute.compare_mode``: D1, D2, D4, R1 v2).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
+from sync_core.drift.compare import Difference, differing
 from sync_core.errors import MappingError, SaTimedOut
-from sync_core.execute import ensure
+from sync_core.execute import compare_mode, ensure
+from sync_core.execute.compare_mode import SaRecords
 from sync_core.execute.ensure import Natural, find_existing
 from sync_core.execute.protocols import CreationGuard, LinkStore, PicsWriteBack, PushedState, SaApi, no_checkpoint
 from sync_core.fencing import UNFENCED, Fence
@@ -31,6 +34,7 @@ from sync_core.plan import (
     Plan,
     Ref,
     Report,
+    ReportOrphanEnrolments,
     Update,
 )
 from sync_core.smart_assessor.in_doubt import NO_DOUBTS, InDoubtWrites
@@ -67,6 +71,7 @@ class Effects:
     calls: tuple[str, ...] = ()  # the SA writes made or planned, e.g. "POST /employers"
     reports: tuple[str, ...] = ()
     pics_rows_changed: int = 0  # the pull side: PICS rows that really changed (P12)
+    differences: tuple[Difference, ...] = ()  # compare mode: what SA did not hold, and what was done (D3)
 
 
 @dataclass
@@ -74,12 +79,18 @@ class _Run:
     ports: ExecutorPorts
     dry_run: bool
     force: bool
+    compare: bool
     resolved: dict[tuple[str, str], str] = field(default_factory=dict)
-    created: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # SA id → content it was created with
+    created: dict[str, dict[str, Any]] = field(default_factory=dict)  # SA id → content it was created with
     pushed: dict[str, str] = field(default_factory=dict)
     writes: list[str] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
     sa_calls: int = 0
+    sa_records: SaRecords = field(init=False)  # compare mode: SA's records as this run read them
+
+    def __post_init__(self) -> None:
+        self.sa_records = SaRecords(self.ports.sa, self.read)
 
     def read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self.sa_calls += 1
@@ -105,9 +116,13 @@ def content_hash(fields: Mapping[str, Any], key: bytes) -> str:
     return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
-def execute(plan: Plan, ports: ExecutorPorts, *, dry_run: bool = False, force: bool = False) -> Effects:
-    """Make the plan's SA calls. ``force`` pushes even unchanged content; ``dry_run`` writes nothing."""
-    run = _Run(ports, dry_run, force)
+def execute(
+    plan: Plan, ports: ExecutorPorts, *, dry_run: bool = False, force: bool = False, compare: bool = False
+) -> Effects:
+    """Make the plan's SA calls. ``force`` pushes even unchanged content; ``dry_run`` writes nothing;
+    ``compare`` sends what SA's current records do not hold, whatever was pushed before (``force`` then
+    changes nothing: SA is read anyway), and returns each difference."""
+    run = _Run(ports, dry_run, force, compare)
     for step in plan:
         match step:
             case EnsureEmployer() | EnsureAssessor() | EnsureLearner() | EnsureEnrolment():
@@ -116,7 +131,9 @@ def execute(plan: Plan, ports: ExecutorPorts, *, dry_run: bool = False, force: b
                 _update(run, step)
             case Report(reason=reason, rule=rule):
                 run.reports.append(f"{reason} ({rule})")
-    return Effects(run.sa_calls, run.pushed, tuple(run.writes), tuple(run.reports))
+            case ReportOrphanEnrolments() if compare:
+                _report_orphans(run, step)
+    return Effects(run.sa_calls, run.pushed, tuple(run.writes), tuple(run.reports), differences=tuple(run.differences))
 
 
 def _resolve(run: _Run, value: Any) -> Any:
@@ -138,9 +155,8 @@ def _ensure(run: _Run, spec: Natural) -> None:
     if key in run.resolved:
         return
     sa_id = spec.held_by_pics or run.ports.links.sa_id(*key)
-    if sa_id is None and run.dry_run:  # a dry run calls nothing, not even SA's search
-        run.writes.append(f"link or create {spec.entity}")
-        sa_id = f"(new {spec.entity} {spec.pics_id})"
+    if sa_id is None and run.dry_run:  # no SA call; against SA's records a search, as the real run's (D4)
+        sa_id = (find_existing(spec) if run.compare else None) or _would_create(run, spec)
     elif sa_id is None:
         with run.ports.guard.guard(*key):
             run.ports.doubts.wait_out(_creating(spec))  # a create that timed out may land yet: find it
@@ -156,8 +172,20 @@ def _create(run: _Run, spec: Natural) -> str:
     run.ports.checkpoint(f"before_sa_create:{spec.entity}")
     created = run.write(f"create {spec.entity}", spec.create, doubt=_creating(spec))
     run.ports.checkpoint(f"after_sa_create:{spec.entity}")
-    run.created[str(created["id"])] = created
+    run.created[str(created["id"])] = dict(created)
+    if run.compare:
+        run.differences += compare_mode.created(spec.entity, spec.pics_id, str(created["id"]))
     return str(created["id"])
+
+
+def _would_create(run: _Run, spec: Natural) -> str:
+    """A dry run's stand-in for a record the real run would create (or, without ``compare``, find or create)."""
+    run.writes.append(f"create {spec.entity}" if run.compare else f"link or create {spec.entity}")
+    sa_id = f"(new {spec.entity} {spec.pics_id})"
+    run.created[sa_id] = {}  # SA holds nothing of it yet
+    if run.compare:
+        run.differences += compare_mode.created(spec.entity, spec.pics_id, None)
+    return sa_id
 
 
 def _creating(spec: Natural) -> str:
@@ -188,10 +216,14 @@ def field_resource(kind: str, target: str, name: str) -> str:
     return f"{kind}:{target}#{name}"
 
 
+def _hashes(run: _Run, kind: str, target: str, fields: Mapping[str, Any]) -> dict[str, str]:
+    key = run.ports.hash_key
+    return {field_resource(kind, target, name): content_hash({name: value}, key) for name, value in fields.items()}
+
+
 def _unheld(run: _Run, kind: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """X1 v2: the fields whose value differs from the one last pushed for that same field."""
-    key = run.ports.hash_key
-    wanted = {field_resource(kind, target, name): content_hash({name: value}, key) for name, value in fields.items()}
+    wanted = _hashes(run, kind, target, fields)
     held = set() if run.force else run.ports.hashes.holding(wanted)
     run.pushed.update({resource: digest for resource, digest in wanted.items() if resource not in held})
     if run.force:
@@ -204,9 +236,32 @@ def _unheld(run: _Run, kind: str, target: str, fields: Mapping[str, Any]) -> dic
     }
 
 
+def _against_sa(run: _Run, step: Update, target: str, wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """D1: the fields SA's current record does not hold, each a Difference, whatever X1's memo says (it
+    would hide a hand edit in SA); the memo then learns every field, since SA holds them all after this."""
+    learner = None if step.learner is None else str(_resolve(run, step.learner))
+    held = run.created[target] if target in run.created else run.sa_records.held(step.kind, target, learner)
+    fields = differing(wanted, held)
+    pics_id = compare_mode.pics_id_of(step.target, held)
+    run.differences += compare_mode.pushed(step.kind, f"{step.kind}:{target}", pics_id, fields, dry_run=run.dry_run)
+    run.pushed.update(_hashes(run, step.kind, target, wanted))
+    held.update(fields)  # a later step of this plan compares with what this one sends
+    return fields
+
+
+def _report_orphans(run: _Run, step: ReportOrphanEnrolments) -> None:
+    learner = str(_resolve(run, step.learner))
+    if learner in run.created:
+        return  # a learner created by this plan has only the enrolments the plan made
+    found = compare_mode.orphans(run.sa_records.enrolments_of(learner), step)
+    run.differences += found
+    run.reports += [f"{d.sa_resource} is none of the learner's PICS qualifications (D2)" for d in found]
+
+
 def _update(run: _Run, step: Update) -> None:
     target = str(_resolve(run, step.target))
-    fields = _unheld(run, step.kind, target, _resolved_fields(run, step.fields))
+    wanted = _resolved_fields(run, step.fields)
+    fields = _against_sa(run, step, target, wanted) if run.compare else _unheld(run, step.kind, target, wanted)
     if not fields:
         return  # X1: SA already holds exactly this from us
     write, record = f"update {step.kind}", f"{step.kind}:{target}"

@@ -8,16 +8,25 @@ Q1  S15 on: every course's assessor (the qualification's own, else the new Main 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sync_core.fields import Lookups
-from sync_core.plan import EnsureAssessor, Plan, Ref, Skip, Step, update_learner
+from sync_core.plan import EnsureAssessor, Plan, Ref, SaId, Skip, Step, update_learner
 from sync_core.rules.courses import officer_in_role
 from sync_core.rules.gate import change_gate
 from sync_core.rules.qualification import has_course, plan_assessors
 from sync_core.settings import MAIN_OFFICER, IntegrationSettings
+
+
+def plan_learner_assessor(sa_id: SaId, officers: Sequence[Mapping[str, Any]]) -> tuple[Step, ...]:
+    """Q1 v2: the SA learner's own assessor is the Main Officer, linked or created by U3; none in PICS
+    leaves SA's as it is."""
+    main = officer_in_role(officers, MAIN_OFFICER)
+    if main is None:
+        return ()
+    return (EnsureAssessor(main), update_learner(sa_id, {"assessorId": Ref("assessor", str(main["officer_id"]))}))
 
 
 def plan_learner_officers_changed(
@@ -30,10 +39,7 @@ def plan_learner_officers_changed(
     if sa_id is None:
         return gated
     officers = payload.get("officers", ())
-    steps: list[Step] = []
-    main = officer_in_role(officers, MAIN_OFFICER)
-    if main is not None:
-        steps += [EnsureAssessor(main), update_learner(sa_id, {"assessorId": Ref("assessor", str(main["officer_id"]))})]
+    steps: list[Step] = list(plan_learner_assessor(sa_id, officers))
     for qualification in payload.get("qualifications", ()):
         if has_course(qualification, lookups):
             steps += plan_assessors(sa_id, qualification, officers, settings)

@@ -1,42 +1,78 @@
-"""A refresh request: rule R1 of DOMAIN.md §4 (the push half; the pull half is the daily pull's).
+"""A refresh request: rule R1 (v2) of DOMAIN.md §4, the push half (the pull half is the learner's pull).
 
-R1  the learner's whole synchronisation step as the settings allow: details (L1–L5), employer
-    (E1 with S13), and each enrolled course's assessors (Q1 with S15) and dates (Q2 with S16).
-U5  (v2) a supported qualification with no SA enrolment yet is enrolled.
+R1  the learner's whole synchronisation step as the settings allow, executed against SA's current
+    records (the executor's compare mode, D1–D4): details (L1–L5), the learner's break state (B1/B2),
+    employer (E1 with S13), the learner's and each enrolled course's assessors (Q1 with S15), course
+    dates (Q2 with S16 = Push), and each course's status and closure (A1). The daily synchronisation
+    plans each eligible learner with this rule too (D1, D5).
+U5  (v2) a supported qualification with no SA enrolment yet is enrolled (D2).
+D2  an SA enrolment that is none of the learner's qualifications is reported, never deleted.
 Y2  applies to any Live learner in SA, eligible or not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sync_core.fields import Lookups
-from sync_core.plan import Plan, Skip, Step
-from sync_core.rules.courses import plan_enrol
+from sync_core.plan import Plan, ReportOrphanEnrolments, SaId, Skip, Step, update_enrolment, update_learner
+from sync_core.rules.courses import closure_fields, plan_enrol, refused_code
 from sync_core.rules.employer import plan_employer
 from sync_core.rules.gate import change_gate
 from sync_core.rules.learner import plan_details
+from sync_core.rules.officers import plan_learner_assessor
 from sync_core.rules.qualification import has_course, plan_qualification
 from sync_core.settings import IntegrationSettings
+
+BREAK_IN_LEARNING = "Break in Learning"  # the PICS programme status of a learner on a break (B1)
+
+
+def plan_learner_status(sa_id: SaId, learner: Mapping[str, Any]) -> tuple[Step, ...]:
+    """B1/B2: the SA learner is on a break while PICS's programme status says so, else active (the status
+    the upload gives it: nothing but a break changes it)."""
+    on_break = str(learner.get("programme_status") or "").casefold() == BREAK_IN_LEARNING.casefold()
+    return (update_learner(sa_id, {"status": "break_in_learning" if on_break else "active"}),)
+
+
+def plan_course(
+    sa_id: SaId,
+    qualification: Mapping[str, Any],
+    officers: Sequence[Mapping[str, Any]],
+    settings: IntegrationSettings,
+    lookups: Lookups,
+) -> tuple[Step, ...]:
+    """One qualification: Q1/Q2 and its status and closure (A1, B1/B2) when enrolled; else U5."""
+    if not has_course(qualification, lookups):  # U5 v2: enrolled now, or reported as unsupported
+        return plan_enrol(sa_id, qualification, officers, settings, lookups)
+    refused = refused_code(qualification)
+    closure = update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification))
+    return (*plan_qualification(sa_id, qualification, officers, settings), refused or closure)
+
+
+def orphans_check(sa_id: SaId, qualifications: Sequence[Mapping[str, Any]], lookups: Lookups) -> ReportOrphanEnrolments:
+    """D2: what the learner's SA enrolments are compared with."""
+    courses = (lookups.course_id(q["qualification_reference"]) for q in qualifications)
+    ids = tuple(str(q["qualification_id"]) for q in qualifications)
+    return ReportOrphanEnrolments(sa_id, ids, tuple(str(c) for c in courses if c is not None))
 
 
 def plan_refresh_requested(
     payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
-    """RefreshRequested → R1."""
+    """RefreshRequested (and the daily synchronisation's ReconcileRequested) → R1."""
     learner = payload["learner"]
     sa_id, gated = change_gate(learner, lookups)
     if sa_id is None:
         return gated
+    officers, qualifications = payload.get("officers", ()), payload.get("qualifications", ())
     steps: list[Step] = [s for s in plan_details(sa_id, learner, settings) if not isinstance(s, Skip)]
+    steps += plan_learner_status(sa_id, learner)
     if settings.push_employer_changes:
         steps += plan_employer(sa_id, payload.get("placement"))
-    officers = payload.get("officers", ())
-    for qualification in payload.get("qualifications", ()):
-        if has_course(qualification, lookups):
-            steps += plan_qualification(sa_id, qualification, officers, settings)
-        else:  # U5 v2: enrolled now, or reported as unsupported
-            steps += plan_enrol(sa_id, qualification, officers, settings, lookups)
-    return tuple(steps) or (Skip("nothing is pushed under the settings", rule="R1"),)
+    if settings.push_assessor_changes:
+        steps += plan_learner_assessor(sa_id, officers)
+    for qualification in qualifications:
+        steps += plan_course(sa_id, qualification, officers, settings, lookups)
+    return (*steps, orphans_check(sa_id, qualifications, lookups))

@@ -30,6 +30,10 @@ class FakeSa:
         self.calls.append((f"find {kind}", ",".join(f"{k}={v}" for k, v in criteria.items() if v)))
         return [r for r in table.values() if all(v is None or r.get(k) == v for k, v in criteria.items())]
 
+    def _get(self, table: dict[str, dict[str, Any]], kind: str, sa_id: Any) -> dict[str, Any]:
+        self.calls.append((f"get {kind}", str(sa_id)))
+        return table[str(sa_id)]
+
     def _update(
         self, table: dict[str, dict[str, Any]], kind: str, sa_id: Any, fields: Mapping[str, Any]
     ) -> dict[str, Any]:
@@ -44,6 +48,9 @@ class FakeSa:
     def find_learners(self, *, mis_id: str | None = None, uln: str | None = None) -> list[dict[str, Any]]:
         return self._find(self.learners, "learner", misId=mis_id, uln=uln)
 
+    def get_learner(self, sa_id: str) -> dict[str, Any]:
+        return self._get(self.learners, "learner", sa_id)
+
     def update_learner(self, sa_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         return self._update(self.learners, "learner", sa_id, fields)
 
@@ -55,6 +62,9 @@ class FakeSa:
     ) -> list[dict[str, Any]]:
         return self._find(self.employers, "employer", misId=mis_id, edrsNumber=edrs_number, postcode=postcode)
 
+    def get_employer(self, sa_id: int | str) -> dict[str, Any]:
+        return self._get(self.employers, "employer", sa_id)
+
     def update_employer(self, sa_id: int | str, fields: Mapping[str, Any]) -> dict[str, Any]:
         return self._update(self.employers, "employer", sa_id, fields)
 
@@ -63,6 +73,9 @@ class FakeSa:
 
     def find_assessors(self, *, mis_id: str | None = None, email: str | None = None) -> list[dict[str, Any]]:
         return self._find(self.assessors, "assessor", misId=mis_id, email=email)
+
+    def get_assessor(self, sa_id: int | str) -> dict[str, Any]:
+        return self._get(self.assessors, "assessor", sa_id)
 
     def update_assessor(self, sa_id: int | str, fields: Mapping[str, Any]) -> dict[str, Any]:
         return self._update(self.assessors, "assessor", sa_id, fields)
@@ -78,7 +91,7 @@ class FakeSa:
 
     def writes(self) -> list[tuple[str, str]]:
         """The calls that change SA."""
-        return [call for call in self.calls if not call[0].startswith("find")]
+        return [call for call in self.calls if not call[0].startswith(("find", "get"))]
 
 
 class FakeState:

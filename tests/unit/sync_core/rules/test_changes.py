@@ -249,8 +249,10 @@ def refresh_payload() -> dict[str, Any]:
     ],
 )
 def test_r1_refresh_pushes_what_the_settings_allow(settings: IntegrationSettings, expected_writes: list[str]) -> None:
-    """R1: a refresh runs the learner's whole push step, even for a learner not in learning (Y2)."""
-    sa, _, _ = run(plan_refresh_requested, refresh_payload(), settings)
+    """R1 v2: a refresh runs the learner's whole push step against SA's records, even for a learner not in learning (Y2)."""
+    sa, state = world()
+    execute(plan_refresh_requested(refresh_payload(), settings, state, TODAY),
+            ExecutorPorts(sa, state, state, state, state, hash_key=HASH_KEY), compare=True)  # fmt: skip
     assert [kind for kind, _ in sa.writes()] == expected_writes
 
 
