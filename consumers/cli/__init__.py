@@ -12,6 +12,7 @@ from consumers.cli import (
     dlq_cmd,
     pull_cmd,
     qualifications_cmd,
+    reconcile_cmd,
     replay_cmd,
     run_cmd,
     sandbox_cmd,
@@ -23,6 +24,7 @@ from consumers.cli.boundary import debugging, guarded
 COMMANDS = (
     run_cmd,
     pull_cmd,
+    reconcile_cmd,
     replay_cmd,
     dlq_cmd,
     status_cmd,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from psycopg_pool import ConnectionPool
@@ -19,3 +19,11 @@ def pool_from_env() -> Iterator[ConnectionPool]:
     migrate(url, limits)
     with open_pool(url, max_size=2, limits=limits) as pool:
         yield pool
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell, indented; the last column runs on unpadded."""
+    lines = [header, *rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    return "\n".join("  " + "  ".join([*(c.ljust(w) for c, w in zip(line, widths, strict=False)), line[-1]]).rstrip()
+                     for line in lines)  # fmt: skip
