@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 from psycopg_pool import ConnectionPool
@@ -15,6 +16,7 @@ from sync_core.config import RuntimeConfig
 from sync_core.execute import executor
 from sync_core.faults import crash_checkpoint, raise_in_rule
 from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.pics.snapshot import learner_snapshot
 from sync_core.pics.updates import PicsUpdates
 from sync_core.pics.writeback import PicsIdWriter
 from sync_core.pipeline.process import PipelinePorts
@@ -24,6 +26,7 @@ from sync_core.smart_assessor.client import OnCall, SaClient, SaCredentials
 from sync_core.smart_assessor.in_doubt import InDoubtWrites
 from sync_core.smart_assessor.rate_limit import TokenBucket
 from sync_core.state.database import limits_of, migrate, open_pool
+from sync_core.state.drift import DriftLog
 from sync_core.state.guard import DatabaseCreationGuard
 from sync_core.state.hash_key import hash_key
 from sync_core.state.ledger import Ledger
@@ -147,6 +150,7 @@ def _ports(config: RuntimeConfig, pool: ConnectionPool, sa: SaClient, shared: _S
     )  # fmt: skip
     lookups = DatabaseLookups(links, QualificationLinks(pool))
     return PipelinePorts(
-        shared.serde, ledger, lookups, execution, PicsUpdates(pool), settings,
+        shared.serde, ledger, lookups, execution, PicsUpdates(pool), settings, partial(learner_snapshot, pool),
+        DriftLog(pool).record,
         rule_fault=raise_in_rule(config.raise_in_rule), zone=config.zone,
     )  # fmt: skip

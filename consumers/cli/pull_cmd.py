@@ -1,4 +1,5 @@
-"""``pics-sync pull daily|learner``: the daily pull SA → PICS (the producer half; `run --side pull` applies)."""
+"""``pics-sync pull daily|learner`` and ``pics-sync refresh``: the daily run (SA → PICS, and each learner's
+comparison with SA, D1) and its one-learner case (R1); `run --side pull` and `run` apply what they send."""
 
 from __future__ import annotations
 
@@ -43,10 +44,16 @@ def register(subcommands: Any) -> None:
     )
     _common(daily)
     daily.set_defaults(handler=_daily)
-    one = actions.add_parser("learner", help="one learner now (the manual refresh)")
-    one.add_argument("ident", help="the Learner Ident")
-    _common(one)
-    one.set_defaults(handler=_learner)
+    one = actions.add_parser("learner", help="one learner now: the old name of `pics-sync refresh`")
+    refresh = subcommands.add_parser(
+        "refresh",
+        help="one learner now, both ways (R1): its comparison with SA, repaired by the push consumer in the "
+        "learner's order, and its pull",
+    )
+    for cmd_of_one in (one, refresh):
+        cmd_of_one.add_argument("ident", help="the Learner Ident")
+        _common(cmd_of_one)
+        cmd_of_one.set_defaults(handler=_learner)
 
 
 def _common(cmd: argparse.ArgumentParser) -> None:

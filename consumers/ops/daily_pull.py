@@ -1,4 +1,6 @@
-"""The daily pull producer: reads every eligible learner from SA and emits the items on ``sa.*``.
+"""The daily run's producer: reads every eligible learner from SA and emits the items on ``sa.*``, and asks for
+each learner's comparison with SA (D1: a ``ReconcileRequested`` on ``pics.learner``, which the push consumer
+carries out in the learner's key order, D5).
 
 Learners are read in Learner Ident order, many at once (``concurrency``) under one token bucket
 (``rate_per_s``). Every ``chunk`` learners, once their events are on Kafka, the run's checkpoint
@@ -37,12 +39,14 @@ from sync_core.pipeline import policy
 from sync_core.pipeline.retrying import call
 from sync_core.pipeline.routes import PULL_TOPICS
 from sync_core.pull.encoding import Message, Ready, encode
-from sync_core.pull.reads import Read, Reader
+from sync_core.pull.reads import Read, Reader, event_id
+from sync_core.serde import new_event
 from sync_core.settings import IntegrationSettings, Mode
 from sync_core.smart_assessor.rate_limit import TokenBucket
 from sync_core.state.pull_runs import PullRuns
 
 log = structlog.get_logger("pics_sync.pull")
+RECONCILE, LEARNER_TOPIC = "ReconcileRequested", "pics.learner"
 T = TypeVar("T")
 
 
@@ -94,10 +98,20 @@ class _Run:
     checkpoint: Callable[[str], None]
     failed: int = 0
     done: int = 0  # learners whose events are sent
+    reconciles: int = 0  # reconcile requests sent (D1)
 
     def send(self, messages: list[Message]) -> None:
         for topic, key, data in messages:
             self.producer.send_raw(topic, key, data)
+
+    def request_reconcile(self, learner_ident: str) -> None:
+        """D1, D5: ask the push consumer to compare the learner with SA and repair, in the learner's key order.
+
+        The id is the run's and the learner's, so a ``--resume`` that sends it again is a duplicate."""
+        value = new_event(RECONCILE, {"learner_ident": learner_ident, "run_id": self.run_id},
+                          event_id=event_id(self.run_id, RECONCILE, learner_ident, learner_ident))  # fmt: skip
+        self.producer.send(LEARNER_TOPIC, learner_ident, value)
+        self.reconciles += 1
 
     def read(self, learner: dict[str, Any]) -> Ready:
         """The learner's items, a bad one dropped alone (P14); none when the policy parks the learner's failure."""
@@ -136,7 +150,7 @@ def _run_pull(
     service: Service, options: PullOptions, learners: Sequence[dict[str, Any]], run_id: int
 ) -> dict[str, Any]:
     config = service.config
-    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PULL_TOPICS})
+    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in (*PULL_TOPICS, LEARNER_TOPIC)})
     calls = PacedCalls(options.rate_per_s)
     settings = service.ports.settings()
     reader = Reader(service.sa, settings, run_id, calls)
@@ -151,8 +165,10 @@ def _run_pull(
         progress.close()
     if _stopping(options):
         log.info("pull.stopped", run_id=run_id, learners_read=run.done, learners=len(learners))
-        return PullRuns(service.pool).row(run_id) | {"status": "stopped", "learners_failed": run.failed}
-    return PullRuns(service.pool).finish(run_id, "succeeded") | {"learners_failed": run.failed}
+        figures = {"status": "stopped", "learners_failed": run.failed, "reconcile_requested": run.reconciles}
+        return PullRuns(service.pool).row(run_id) | figures
+    figures = {"learners_failed": run.failed, "reconcile_requested": run.reconciles}
+    return PullRuns(service.pool).finish(run_id, "succeeded") | figures
 
 
 def _stopping(options: PullOptions) -> bool:
@@ -177,6 +193,7 @@ def _read_all(
 
     def take(learner: dict[str, Any], read: Ready) -> None:
         run.send(read.messages)
+        run.request_reconcile(learner["learner_ident"])  # whether or not SA could be read for the pull
         chunk.add(learner["learner_ident"], read)
         run.failed += read.failed
         run.done += 1

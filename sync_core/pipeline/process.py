@@ -10,13 +10,15 @@ left waiting on nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
+from typing import Any
 
 import structlog
 
 from sync_core import clock
+from sync_core.drift.compare import Difference
 from sync_core.errors import UndecodableEvent
 from sync_core.execute import executor
 from sync_core.execute.pics import PicsWriter, execute_pics
@@ -60,6 +62,10 @@ class PipelinePorts:
     execution: executor.ExecutorPorts
     pics: PicsWriter
     settings: Callable[[], IntegrationSettings]
+    # PICS's current record of a learner, shaped as a RefreshRequested payload; None: PICS has no such learner.
+    snapshot: Callable[[str], Mapping[str, Any] | None]
+    # D3: records the differences a compare-mode event found (run id, event id, differences).
+    drift: Callable[[int | None, str | None, Sequence[Difference]], int]
     rule_fault: Callable[[str | None], None] = field(default=no_fault)  # tests: raise in a key's rule
     zone: tzinfo = field(default=clock.zone(clock.DEFAULT_ZONE))  # the calendar of an event's day
 
@@ -142,7 +148,11 @@ def _planned(
 ) -> Outcome:
     ports.rule_fault(delivery.source.key)
     on = clock.local_date(event.envelope.occurred_at, ports.zone)  # the PICS day of the event, not UTC's
-    plan = route.rule(event.payload, settings, ports.lookups, on)
+    payload = _payload(event, route, ports)
+    if payload is None:
+        gone = replace(base, kind=Kind.SKIPPED, reason="not in PICS", rule="D1")
+        return _record(delivery, gone, ports, mode)
+    plan = route.rule(payload, settings, ports.lookups, on)
     park = next((step for step in plan if isinstance(step, Park)), None)
     if park is not None:
         parked = replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule)
@@ -152,6 +162,9 @@ def _planned(
         assert isinstance(skip, Skip)
         return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=skip.reason, rule=skip.rule), ports, mode)
     effects = _execute(plan, ports, route, mode)
+    if effects.differences and not mode.dry_run:
+        ports.execution.fence.check()  # as for the ledger: a generation that is gone records nothing
+        ports.drift(event.payload.get("run_id"), event.envelope.event_id, effects.differences)
     applied = replace(
         base,
         sa_calls=effects.sa_calls,
@@ -163,9 +176,16 @@ def _planned(
     return _record(delivery, applied, ports, mode)
 
 
+def _payload(event: DecodedEvent, route: Route, ports: PipelinePorts) -> Mapping[str, Any] | None:
+    """What the rule plans from: the event's after-image, or PICS's record of the learner read now (D5)."""
+    if not route.current_record:
+        return event.payload
+    return ports.snapshot(event.payload["learner_ident"])
+
+
 def _execute(plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode) -> executor.Effects:
     if not route.pulls:
-        return executor.execute(plan, ports.execution, dry_run=mode.dry_run, force=mode.force)
+        return executor.execute(plan, ports.execution, dry_run=mode.dry_run, force=mode.force, compare=route.compare)
     if mode.dry_run:  # the pull side's writes are PICS rows: list them, write none
         return executor.Effects(calls=tuple(f"pics {type(step).__name__}" for step in plan))
     return execute_pics(plan, ports.pics)

@@ -45,6 +45,11 @@ class Route:
 
     rule: Rule
     topic: str  # the logical topic the record arrives on
+    # The rule plans from PICS's record of the learner as it is when the event is processed, not from the
+    # event's payload: a reconcile repairs with what PICS holds then, so never under a newer edit (D5).
+    current_record: bool = False
+    # Executed against SA's current records, not X1's memo of what was pushed, so an SA hand edit is seen (D1).
+    compare: bool = False
 
     @property
     def pulls(self) -> bool:
@@ -59,8 +64,9 @@ ROUTES: Mapping[str, Route] = {
     "QualificationChanged": Route(plan_qualification_changed, LEARNER),
     "IlrAimClosed": Route(plan_aim_closed, LEARNER),
     "BreakInLearning": Route(plan_break_in_learning, LEARNER),
-    "RefreshRequested": Route(plan_refresh_requested, LEARNER),
+    "RefreshRequested": Route(plan_refresh_requested, LEARNER, compare=True),
     "LearnerOfficersChanged": Route(plan_learner_officers_changed, LEARNER),
+    "ReconcileRequested": Route(plan_refresh_requested, LEARNER, current_record=True, compare=True),
     "OrganisationEdited": Route(plan_organisation_edited, ORGANISATION),
     "OfficerEdited": Route(plan_officer_edited, OFFICER),
     "QualificationProgress": Route(plan_progress, SA_LEARNER),

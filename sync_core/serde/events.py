@@ -28,8 +28,8 @@ NAMESPACE = "pics.events"
 SA_NAMESPACE = "sa.events"
 """The namespace of the events the daily pull makes of what it read from SA (DOMAIN.md section 5)."""
 
-SCHEMA_VERSION = 4
-"""The contract version this code writes; ``schemas/history/v4`` holds its schemas."""
+SCHEMA_VERSION = 5
+"""The contract version this code writes; ``schemas/history/v5`` holds its schemas."""
 
 TOPIC_RECORDS: Mapping[str, str] = MappingProxyType(
     {

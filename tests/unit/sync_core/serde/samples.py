@@ -240,6 +240,7 @@ EVENTS: dict[str, dict[str, Any]] = {
     },
     "RefreshRequested": {"learner": LEARNER, "placement": None, "officers": [], "qualifications": []},
     "LearnerOfficersChanged": {"learner": LEARNER, "officers": OFFICERS, "qualifications": [QUALIFICATION]},
+    "ReconcileRequested": {"learner_ident": LEARNER["learner_ident"], "run_id": 41},
     "OrganisationEdited": {"organisation": ORGANISATION},
     "OfficerEdited": {"officer": OFFICER},
     **SA_EVENTS,

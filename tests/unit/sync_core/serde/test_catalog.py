@@ -104,6 +104,19 @@ WRITTEN_BY_VERSION: dict[int, list[tuple[str, dict[str, Any]]]] = {
             ]
         ),
     ],
+    5: [
+        (RECORD, envelope(5, "ReconcileRequested", EVENTS["ReconcileRequested"])),
+        ("pics.events.OrganisationEvent", envelope(5, "OrganisationEdited", EVENTS["OrganisationEdited"])),
+        ("pics.events.OfficerEvent", envelope(5, "OfficerEdited", EVENTS["OfficerEdited"])),
+        *(
+            (TOPIC_RECORDS[topic], envelope(5, name, SA_EVENTS[name]))
+            for name, topic in [
+                ("ReviewUpserted", "sa.learner"),
+                ("OfficerPulled", "sa.officer"),
+                ("OrganisationPulled", "sa.organisation"),
+            ]
+        ),
+    ],
 }
 
 

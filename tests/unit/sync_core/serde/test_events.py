@@ -27,6 +27,7 @@ def test_event_records() -> None:
         "BreakInLearning": "pics.learner",
         "RefreshRequested": "pics.learner",
         "LearnerOfficersChanged": "pics.learner",
+        "ReconcileRequested": "pics.learner",
         "OrganisationEdited": "pics.organisation",
         "OfficerEdited": "pics.officer",
         "QualificationProgress": "sa.learner",
