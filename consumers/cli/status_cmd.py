@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from consumers.cli.common import pool_from_env
+from consumers.cli.common import pool_from_env, table
 from consumers.cli.dlq_cmd import parse_age
 from consumers.ops.status import SIDES, GroupStatus, PullRun, StatusReport, Thresholds, collect_status, human
 from sync_core.config import load_config
@@ -95,13 +95,13 @@ def _consumers(report: StatusReport) -> str:
              "live" if c in g.live(stale) else "stopped" if c.stopped_at else "silent")
             for g in report.groups for c in g.consumers]  # fmt: skip
     header = ("group", "side", "consumer", "circuit", "pending", "last beat", "state")
-    return "consumers (heartbeats)\n" + (_table(header, rows) if rows else "  none reported in the last 24 h")
+    return "consumers (heartbeats)\n" + (table(header, rows) if rows else "  none reported in the last 24 h")
 
 
 def _members(report: StatusReport) -> str:
     rows = [row for group in report.groups if group.error is None for row in _member_rows(group)]
     header = ("group", "state", "host", "member", "partitions")
-    return "kafka group members (as the group coordinator sees them)\n" + _table(header, rows)
+    return "kafka group members (as the group coordinator sees them)\n" + table(header, rows)
 
 
 def _member_rows(group: GroupStatus) -> list[tuple[str, ...]]:
@@ -122,7 +122,7 @@ def _partitions(owned: Sequence[tuple[str, int]]) -> str:
 def _lag(report: StatusReport) -> str:
     rows = [row for group in report.groups for row in _lag_rows(group)]
     header = ("group", "topic", "partition", "committed", "end", "lag")
-    return f"lag (attention over {report.thresholds.max_lag} a group)\n" + _table(header, rows)
+    return f"lag (attention over {report.thresholds.max_lag} a group)\n" + table(header, rows)
 
 
 def _lag_rows(group: GroupStatus) -> list[tuple[str, ...]]:
@@ -139,7 +139,7 @@ def _parked(report: StatusReport) -> str:
     if not report.parked:
         return "parked events: none"
     rows = [(str(p.count), _utc(p.oldest), p.reason) for p in report.parked]
-    return f"parked events by reason ({report.parked_total} in all)\n" + _table(("count", "oldest", "reason"), rows)
+    return f"parked events by reason ({report.parked_total} in all)\n" + table(("count", "oldest", "reason"), rows)
 
 
 def _pull(report: StatusReport) -> str:
@@ -164,11 +164,3 @@ def _run(run: PullRun | None) -> str:
 
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns padded to their widest cell, indented; the last column runs on unpadded."""
-    lines = [header, *rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
-    return "\n".join("  " + "  ".join([*(c.ljust(w) for c, w in zip(line, widths, strict=False)), line[-1]]).rstrip()
-                     for line in lines)  # fmt: skip
