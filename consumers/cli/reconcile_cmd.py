@@ -1,4 +1,5 @@
-"""``pics-sync reconcile report``: the drift record (DOMAIN.md D3) for an operator.
+"""``pics-sync reconcile [--dry-run] [--learner IDENT]``: the synchronisation of differences on demand
+(``consumers.ops.reconcile``); ``pics-sync reconcile report``: the drift record (DOMAIN.md D3) for an operator.
 
 The report names records, SA resources and fields, never a value. ``--values IDENT`` reads one
 learner's two values again from PICS and SA and prints them: personal data, shown on that request
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from consumers.cli.common import pool_from_env, table
+from consumers.ops import reconcile
 from consumers.ops.drift_values import Shown, learner_values
 from consumers.service import open_service
 from sync_core.config import load_config
@@ -36,8 +38,45 @@ def register(subcommands: Any) -> None:
     cmd = subcommands.add_parser(
         "reconcile", help="the synchronisation of differences (D1–D6) and its drift report (D3)"
     )
-    actions = cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
+    cmd.add_argument("--dry-run", action="store_true", help="compare now and print, per record and field, the "
+                     "writes a real run would make; make none (D4)")  # fmt: skip
+    cmd.add_argument("--learner", metavar="IDENT", help="only this learner (any Live learner in SA); default every "
+                     "eligible learner (Y1)")  # fmt: skip
+    cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    cmd.set_defaults(handler=_run)
+    actions = cmd.add_subparsers(dest="action", metavar="ACTION")
     _register_report(actions)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """A real run asks the push consumer for each learner's comparison (in its key order, D5); a dry run
+    compares here and prints what would be written."""
+    with open_service(load_config()) as service:
+        learners = reconcile.learners_of(service, args.learner)
+        if not args.dry_run:
+            sent = reconcile.request(service, learners)
+            done = f"{sent} reconcile request(s) sent: `pics-sync run` repairs them, `reconcile report` shows them"
+            _say(args.json, {"reconcile_requested": sent}, done)
+            return 0
+        found = list(reconcile.predict(service, learners))
+    rows = [(p.learner_ident, d.entity, d.sa_resource or "-", d.field, d.direction, d.action)
+            for p in found for d in p.differences]  # fmt: skip
+    not_compared = {p.learner_ident: p.not_compared for p in found if p.not_compared}
+    if args.json:
+        keys = ("learner", "entity", "sa_resource", "field", "direction", "action")
+        print(json.dumps({"learners": len(found), "differences": [dict(zip(keys, row, strict=True)) for row in rows],
+                          "not_compared": not_compared}))  # fmt: skip
+        return 0
+    print(f"dry run: {len(found)} learner(s) compared with SA, {len(rows)} write(s) a real run would make")
+    if rows:
+        print(table(("learner", "entity", "SA resource", "field", "direction", "action"), rows))
+    for ident, why in sorted(not_compared.items()):
+        print(f"  {ident}: not compared: {why}")
+    return 0
+
+
+def _say(as_json: bool, figures: dict[str, Any], text: str) -> None:
+    print(json.dumps(figures) if as_json else text)
 
 
 def _register_report(actions: Any) -> None:

@@ -9,6 +9,7 @@ skipped "not in PICS" and nothing is sent.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -16,16 +17,19 @@ from typing import Any
 import psycopg
 import pytest
 
+from consumers import cli
 from consumers.ops.daily_pull import PullOptions, daily_pull
 from consumers.producer import EventProducer
 from consumers.service import Service
 from sandbox.pics.people import People
 from sandbox.sa.process import SaSandboxProcess
+from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.outcome import Kind, Tally
 from sync_core.pics.learners import LearnerRepository
 from sync_core.rules.eligibility import IN_LEARNING, LIVE
 from sync_core.serde import new_event
 from sync_core.state.settings_repo import SettingsRepository
+from tests.support import process_env
 
 pytestmark = pytest.mark.integration
 
@@ -133,3 +137,38 @@ def test_the_daily_run_asks_for_every_eligible_learner_and_the_consumer_repairs_
     assert summary["reconcile_requested"] == summary["learners_read"] >= 1
     assert service.sa.get_learner(learner["smart_assessor_id"])["email"] == learner["email"]
     assert (summary["id"], "learner", "L-RECON-DAILY", "email", "push", "pushed") in drift_rows(service)
+
+
+def test_reconcile_dry_run_predicts_exactly_what_the_real_run_writes(
+    config: RuntimeConfig,
+    service: Service,
+    drain: Callable[[], Tally],
+    sa: SaSandboxProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """D4: `reconcile --dry-run --learner` lists the hand-edited field and writes nothing; `reconcile --learner`
+    then has the push consumer write exactly that, recorded as predicted."""
+    for name, value in process_env(config).items():
+        if name.startswith("PICS_SYNC_"):
+            monkeypatch.setenv(name, value)
+    SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
+    learner = in_pics_and_sa(service, "L-RECON-DRY")
+    first = EventProducer(kafka_settings(config), service.ports.serde, topic_prefix=config.topic_prefix)
+    first.send("pics.learner", "L-RECON-DRY", reconcile("L-RECON-DRY"))
+    first.flush()
+    drain()  # in step: SA holds PICS's details
+    service.sa.update_learner(learner["smart_assessor_id"], {"email": "typed.in.sa@example.org"})
+    capsys.readouterr()
+
+    assert cli.main(["reconcile", "--dry-run", "--learner", "L-RECON-DRY", "--json"]) == 0
+    predicted = json.loads(capsys.readouterr().out)["differences"]
+    assert service.sa.get_learner(learner["smart_assessor_id"])["email"] == "typed.in.sa@example.org"
+    assert cli.main(["reconcile", "--learner", "L-RECON-DRY", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"reconcile_requested": 1}
+    before = len(drift_rows(service))
+    drain()
+
+    assert [(d["entity"], d["field"], d["action"]) for d in predicted] == [("learner", "email", "would push")]
+    assert [(e, f, a) for _run, e, _p, f, _d, a in drift_rows(service)[before:]] == [("learner", "email", "pushed")]
+    assert service.sa.get_learner(learner["smart_assessor_id"])["email"] == learner["email"]
