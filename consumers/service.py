@@ -6,8 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
 
 import httpx
 from psycopg_pool import ConnectionPool
@@ -16,7 +15,7 @@ from sync_core.config import RuntimeConfig
 from sync_core.execute import executor
 from sync_core.faults import crash_checkpoint, raise_in_rule
 from sync_core.pics.qualification_links import QualificationLinks
-from sync_core.pics.snapshot import learner_snapshot
+from sync_core.pics.snapshot import PicsSnapshots
 from sync_core.pics.updates import PicsUpdates
 from sync_core.pics.writeback import PicsIdWriter
 from sync_core.pipeline.process import PipelinePorts
@@ -26,7 +25,7 @@ from sync_core.smart_assessor.client import OnCall, SaClient, SaCredentials
 from sync_core.smart_assessor.in_doubt import InDoubtWrites
 from sync_core.smart_assessor.rate_limit import TokenBucket
 from sync_core.state.database import limits_of, migrate, open_pool
-from sync_core.state.drift import DriftLog
+from sync_core.state.drift import DriftLog, OnRecord
 from sync_core.state.guard import DatabaseCreationGuard
 from sync_core.state.hash_key import hash_key
 from sync_core.state.ledger import Ledger
@@ -101,8 +100,11 @@ def sa_client(config: RuntimeConfig, *, paced: bool = False, on_call: OnCall | N
     )
 
 
-def open_service(config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCall | None = None) -> Service:
-    """Migrate the database and open everything the pipeline needs (``paced``, ``on_sa_call``: see ``sa_client``).
+def open_service(
+    config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCall | None = None, on_drift: OnRecord | None = None
+) -> Service:
+    """Migrate the database and open everything the pipeline needs (``paced``, ``on_sa_call``: see ``sa_client``;
+    ``on_drift`` hears of every difference recorded, D3: metrics).
 
     Two pools: the workers', and the side pool of what runs beside them (``Service.side``), which
     connects only when used.
@@ -120,9 +122,18 @@ def open_service(config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCa
         sa = exits.enter_context(sa_client(config, paced=paced, on_call=on_sa_call))
         # Shared by both sets of ports: a write either gave up on may still land in SA for the other too.
         shared = _Shared(_serde(config, exits), InDoubtWrites(config.sa_late_write_window_s),
-                         hash_key(pool, config.hash_key))  # fmt: skip
+                         hash_key(pool, config.hash_key), on_drift)  # fmt: skip
         side = Service(config, side_pool, sa, _ports(config, side_pool, sa, shared), ExitStack())
-        return Service(config, pool, sa, _ports(config, pool, sa, shared), exits.pop_all(), side)
+        service = Service(config, pool, sa, _ports(config, pool, sa, shared), exits.pop_all(), side)
+        service.ports = replace(service.ports, pull=_refresh_pulls(service))
+        return service
+
+
+def _refresh_pulls(service: Service) -> Callable[[str], int]:
+    """R1 v2's pull half for the push consumer (imported here: the pull itself opens a Service's parts)."""
+    from consumers.ops.refresh_pull import RefreshPulls
+
+    return RefreshPulls(service)
 
 
 def _serde(config: RuntimeConfig, exits: ExitStack) -> AvroSerde:
@@ -138,6 +149,7 @@ class _Shared:
     serde: AvroSerde
     doubts: InDoubtWrites
     hash_key: bytes
+    on_drift: OnRecord | None = None
 
 
 def _ports(config: RuntimeConfig, pool: ConnectionPool, sa: SaClient, shared: _Shared) -> PipelinePorts:
@@ -150,7 +162,7 @@ def _ports(config: RuntimeConfig, pool: ConnectionPool, sa: SaClient, shared: _S
     )  # fmt: skip
     lookups = DatabaseLookups(links, QualificationLinks(pool))
     return PipelinePorts(
-        shared.serde, ledger, lookups, execution, PicsUpdates(pool), settings, partial(learner_snapshot, pool),
-        DriftLog(pool).record,
+        shared.serde, ledger, lookups, execution, PicsUpdates(pool), settings, PicsSnapshots(pool),
+        DriftLog(pool, on_record=shared.on_drift).record,
         rule_fault=raise_in_rule(config.raise_in_rule), zone=config.zone,
     )  # fmt: skip

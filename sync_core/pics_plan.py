@@ -26,6 +26,9 @@ class SetPics:
     table: str  # learner, learner_qualification, officer, organisation
     key: str  # the row's id (Learner Ident, learner-qualification id, officer id, organisation id)
     fields: Mapping[str, Any]
+    # D1, D3: the drift record's kind of record when these fields are a Pull-direction difference (P7,
+    # P9-P11): each one this write changes is recorded "pulled". None: SA's own data (progress, hours, risk).
+    drift: str | None = None
 
     def __post_init__(self) -> None:
         # Dropped here rather than by each rule, so no pull rule can forget it and the plan (printed

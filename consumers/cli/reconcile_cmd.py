@@ -1,5 +1,6 @@
-"""``pics-sync reconcile [--dry-run] [--learner IDENT]``: the synchronisation of differences on demand
-(``consumers.ops.reconcile``); ``pics-sync reconcile report``: the drift record (DOMAIN.md D3) for an operator.
+"""``pics-sync reconcile [--dry-run] [--learner IDENT] [--entity E] [--resume]``: the synchronisation of
+differences on demand (``consumers.ops.reconcile``); ``pics-sync reconcile report``: the drift record
+(DOMAIN.md D3) for an operator.
 
 The report names records, SA resources and fields, never a value. ``--values IDENT`` reads one
 learner's two values again from PICS and SA and prints them: personal data, shown on that request
@@ -18,9 +19,11 @@ from typing import Any
 from consumers.cli.common import pool_from_env, table
 from consumers.ops import reconcile
 from consumers.ops.drift_values import Shown, learner_values
-from consumers.service import open_service
+from consumers.ops.reconcile_requests import ENTITIES
+from consumers.service import Service, open_service
 from sync_core.config import load_config
 from sync_core.errors import ConfigurationError
+from sync_core.logs import configure_logging
 from sync_core.state.drift import DriftCount, DriftLog, DriftRecord
 
 _REPORT_EXITS = (
@@ -30,53 +33,117 @@ _COUNTS = ("entity", "field", "direction", "action", "count")
 _RECORDS = ("id", "found at (UTC)", "run", "entity", "PICS record", "SA resource", "field", "direction", "action",
             "event")  # fmt: skip
 _VALUES = ("entity", "PICS record", "SA resource", "field", "direction", "last action", "found at (UTC)", "PICS", "SA")
+DISABLED = {"status": "skipped", "reason": "integration disabled (S1)"}
 PERSONAL = "PERSONAL DATA: as PICS and SA hold them now (a repaired difference shows two equal values); mind who reads"
 
 
 def register(subcommands: Any) -> None:
     """Add ``reconcile`` and its actions."""
     cmd = subcommands.add_parser(
-        "reconcile", help="the synchronisation of differences (D1–D6) and its drift report (D3)"
-    )
+        "reconcile", help="the synchronisation of differences (D1–D6) and its drift report (D3)",
+        description="A real run is a run of its own: one reconcile request per record, which the push consumer "
+        "(`pics-sync run`) compares with SA and repairs in the record's order (D5); `reconcile report --run R` shows "
+        "what it found. A dry run compares here and now and lists the writes (D4).",
+    )  # fmt: skip
     cmd.add_argument("--dry-run", action="store_true", help="compare now and print, per record and field, the "
                      "writes a real run would make; make none (D4)")  # fmt: skip
-    cmd.add_argument("--learner", metavar="IDENT", help="only this learner (any Live learner in SA); default every "
-                     "eligible learner (Y1)")  # fmt: skip
-    cmd.add_argument("--json", action="store_true", help="print one JSON object")
+    cmd.add_argument("--learner", metavar="IDENT", help="only this learner (any Live learner in SA) and its employer "
+                     "and assessors; default every eligible learner (Y1) and theirs")  # fmt: skip
+    cmd.add_argument("--entity", action="append", choices=ENTITIES, help="only these records (repeat for more): the "
+                     "learners, or the employers or assessors linked to them; default all three")  # fmt: skip
+    cmd.add_argument("--resume", action="store_true", help="carry on the last reconcile run, if it did not finish, "
+                     "after its checkpoint, over what it covered")  # fmt: skip
+    cmd.add_argument("--concurrency", type=int, default=16, help="records a dry run compares at once (default 16); "
+                     "SA calls stay under PICS_SYNC_SA_RATE_LIMIT_PER_S")  # fmt: skip
+    cmd.add_argument("--chunk", type=int, default=500, help="requests between checkpoints (default 500)")
+    cmd.add_argument("--json", action="store_true", help="print one JSON object (and no progress bar)")
     cmd.set_defaults(handler=_run)
     actions = cmd.add_subparsers(dest="action", metavar="ACTION")
     _register_report(actions)
 
 
 def _run(args: argparse.Namespace) -> int:
-    """A real run asks the push consumer for each learner's comparison (in its key order, D5); a dry run
+    """A real run asks the push consumer for each record's comparison (in its key order, D5); a dry run
     compares here and prints what would be written."""
-    with open_service(load_config()) as service:
-        learners = reconcile.learners_of(service, args.learner)
-        if not args.dry_run:
-            sent = reconcile.request(service, learners)
-            done = f"{sent} reconcile request(s) sent: `pics-sync run` repairs them, `reconcile report` shows them"
-            _say(args.json, {"reconcile_requested": sent}, done)
+    options = run_options(args)
+    config = load_config()
+    configure_logging(config.log_level)  # on stderr: stdout is the run's own output
+    with open_service(config, paced=True) as service:  # the dry run's SA reads: the consumer's token bucket
+        if not service.ports.settings().integration_enabled:  # S1: the consumer would skip every request
+            print(json.dumps(DISABLED) if args.json else "integration disabled (S1): nothing compared, nothing sent")
             return 0
-        found = list(reconcile.predict(service, learners))
-    rows = [(p.learner_ident, d.entity, d.sa_resource or "-", d.field, d.direction, d.action)
-            for p in found for d in p.differences]  # fmt: skip
-    not_compared = {p.learner_ident: p.not_compared for p in found if p.not_compared}
-    if args.json:
-        keys = ("learner", "entity", "sa_resource", "field", "direction", "action")
-        print(json.dumps({"learners": len(found), "differences": [dict(zip(keys, row, strict=True)) for row in rows],
-                          "not_compared": not_compared}))  # fmt: skip
-        return 0
-    print(f"dry run: {len(found)} learner(s) compared with SA, {len(rows)} write(s) a real run would make")
-    if rows:
-        print(table(("learner", "entity", "SA resource", "field", "direction", "action"), rows))
-    for ident, why in sorted(not_compared.items()):
-        print(f"  {ident}: not compared: {why}")
+        if not args.dry_run:
+            summary = _real_run(service, args, options)
+            print(json.dumps(summary) if args.json else run_text(summary))
+            return 0
+        scope = reconcile.Scope.of(args.entity, args.learner)
+        found = reconcile.predict(service, reconcile.targets(service, scope), options)
+    print(json.dumps(dry_run(found)) if args.json else dry_run_text(found))
     return 0
 
 
-def _say(as_json: bool, figures: dict[str, Any], text: str) -> None:
-    print(json.dumps(figures) if as_json else text)
+def run_options(args: argparse.Namespace) -> reconcile.Options:
+    """The run's options; a bad or conflicting one refused before anything is opened."""
+    if args.resume and (args.dry_run or args.learner or args.entity):
+        raise ConfigurationError("--resume carries on the last run over what it covered: no --dry-run, --learner "
+                                 "or --entity with it")  # fmt: skip
+    for name in ("concurrency", "chunk"):
+        if getattr(args, name) < 1:
+            raise ConfigurationError(f"--{name} must be at least 1, not {getattr(args, name)}")
+    progress = not args.json and sys.stderr.isatty()  # as the pull: a bar for a person at a terminal only
+    return reconcile.Options(chunk=args.chunk, concurrency=args.concurrency, progress=progress)
+
+
+def _real_run(service: Service, args: argparse.Namespace, options: reconcile.Options) -> dict[str, Any]:
+    if not args.resume:
+        started = reconcile.start(service, reconcile.Scope.of(args.entity, args.learner))
+        return reconcile.send(service, started, options)
+    row = reconcile.last_run(service)
+    if row is None or row["status"] == "succeeded":
+        return {"run_id": None if row is None else row["id"], "status": "nothing to resume"}
+    return reconcile.send(service, reconcile.resume(service, row), options)
+
+
+def run_text(summary: dict[str, Any]) -> str:
+    run = summary["run_id"]
+    if summary["status"] == "nothing to resume":
+        return f"no reconcile run to resume: {'none has run yet' if run is None else f'the last, run {run}, finished'}"
+    counts = summary["reconcile_requested"], summary["reconcile_requested_employers"], summary[
+        "reconcile_requested_assessors"]  # fmt: skip
+    sent = "{} learner(s), {} employer(s), {} assessor(s)".format(*counts)
+    return (f"reconcile run {run}{' (resumed)' if summary['resumed'] else ''}: {sum(counts)} request(s) sent: {sent}\n"
+            f"the push consumer (`pics-sync run`) compares and repairs them; `pics-sync reconcile report --run {run}` "
+            "shows what it found")  # fmt: skip
+
+
+def _label(predicted: reconcile.Predicted) -> str:
+    return f"{predicted.entity.removesuffix('s')} {predicted.record_id}"
+
+
+def dry_run(found: list[reconcile.Predicted]) -> dict[str, Any]:
+    """A dry run as JSON: the records compared by entity, each write a real run would make, what was not compared."""
+    return {
+        "records": len(found),
+        **{entity: sum(p.entity == entity for p in found) for entity in ENTITIES},
+        "differences": [_record(p) | asdict(d) for p in found for d in p.differences],
+        "not_compared": [_record(p) | {"reason": p.not_compared} for p in found if p.not_compared],
+    }
+
+
+def _record(predicted: reconcile.Predicted) -> dict[str, str]:
+    return {"kind": predicted.entity.removesuffix("s"), "record": predicted.record_id}
+
+
+def dry_run_text(found: list[reconcile.Predicted]) -> str:
+    """A dry run as a line of figures, a table of the writes per record and field, then what was not compared."""
+    rows = [(_label(p), d.entity, d.sa_resource or "-", d.field, d.direction, d.action)
+            for p in found for d in p.differences]  # fmt: skip
+    counts = ", ".join(f"{sum(p.entity == e for p in found)} {e.removesuffix('s')}(s)" for e in ENTITIES)
+    lines = [f"dry run: {len(found)} record(s) compared with SA ({counts}), {len(rows)} write(s) a real run would make"]
+    if rows:
+        lines.append(table(("record", "entity", "SA resource", "field", "direction", "action"), rows))
+    lines += [f"  {_label(p)}: not compared: {p.not_compared}" for p in found if p.not_compared]
+    return "\n".join(lines)
 
 
 def _register_report(actions: Any) -> None:

@@ -1,13 +1,15 @@
 """The daily run's producer: reads every eligible learner from SA and emits the items on ``sa.*``, and asks for
-each learner's comparison with SA (D1: a ``ReconcileRequested`` on ``pics.learner``, which the push consumer
-carries out in the learner's key order, D5).
+each learner's comparison with SA, then each linked employer's and assessor's, once however many learners
+share it (D1: reconcile requests on the push topics, carried out by the push consumer in each record's key
+order, D5; ``consumers.ops.reconcile_requests``), whatever the pull modes: the consumer applies the settings.
 
 Learners are read in Learner Ident order, many at once (``concurrency``) under one token bucket
 (``rate_per_s``). Every ``chunk`` learners, once their events are on Kafka, the run's checkpoint
 moves to the last of them, so a crashed run resumes there (``--resume``) and re-reads at most the
 read-ahead window. Event ids are deterministic per (pull run, item): ``--resume`` of a run re-emits
-that run's ids, while another run (``pull learner`` on the day of the nightly pull, the next night)
-has ids of its own, so what SA changed in between reaches PICS.
+that run's ids (and asks again about the records linked to all of the run's learners, not only to
+those left), while another run (``pull learner`` on the day of the nightly pull, the next night) has
+ids of its own, so what SA changed in between reaches PICS.
 
 P14: an item that cannot be read, mapped or encoded is dropped alone and counted in the run's row
 (``items_dropped``, ``dropped_reasons``); a learner whose reading fails is counted (``learners_failed``)
@@ -29,6 +31,7 @@ from typing import Any, TypeVar
 import structlog
 
 from consumers.kafka.clients import ensure_topics
+from consumers.ops.reconcile_requests import LEARNERS, ReconcileRequests, ensure_request_topics, linked_targets
 from consumers.producer import EventProducer
 from consumers.progress import Progress
 from consumers.service import Service
@@ -39,14 +42,12 @@ from sync_core.pipeline import policy
 from sync_core.pipeline.retrying import call
 from sync_core.pipeline.routes import PULL_TOPICS
 from sync_core.pull.encoding import Message, Ready, encode
-from sync_core.pull.reads import Read, Reader, event_id
-from sync_core.serde import new_event
+from sync_core.pull.reads import Read, Reader
 from sync_core.settings import IntegrationSettings, Mode
 from sync_core.smart_assessor.rate_limit import TokenBucket
 from sync_core.state.pull_runs import PullRuns
 
 log = structlog.get_logger("pics_sync.pull")
-RECONCILE, LEARNER_TOPIC = "ReconcileRequested", "pics.learner"
 T = TypeVar("T")
 
 
@@ -64,6 +65,9 @@ class PullOptions:
     # Set (SIGTERM, SIGINT): read no further learner, send and checkpoint those read, and leave the
     # run unfinished for ``--resume``.
     stop: threading.Event | None = None
+    # Ask for each learner's comparison with SA, and its employer's and assessors' (D1). Off: the pull half
+    # of a refresh the push consumer is carrying out, which has just compared the learner itself (R1 v2).
+    reconcile: bool = True
 
 
 class PacedCalls:
@@ -96,22 +100,13 @@ class _Run:
     producer: EventProducer
     run_id: int
     checkpoint: Callable[[str], None]
+    requests: ReconcileRequests  # D1: on the run's producer, so a checkpoint's flush covers them
     failed: int = 0
     done: int = 0  # learners whose events are sent
-    reconciles: int = 0  # reconcile requests sent (D1)
 
     def send(self, messages: list[Message]) -> None:
         for topic, key, data in messages:
             self.producer.send_raw(topic, key, data)
-
-    def request_reconcile(self, learner_ident: str) -> None:
-        """D1, D5: ask the push consumer to compare the learner with SA and repair, in the learner's key order.
-
-        The id is the run's and the learner's, so a ``--resume`` that sends it again is a duplicate."""
-        value = new_event(RECONCILE, {"learner_ident": learner_ident, "run_id": self.run_id},
-                          event_id=event_id(self.run_id, RECONCILE, learner_ident, learner_ident))  # fmt: skip
-        self.producer.send(LEARNER_TOPIC, learner_ident, value)
-        self.reconciles += 1
 
     def read(self, learner: dict[str, Any]) -> Ready:
         """The learner's items, a bad one dropped alone (P14); none when the policy parks the learner's failure."""
@@ -133,13 +128,21 @@ class _Run:
             return Ready(Read(key), [], failed=True)
 
 
-def run_pull(service: Service, options: PullOptions, learners: Sequence[dict[str, Any]], run_id: int) -> dict[str, Any]:
-    """Read ``learners`` (and the officers and organisations a pull mode needs), emit, checkpoint.
+def run_pull(
+    service: Service,
+    options: PullOptions,
+    learners: Sequence[dict[str, Any]],
+    run_id: int,
+    linked_of: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Read ``learners`` (and the officers and organisations a pull mode needs), emit, checkpoint; then the
+    records linked to ``linked_of`` (default: ``learners``; a resumed run's: all of the run's learners).
 
     An error the run cannot go past (SA refusing us, tries run out) marks the run failed, then raises.
     """
+    idents = [learner["learner_ident"] for learner in learners] if linked_of is None else list(linked_of)
     try:
-        return _run_pull(service, options, learners, run_id)
+        return _run_pull(service, options, learners, run_id, idents)
     except Exception as stopped:
         log.error("pull.failed", run_id=run_id, error=type(stopped).__name__)
         PullRuns(service.pool).finish(run_id, "failed")
@@ -147,27 +150,28 @@ def run_pull(service: Service, options: PullOptions, learners: Sequence[dict[str
 
 
 def _run_pull(
-    service: Service, options: PullOptions, learners: Sequence[dict[str, Any]], run_id: int
+    service: Service, options: PullOptions, learners: Sequence[dict[str, Any]], run_id: int, idents: list[str]
 ) -> dict[str, Any]:
     config = service.config
-    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in (*PULL_TOPICS, LEARNER_TOPIC)})
+    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PULL_TOPICS})
+    ensure_request_topics(config)
     calls = PacedCalls(options.rate_per_s)
     settings = service.ports.settings()
     reader = Reader(service.sa, settings, run_id, calls)
     producer = EventProducer(kafka_settings(config), service.ports.serde, topic_prefix=config.topic_prefix)
-    run = _Run(service, options, reader, producer, run_id, service.ports.execution.checkpoint)
+    requests = ReconcileRequests(producer, run_id)
+    run = _Run(service, options, reader, producer, run_id, service.ports.execution.checkpoint, requests)
     progress = Progress(len(learners), "pull: learners read") if options.progress else None
     with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="pull") as pool:
         _read_all(run, pool, learners, calls, progress)
         if not _stopping(options):
-            _linked_records(run, pool, learners, settings)
+            _linked_records(run, pool, idents, settings)
     if progress:
         progress.close()
+    figures = {"learners_failed": run.failed, **requests.figures()}
     if _stopping(options):
         log.info("pull.stopped", run_id=run_id, learners_read=run.done, learners=len(learners))
-        figures = {"status": "stopped", "learners_failed": run.failed, "reconcile_requested": run.reconciles}
-        return PullRuns(service.pool).row(run_id) | figures
-    figures = {"learners_failed": run.failed, "reconcile_requested": run.reconciles}
+        return PullRuns(service.pool).row(run_id) | figures | {"status": "stopped"}
     return PullRuns(service.pool).finish(run_id, "succeeded") | figures
 
 
@@ -193,7 +197,8 @@ def _read_all(
 
     def take(learner: dict[str, Any], read: Ready) -> None:
         run.send(read.messages)
-        run.request_reconcile(learner["learner_ident"])  # whether or not SA could be read for the pull
+        if run.options.reconcile:  # whether or not SA could be read for the pull
+            run.requests.send((LEARNERS, learner["learner_ident"]))
         chunk.add(learner["learner_ident"], read)
         run.failed += read.failed
         run.done += 1
@@ -257,14 +262,16 @@ def _checkpoint(run: _Run, chunk: _Chunk, calls: PacedCalls) -> _Chunk:
     return _Chunk(calls.calls, number=chunk.number + 1)
 
 
-def _linked_records(
-    run: _Run, pool: ThreadPoolExecutor, learners: Sequence[dict[str, Any]], settings: IntegrationSettings
-) -> None:
-    """P10, P11: the linked officers and organisations, when their mode pulls."""
-    if settings.officer_mode is not Mode.PULL and settings.organisation_mode is not Mode.PULL:
+def _linked_records(run: _Run, pool: ThreadPoolExecutor, idents: list[str], settings: IntegrationSettings) -> None:
+    """P10, P11: the linked officers and organisations, when their mode pulls; D1: a reconcile request for
+    each, whatever the modes (the push consumer compares under the settings it reads then)."""
+    pulls = settings.officer_mode is Mode.PULL or settings.organisation_mode is Mode.PULL
+    if not pulls and not run.options.reconcile:
         return
-    idents = [learner["learner_ident"] for learner in learners]
     officers, organisations = EligibleLearners(run.service.pool).linked_records(idents)
+    if run.options.reconcile:
+        for target in linked_targets(officers, organisations):
+            run.requests.send(target)
     reads: list[Ready] = []
     if settings.officer_mode is Mode.PULL:
         reads += pool.map(partial(run.linked, run.reader.officer), officers)
@@ -297,13 +304,15 @@ def daily_pull(service: Service, options: PullOptions) -> dict[str, Any]:
         log.info("pull.already_done", run_id=done["id"], run_date=options.run_date.isoformat())
         return done | {"learners_failed": 0}
     if unfinished is None:
-        learners = eligible.daily(options.run_date)
+        learners, linked_of = eligible.daily(options.run_date), None
         run_id = runs.start(options.run_date, "daily", len(learners))
     else:
         learners = eligible.daily(options.run_date, after=unfinished["checkpoint"] or "")
         run_id = unfinished["id"]
         log.info("pull.resumed", run_id=run_id, after=unfinished["checkpoint"], remaining=len(learners))
-    summary = run_pull(service, options, learners, run_id)
+        # The linked records come after every learner: those of the learners read before the crash too (D1).
+        linked_of = [row["learner_ident"] for row in eligible.daily(options.run_date)]
+    summary = run_pull(service, options, learners, run_id, linked_of)
     log.info("pull.finished", **{k: v for k, v in summary.items() if k not in ("started_at", "finished_at")})
     return summary
 

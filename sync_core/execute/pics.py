@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sync_core.drift.compare import Difference
 from sync_core.execute.executor import Effects
 from sync_core.fields import ASSESSOR_FIELDS
 from sync_core.pics_plan import EnsureOfficerFromSa, SetPics, UpsertReview, blank
@@ -20,7 +21,7 @@ from sync_core.plan import Plan, Report
 class PicsWriter(Protocol):
     """The PICS writes a pull plan needs (``sync_core.pics.updates.PicsUpdates``)."""
 
-    def set_row(self, table: str, key: str, fields: Mapping[str, Any]) -> int: ...
+    def set_row(self, table: str, key: str, fields: Mapping[str, Any]) -> tuple[str, ...]: ...  # those changed
     def find_officer(self, sa_assessor_id: str, email: str | None) -> str | None: ...
     def link_officer(self, officer_id: str, sa_assessor_id: str) -> int: ...
     def create_officer(self, officer_id: str, fields: Mapping[str, Any], asso_login: str | None) -> int: ...
@@ -33,23 +34,28 @@ class PicsWriter(Protocol):
 class _Run:
     pics: PicsWriter
     changed: int = 0
+    differences: list[Difference] = field(default_factory=list)  # D1, D3: the Pull-direction fields changed
     officers: dict[str, str] = field(default_factory=dict)  # SA assessor id → PICS officer, this plan
 
 
 def execute_pics(plan: Plan, pics: PicsWriter) -> Effects:
-    """Apply the plan; ``Effects.pics_rows_changed`` counts rows that really changed."""
+    """Apply the plan; ``Effects.pics_rows_changed`` counts rows that really changed, ``differences`` the
+    Pull-direction fields a write changed (D1, D3: a value PICS did not hold, so a difference pulled)."""
     run, reports = _Run(pics), []
     for step in plan:
         match step:
-            case SetPics(table=table, key=key, fields=fields):
-                run.changed += pics.set_row(table, key, fields)
+            case SetPics(table=table, key=key, fields=fields, drift=entity):
+                changed = pics.set_row(table, key, fields)
+                run.changed += bool(changed)
+                if entity is not None:
+                    run.differences += [Difference(entity, None, key, name, "pull", "pulled") for name in changed]
             case EnsureOfficerFromSa():
                 _ensure_officer(run, step)
             case UpsertReview():
                 _upsert_review(run, step)
             case Report(reason=reason, rule=rule):
                 reports.append(f"{reason} ({rule})")
-    return Effects(reports=tuple(reports), pics_rows_changed=run.changed)
+    return Effects(reports=tuple(reports), pics_rows_changed=run.changed, differences=tuple(run.differences))
 
 
 def new_officer_id(sa_assessor_id: str) -> str:

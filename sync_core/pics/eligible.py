@@ -1,4 +1,5 @@
-"""Who the daily pull reads: Y1 and Y2 of DOMAIN.md §2, as queries on the PICS tables."""
+"""Who the daily pull reads: Y1 and Y2 of DOMAIN.md §2, and the records linked to them (P10, P11, D1), as
+queries on the PICS tables."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ _ELIGIBLE = """
       AND (programme_status = %(learning)s OR end_date BETWEEN %(since)s AND %(on)s)
       AND learner_ident > %(after)s
     ORDER BY learner_ident
+"""
+
+# An officer is linked to a learner by a role (learner_officer) or as a qualification's assessor (U5).
+_LINKED_OFFICERS = """
+    SELECT o.id, o.additional_id FROM pics.officer o
+    WHERE o.additional_id IS NOT NULL AND o.id IN (
+        SELECT officer_id FROM pics.learner_officer WHERE learner_ident = ANY(%s)
+        UNION SELECT assessor_id FROM pics.learner_qualification WHERE learner_ident = ANY(%s)
+    )
+    ORDER BY o.id
 """
 
 
@@ -44,15 +55,11 @@ class EligibleLearners:
             return conn.cursor(row_factory=dict_row).execute(query, (learner_ident, LIVE)).fetchone()
 
     def linked_records(self, idents: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(officers, organisations) in SA that these learners are linked to (P10, P11)."""
+        """(officers, organisations) in SA that these learners are linked to, each once (P10, P11, D1): the
+        learners' officers in any role and their qualifications' assessors; their placements."""
         with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
-            officers = cur.execute(
-                "SELECT DISTINCT o.id, o.additional_id FROM pics.officer o JOIN pics.learner_officer lo"
-                " ON lo.officer_id = o.id WHERE lo.learner_ident = ANY(%s) AND o.additional_id IS NOT NULL"
-                " ORDER BY o.id",
-                (idents,),
-            ).fetchall()
+            officers = cur.execute(_LINKED_OFFICERS, (idents, idents)).fetchall()
             organisations = cur.execute(
                 "SELECT DISTINCT g.id, g.additional_id FROM pics.organisation g JOIN pics.learner l"
                 " ON l.placement_organisation_id = g.id WHERE l.learner_ident = ANY(%s) AND g.additional_id IS NOT NULL"

@@ -37,11 +37,19 @@ def review_ident(learner_ident: str, sa_system_id: str) -> str:
 
 
 def _changed_update(table: str, key: str, fields: Mapping[str, Any]) -> tuple[sql.Composed, dict[str, Any]]:
-    sets = [sql.SQL("{0} = %({1})s").format(sql.Identifier(c), sql.SQL(f"v_{c}")) for c in fields]
-    differs = [sql.SQL("{0} IS DISTINCT FROM %({1})s").format(sql.Identifier(c), sql.SQL(f"v_{c}")) for c in fields]
-    query = sql.SQL("UPDATE pics.{t} SET {sets} WHERE {key} = %(key)s AND ({differs})").format(
-        t=sql.Identifier(table), sets=sql.SQL(", ").join(sets), key=sql.Identifier(TABLES[table][0][0]),
-        differs=sql.SQL(" OR ").join(differs),
+    """P12: the row updated only when a value differs; it returns, per field, whether that one changed."""
+    column = sql.Identifier(TABLES[table][0][0])
+    value = {c: sql.SQL(f"%(v_{c})s") for c in fields}
+    sets = [sql.SQL("{0} = {1}").format(sql.Identifier(c), value[c]) for c in fields]
+    differs = [sql.SQL("old.{0} IS DISTINCT FROM {1}").format(sql.Identifier(c), value[c]) for c in fields]
+    changed = [sql.SQL("old.{0} IS DISTINCT FROM updated.{0}").format(sql.Identifier(c)) for c in fields]
+    query = sql.SQL(
+        "WITH old AS (SELECT * FROM pics.{t} WHERE {key} = %(key)s FOR UPDATE)"
+        " UPDATE pics.{t} AS updated SET {sets} FROM old WHERE updated.{key} = old.{key} AND ({differs})"
+        " RETURNING {changed}"
+    ).format(
+        t=sql.Identifier(table), sets=sql.SQL(", ").join(sets), key=column,
+        differs=sql.SQL(" OR ").join(differs), changed=sql.SQL(", ").join(changed),
     )  # fmt: skip
     return query, {"key": key, **{f"v_{c}": v for c, v in fields.items()}}
 
@@ -52,13 +60,14 @@ class PicsUpdates:
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
 
-    def set_row(self, table: str, key: str, fields: Mapping[str, Any]) -> int:
-        """Set the fields of one row; returns 1 when it changed (P12: equal values write nothing)."""
+    def set_row(self, table: str, key: str, fields: Mapping[str, Any]) -> tuple[str, ...]:
+        """Set the fields of one row; returns those whose value changed (P12: equal values write nothing)."""
         if not fields:
-            return 0
+            return ()
         query, params = _changed_update(table, key, fields)
         with self._pool.connection() as conn:
-            return conn.execute(query, params).rowcount
+            row = conn.execute(query, params).fetchone()
+        return () if row is None else tuple(name for name, changed in zip(fields, row, strict=True) if changed)
 
     def find_officer(self, sa_assessor_id: str, email: str | None) -> str | None:
         """P5: the PICS officer of this SA assessor: by Additional ID, else by Email (case-insensitive)."""

@@ -52,6 +52,11 @@ class Delivery:
     prior: Prior | None = None
 
 
+def no_pull(_learner_ident: str) -> int:
+    """Where no pull is wired (unit tests, tools): a refresh pushes only."""
+    return 0
+
+
 @dataclass(frozen=True)
 class PipelinePorts:
     """What the pipeline talks to."""
@@ -62,10 +67,13 @@ class PipelinePorts:
     execution: executor.ExecutorPorts
     pics: PicsWriter
     settings: Callable[[], IntegrationSettings]
-    # PICS's current record of a learner, shaped as a RefreshRequested payload; None: PICS has no such learner.
-    snapshot: Callable[[str], Mapping[str, Any] | None]
+    # (topic, record id) → PICS's current record of that learner, organisation or officer, shaped as the
+    # payload its topic's rules plan from (``sync_core.pics.snapshot``); None: PICS has no such record.
+    snapshot: Callable[[str, str], Mapping[str, Any] | None]
     # D3: records the differences a compare-mode event found (run id, event id, differences).
     drift: Callable[[int | None, str | None, Sequence[Difference]], int]
+    # R1 v2's pull half: one learner's pull with ids of a run of its own; returns the items sent.
+    pull: Callable[[str], int] = field(default=no_pull)
     rule_fault: Callable[[str | None], None] = field(default=no_fault)  # tests: raise in a key's rule
     zone: tzinfo = field(default=clock.zone(clock.DEFAULT_ZONE))  # the calendar of an event's day
 
@@ -165,22 +173,27 @@ def _planned(
     if effects.differences and not mode.dry_run:
         ports.execution.fence.check()  # as for the ledger: a generation that is gone records nothing
         ports.drift(event.payload.get("run_id"), event.envelope.event_id, effects.differences)
+    reports = effects.reports
+    if route.then_pull and not mode.dry_run:
+        ports.execution.fence.check()  # a generation that is gone leaves the refresh to the next owner
+        reports += (f"{ports.pull(payload['learner']['learner_ident'])} items pulled from SA (R1)",)
     applied = replace(
         base,
         sa_calls=effects.sa_calls,
         writes=effects.calls,
         pushed=effects.pushed,
-        reason="; ".join(effects.reports) or None,
+        reason="; ".join(reports) or None,
         pics_rows_changed=effects.pics_rows_changed,
     )
     return _record(delivery, applied, ports, mode)
 
 
 def _payload(event: DecodedEvent, route: Route, ports: PipelinePorts) -> Mapping[str, Any] | None:
-    """What the rule plans from: the event's after-image, or PICS's record of the learner read now (D5)."""
+    """What the rule plans from: the event's after-image, or PICS's record of the learner, organisation or
+    officer it names, read now (D5)."""
     if not route.current_record:
         return event.payload
-    return ports.snapshot(event.payload["learner_ident"])
+    return ports.snapshot(route.topic, route.record_of(event.payload))
 
 
 def _execute(plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode) -> executor.Effects:

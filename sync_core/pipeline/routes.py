@@ -37,6 +37,8 @@ LEARNER, ORGANISATION, OFFICER = "pics.learner", "pics.organisation", "pics.offi
 SA_LEARNER, SA_ORGANISATION, SA_OFFICER = "sa.learner", "sa.organisation", "sa.officer"
 PUSH_TOPICS = (LEARNER, ORGANISATION, OFFICER)  # PICS → SA: the push consumers
 PULL_TOPICS = (SA_LEARNER, SA_ORGANISATION, SA_OFFICER)  # SA → PICS: the PICS updaters
+# The payload field naming the record that a push topic is keyed by: what a reconcile request asks about.
+RECORD_KEYS: Mapping[str, str] = {LEARNER: "learner_ident", ORGANISATION: "organisation_id", OFFICER: "officer_id"}
 
 
 @dataclass(frozen=True)
@@ -45,16 +47,23 @@ class Route:
 
     rule: Rule
     topic: str  # the logical topic the record arrives on
-    # The rule plans from PICS's record of the learner as it is when the event is processed, not from the
-    # event's payload: a reconcile repairs with what PICS holds then, so never under a newer edit (D5).
+    # The rule plans from PICS's record (of the learner, organisation or officer the payload names) as it is
+    # when the event is processed, not from the event's payload: a reconcile repairs with what PICS holds
+    # then, so never under a newer edit (D5).
     current_record: bool = False
     # Executed against SA's current records, not X1's memo of what was pushed, so an SA hand edit is seen (D1).
     compare: bool = False
+    # R1 v2: once the push half is done, this learner's pull (P1-P11) with event ids of its own.
+    then_pull: bool = False
 
     @property
     def pulls(self) -> bool:
         """True for an SA → PICS updater (its plan writes PICS, not SA)."""
         return self.topic in PULL_TOPICS
+
+    def record_of(self, payload: Mapping[str, Any]) -> str:
+        """The id of the PICS record a ``current_record`` event is about (its topic's key)."""
+        return str(payload[RECORD_KEYS[self.topic]])
 
 
 ROUTES: Mapping[str, Route] = {
@@ -64,11 +73,13 @@ ROUTES: Mapping[str, Route] = {
     "QualificationChanged": Route(plan_qualification_changed, LEARNER),
     "IlrAimClosed": Route(plan_aim_closed, LEARNER),
     "BreakInLearning": Route(plan_break_in_learning, LEARNER),
-    "RefreshRequested": Route(plan_refresh_requested, LEARNER, compare=True),
+    "RefreshRequested": Route(plan_refresh_requested, LEARNER, compare=True, then_pull=True),
     "LearnerOfficersChanged": Route(plan_learner_officers_changed, LEARNER),
     "ReconcileRequested": Route(plan_refresh_requested, LEARNER, current_record=True, compare=True),
     "OrganisationEdited": Route(plan_organisation_edited, ORGANISATION),
     "OfficerEdited": Route(plan_officer_edited, OFFICER),
+    "OrganisationReconcileRequested": Route(plan_organisation_edited, ORGANISATION, current_record=True, compare=True),
+    "OfficerReconcileRequested": Route(plan_officer_edited, OFFICER, current_record=True, compare=True),
     "QualificationProgress": Route(plan_progress, SA_LEARNER),
     "ReviewUpserted": Route(plan_review, SA_LEARNER),
     "OtjHoursTotal": Route(plan_otj, SA_LEARNER),

@@ -28,6 +28,11 @@ from sync_core.pull.items import BadItem
 from sync_core.settings import IntegrationSettings, Mode
 
 log = structlog.get_logger("pics_sync.pull")
+# The items of a Pull direction (D1: P7, P9-P11): they name their run, under which the drift record files
+# what they change in PICS (D3).
+DRIFT_ITEMS = frozenset(
+    {"QualificationDatesPulled", "LearnerDemographicsPulled", "OfficerPulled", "OrganisationPulled"}
+)
 _EVENT_NAMESPACE = uuid.UUID("0b6f4a43-2f43-4b8e-9d0c-3a9f7f2f5e11")
 
 
@@ -93,6 +98,8 @@ class Read:
             self.drop(name, bad.field, bad.problem)
             return
         if payload is not None:
+            if name in DRIFT_ITEMS:
+                payload = {**payload, "run_id": self.run_id}
             pulled_id = event_id(self.run_id, name, self.key, record)
             self.events.append(Pulled(self.topic, self.key, name, payload, pulled_id))
 

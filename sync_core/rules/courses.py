@@ -89,6 +89,15 @@ def refused_code(qualification: Mapping[str, Any]) -> Park | None:
     return None
 
 
+def reported_instead(step: Step, qualification: Mapping[str, Any], left: str) -> Step:
+    """A1 v2 in a learner's whole step (an upload, a refresh, the daily synchronisation): a course whose code
+    is refused is reported and ``left`` (e.g. "not enrolled"); the learner and its other courses still go,
+    so nothing of the learner waits behind one bad code (X2 v2's aim). A lone IlrAimClosed still parks."""
+    if isinstance(step, Park):
+        return Report(f"qualification {qualification['qualification_id']} {left}: {step.reason}", step.rule)
+    return step
+
+
 def is_closed(qualification: Mapping[str, Any]) -> bool:
     """True when PICS has closed the aim (an actual end date, or a status other than continuing)."""
     status = qualification.get("completion_status") or CONTINUING

@@ -19,8 +19,8 @@ from datetime import date
 from typing import Any
 
 from sync_core.fields import DEMOGRAPHICS, Lookups, to_sa, wire
-from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Park, Plan, Ref, Report, Skip, Step
-from sync_core.rules.courses import officer_in_role, plan_enrol
+from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Plan, Ref, Skip, Step
+from sync_core.rules.courses import officer_in_role, plan_enrol, reported_instead
 from sync_core.rules.eligibility import is_live
 from sync_core.rules.gate import NOT_LIVE
 from sync_core.rules.learner import plan_details
@@ -45,14 +45,6 @@ def upload_fields(
     return fields
 
 
-def _reported(step: Step, qualification: Mapping[str, Any]) -> Step:
-    """A1 v2 at upload: a course with a refused code is reported and left out; the learner and its other
-    courses still go, so nothing of the learner waits behind one bad code (X2 v2's aim)."""
-    if isinstance(step, Park):
-        return Report(f"qualification {qualification['qualification_id']} not enrolled: {step.reason}", step.rule)
-    return step
-
-
 def plan_learner_enrolled(
     payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
@@ -70,8 +62,8 @@ def plan_learner_enrolled(
     fields = upload_fields(learner, settings, placement, main)
     steps.append(EnsureLearner(ident, fields, sa_id=learner.get("smart_assessor_id")))
     for qualification in payload.get("qualifications", ()):  # U4, U5
-        steps += [_reported(step, qualification) for step in plan_enrol(Ref("learner", ident), qualification,
-                                                                            officers, settings, lookups)]  # fmt: skip
+        enrol = plan_enrol(Ref("learner", ident), qualification, officers, settings, lookups)
+        steps += [reported_instead(step, qualification, "not enrolled") for step in enrol]
     details = plan_details(Ref("learner", ident), learner, settings)  # U9
     steps += [step for step in details if not isinstance(step, Skip)]
     return tuple(steps)

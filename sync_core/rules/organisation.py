@@ -1,8 +1,13 @@
-"""Organisation and officer edits: rules G1 and O1 of DOMAIN.md §4.
+"""Organisation and officer edits: rules G1 and O1 of DOMAIN.md §4, and their daily comparison (D1).
 
 G1  S12 = Push: U2's organisation fields are set on the linked SA employer.
 O1  S10 = Push: U3's officer fields are set on the linked SA assessor.
+D1  the daily synchronisation plans each linked organisation and officer with these rules too, from
+    PICS's current record (OrganisationReconcileRequested, OfficerReconcileRequested).
 A record not linked to SA has nothing to update (it is linked or created when a learner needs it).
+The update names the PICS record it is about (a ``Ref``, resolved by the link step before it to the
+Additional ID, else our link), so what compare mode finds is recorded under the organisation or officer
+(D3) even when several PICS records share one SA record (U2 v2).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from sync_core.fields import ASSESSOR_FIELDS, EMPLOYER_FIELDS, Lookups, to_sa
-from sync_core.plan import Plan, Skip, Update
+from sync_core.plan import EnsureAssessor, EnsureEmployer, Plan, Ref, Skip, Update
 from sync_core.settings import IntegrationSettings, Mode
 
 
@@ -23,26 +28,29 @@ def linked_id(record: Mapping[str, Any], entity: str, pics_id: str, lookups: Loo
 
 
 def _plan_record_edited(
-    record: Mapping[str, Any], linked: str | None, mode: Mode, kind: str, fields: Mapping[str, str], rule: str
+    record: Mapping[str, Any], pics_id: str, mode: Mode, kind: str, lookups: Lookups, rule: str
 ) -> Plan:
     if mode is not Mode.PUSH:
         return (Skip(f"{kind} details are not pushed under the settings", rule=rule),)
-    if linked is None:
+    if linked_id(record, kind, pics_id, lookups) is None:
         return (Skip(f"not linked to a Smart Assessor {kind}", rule=rule),)
-    return (Update(kind, linked, to_sa(record, fields)),)
+    # Linked, so the Ensure step only resolves the link (no SA call, never a create).
+    link = EnsureEmployer(record) if kind == "employer" else EnsureAssessor(record)
+    fields = EMPLOYER_FIELDS if kind == "employer" else ASSESSOR_FIELDS
+    return (link, Update(kind, Ref(kind, pics_id), to_sa(record, fields)))
 
 
 def plan_organisation_edited(
     payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
-    """OrganisationEdited → G1 (S12)."""
+    """OrganisationEdited, OrganisationReconcileRequested → G1 (S12)."""
     organisation = payload["organisation"]
-    linked = linked_id(organisation, "employer", str(organisation["organisation_id"]), lookups)
-    return _plan_record_edited(organisation, linked, settings.organisation_mode, "employer", EMPLOYER_FIELDS, "G1")
+    pics_id = str(organisation["organisation_id"])
+    return _plan_record_edited(organisation, pics_id, settings.organisation_mode, "employer", lookups, "G1")
 
 
 def plan_officer_edited(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date) -> Plan:
-    """OfficerEdited → O1 (S10)."""
+    """OfficerEdited, OfficerReconcileRequested → O1 (S10)."""
     officer = payload["officer"]
-    linked = linked_id(officer, "assessor", str(officer["officer_id"]), lookups)
-    return _plan_record_edited(officer, linked, settings.officer_mode, "assessor", ASSESSOR_FIELDS, "O1")
+    pics_id = str(officer["officer_id"])
+    return _plan_record_edited(officer, pics_id, settings.officer_mode, "assessor", lookups, "O1")

@@ -10,6 +10,8 @@ P9  S6 = Update PICS…: L1's fields but ULN from SA; gender with S7, ethnicity 
 P10 S10 = Update PICS…: U3's fields to the linked officer.   P11 S12 likewise for organisations.
 P12 an update equal to the PICS row writes nothing (the PICS executor's job).
 P13 an empty SA value never overwrites PICS: ``SetPics`` drops it (``sync_core.pics_plan``).
+D1  P7 and P9-P11 are the Pull direction of the synchronisation of differences: each field they change
+    is recorded as a difference pulled (D3); progress, hours and risk are SA's own data, not differences.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def plan_qualification_dates(payload: Mapping[str, Any], settings: IntegrationSe
     if settings.qualification_dates_mode is not Mode.PULL:
         return (Skip("qualification dates are pushed, not pulled (S16)", rule="P7"),)
     dates = {"start_date": payload.get("start_date"), "planned_end_date": payload.get("planned_end_date")}
-    return (SetPics("learner_qualification", payload["qualification_id"], dates),)
+    return (SetPics("learner_qualification", payload["qualification_id"], dates, drift="enrolment"),)
 
 
 def plan_risk(payload: Mapping[str, Any], settings: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
@@ -70,14 +72,15 @@ def plan_demographics(payload: Mapping[str, Any], settings: IntegrationSettings,
     """LearnerDemographicsPulled → P9 (P13: SA's blanks are not written)."""
     if settings.learner_mode is not Mode.PULL:
         return (Skip("learner details are not pulled (S6)", rule="P9"),)
-    return (SetPics("learner", payload["learner_ident"], pulled_demographics(payload, settings)),)
+    return (SetPics("learner", payload["learner_ident"], pulled_demographics(payload, settings), drift="learner"),)
 
 
 def plan_officer(payload: Mapping[str, Any], settings: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
     """OfficerPulled → P10 (P13: SA's blanks are not written)."""
     if settings.officer_mode is not Mode.PULL:
         return (Skip("officer details are not pulled (S10)", rule="P10"),)
-    return (SetPics("officer", payload["officer_id"], {name: payload.get(name) for name in ASSESSOR_FIELDS}),)
+    fields = {name: payload.get(name) for name in ASSESSOR_FIELDS}
+    return (SetPics("officer", payload["officer_id"], fields, drift="assessor"),)
 
 
 def plan_organisation(payload: Mapping[str, Any], settings: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
@@ -85,4 +88,4 @@ def plan_organisation(payload: Mapping[str, Any], settings: IntegrationSettings,
     if settings.organisation_mode is not Mode.PULL:
         return (Skip("organisation details are not pulled (S12)", rule="P11"),)
     fields = {name: payload.get(name) for name in EMPLOYER_FIELDS}
-    return (SetPics("organisation", payload["organisation_id"], fields),)
+    return (SetPics("organisation", payload["organisation_id"], fields, drift="employer"),)

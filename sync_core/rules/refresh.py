@@ -6,6 +6,8 @@ R1  the learner's whole synchronisation step as the settings allow, executed aga
     dates (Q2 with S16 = Push), and each course's status and closure (A1). The daily synchronisation
     plans each eligible learner with this rule too (D1, D5).
 U5  (v2) a supported qualification with no SA enrolment yet is enrolled (D2).
+A1  (v2) a course whose completion status or outcome is refused is reported, its status not sent; the rest
+    of the learner's step goes on (a daily request parked would hold the learner's next edits behind it).
 D2  an SA enrolment that is none of the learner's qualifications is reported, never deleted.
 Y2  applies to any Live learner in SA, eligible or not.
 """
@@ -18,7 +20,7 @@ from typing import Any
 
 from sync_core.fields import Lookups
 from sync_core.plan import Plan, ReportOrphanEnrolments, SaId, Skip, Step, update_enrolment, update_learner
-from sync_core.rules.courses import closure_fields, plan_enrol, refused_code
+from sync_core.rules.courses import closure_fields, plan_enrol, refused_code, reported_instead
 from sync_core.rules.employer import plan_employer
 from sync_core.rules.gate import change_gate
 from sync_core.rules.learner import plan_details
@@ -45,10 +47,15 @@ def plan_course(
 ) -> tuple[Step, ...]:
     """One qualification: Q1/Q2 and its status and closure (A1, B1/B2) when enrolled; else U5."""
     if not has_course(qualification, lookups):  # U5 v2: enrolled now, or reported as unsupported
-        return plan_enrol(sa_id, qualification, officers, settings, lookups)
-    refused = refused_code(qualification)
-    closure = update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification))
-    return (*plan_qualification(sa_id, qualification, officers, settings), refused or closure)
+        enrol = plan_enrol(sa_id, qualification, officers, settings, lookups)
+        return tuple(reported_instead(step, qualification, "not enrolled") for step in enrol)
+    refused = refused_code(qualification)  # first: a refused code has no closure fields to map
+    status: Step
+    if refused is None:
+        status = update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification))
+    else:
+        status = reported_instead(refused, qualification, "status not sent")
+    return (*plan_qualification(sa_id, qualification, officers, settings), status)
 
 
 def orphans_check(sa_id: SaId, qualifications: Sequence[Mapping[str, Any]], lookups: Lookups) -> ReportOrphanEnrolments:

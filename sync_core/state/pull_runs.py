@@ -2,6 +2,11 @@
 
 A run's id also makes its pulled events' ids (``sync_core.pull.reads.event_id``), and the row counts
 the items it dropped (P14) by reason, a reason naming the item and SA field, never a value.
+
+Its scope says what ran: ``daily``, ``learner:<ident>`` (a refresh's pull), or ``reconcile:…`` (a
+``pics-sync reconcile`` run, ``consumers.ops.reconcile``), whose row counts reconcile requests where a
+pull counts learners (``learners_eligible``: to send, ``learners_read`` and ``events``: sent) and whose
+checkpoint is the last record sent, ``<entity>:<id>``.
 """
 
 from __future__ import annotations
@@ -111,6 +116,12 @@ class PullRuns:
             )
             assert row is not None
             return row
+
+    def latest_scoped(self, prefix: str) -> dict[str, Any] | None:
+        """The most recent run whose scope starts with ``prefix`` (``reconcile:``: the last reconcile run)."""
+        query = "SELECT * FROM sync.pull_runs WHERE starts_with(scope, %s) ORDER BY started_at DESC, id DESC LIMIT 1"
+        with self._pool.connection() as conn:
+            return conn.cursor(row_factory=dict_row).execute(query, (prefix,)).fetchone()
 
     def latest(self) -> dict[str, Any] | None:
         """The most recent run."""

@@ -1,4 +1,4 @@
-"""PICS's current record of a learner, read from the PICS tables on the real PostgreSQL (D5).
+"""PICS's current record of a learner, organisation or officer, read from the PICS tables on the real PostgreSQL (D5).
 
 Contract: ``learner_snapshot`` returns exactly the payload a RefreshRequested of that learner
 carries once the serde has decoded it (sandbox/pics/world.py ``full_state``), field for field and
@@ -19,7 +19,7 @@ from sandbox.pics.store import PicsStore
 from sandbox.pics.world import World
 from sandbox.stack.local import Stack
 from sandbox.stack.postgres import fresh_database
-from sync_core.pics.snapshot import learner_snapshot
+from sync_core.pics.snapshot import PicsSnapshots, learner_snapshot
 from sync_core.serde import AvroSerde, new_event
 from sync_core.state.database import open_pool
 
@@ -105,3 +105,28 @@ def test_the_snapshot_is_the_refresh_payload_of_every_learner(pool: ConnectionPo
 def test_a_learner_pics_does_not_have_has_no_snapshot(pool: ConnectionPool) -> None:
     """D5: a learner missing from the PICS tables reads as None, not as an empty record."""
     assert learner_snapshot(pool, "SNAP-NOBODY") is None
+
+
+def decoded(topic: str, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as the push consumer sees event ``name`` on ``topic``: encoded and decoded by the serde."""
+    serde = AvroSerde()
+    return dict(serde.decode(serde.encode(topic, new_event(name, payload))).payload)
+
+
+def test_an_organisation_or_officer_snapshot_is_its_edit_payload(pool: ConnectionPool) -> None:
+    """D1, D5: PICS's current organisation and officer read as a decoded OrganisationEdited / OfficerEdited payload,
+    by the push topic a reconcile request arrives on; one PICS does not have reads as None."""
+    world, _ = varied_world()
+    PicsStore(pool).save_all(world)
+    snapshots = PicsSnapshots(pool)
+    some_officers = list(world.officers)[:5]
+
+    for org_id, org in world.organisations.items():
+        payload = {"organisation": org}
+        assert typed(snapshots("pics.organisation", org_id)) == typed(
+            decoded("pics.organisation", "OrganisationEdited", payload))  # fmt: skip
+    for officer_id in some_officers:
+        payload = {"officer": world.officers[officer_id]}
+        assert typed(snapshots("pics.officer", officer_id)) == typed(decoded("pics.officer", "OfficerEdited", payload))
+    assert snapshots("pics.organisation", "SNAP-NO-ORG") is None and snapshots("pics.officer", "SNAP-NO-OFF") is None
+    assert snapshots("pics.learner", "SNAP-NOBODY") is None

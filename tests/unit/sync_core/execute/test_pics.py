@@ -24,9 +24,9 @@ class FakePics:
     reviews: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (learner, SA id) → review
     rows: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
-    def set_row(self, table: str, key: str, fields: Mapping[str, Any]) -> int:
+    def set_row(self, table: str, key: str, fields: Mapping[str, Any]) -> tuple[str, ...]:
         self.rows.append((table, key, dict(fields)))
-        return 1 if fields else 0
+        return tuple(fields)  # as if PICS held none of these values
 
     def find_officer(self, sa_assessor_id: str, email: str | None) -> str | None:
         by_id = [o for o, row in self.officers.items() if row.get("additional_id") == sa_assessor_id]
@@ -126,3 +126,21 @@ def test_p13_blank_fields_never_reach_the_writer() -> None:
     pics = FakePics()
     effects = execute_pics((SetPics("learner", "L1", {"postcode": "", "ni_number": None}),), pics)
     assert pics.rows == [("learner", "L1", {})] and effects.pics_rows_changed == 0
+
+
+def test_d1_d3_a_pull_direction_write_reports_each_field_it_changed_as_pulled() -> None:
+    """D1/D3: the fields a P9 write changed in PICS are differences pulled; what PICS held already is not."""
+    pics = FakePics()
+    pics.set_row = lambda _table, _key, fields: tuple(name for name in fields if name != "surname")  # type: ignore[method-assign]
+    plan = (SetPics("learner", "L1", {"email": "new@example.org", "surname": "Same"}, drift="learner"),)
+    effects = execute_pics(plan, pics)
+    assert [(d.entity, d.pics_id, d.field, d.direction, d.action) for d in effects.differences] == [
+        ("learner", "L1", "email", "pull", "pulled")
+    ]
+    assert effects.pics_rows_changed == 1
+
+
+def test_d1_sa_own_data_is_no_difference() -> None:
+    """D1: progress, hours and risk are SA's own data: a write of them is no difference (P1, P6, P8)."""
+    effects = execute_pics((SetPics("learner", "L1", {"actual_otj_hours": 12.0}),), FakePics())
+    assert effects.differences == () and effects.pics_rows_changed == 1

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sync_core.execute.executor import ExecutorPorts, execute
-from sync_core.plan import Park, Plan, Report, Skip
+from sync_core.plan import Park, Plan, Report, Skip, Update
 from sync_core.rules.breaks import plan_break_in_learning
 from sync_core.rules.employer import plan_employer_changed
 from sync_core.rules.officers import plan_learner_officers_changed
@@ -484,3 +484,18 @@ def test_a1_v2_unknown_code_parks_even_before_the_course_is_enrolled() -> None:
     state.courses["60399999"] = "12"
     payload = {"learner": learner(), "qualification": qualification("Q5", "60399999", completion_status=9)}
     assert plan_aim_closed(payload, ON, state, TODAY) == (Park("unknown completion status 9", rule="A1"),)
+
+
+@pytest.mark.parametrize("enrolled", [True, False], ids=["enrolled-course", "course-to-enrol"])
+def test_a1_v2_r1_reports_a_refused_code_and_goes_on_with_the_learner(enrolled: bool) -> None:
+    """A1 v2 / R1 / D1: in a refresh or the daily synchronisation a course with a refused code is reported, not
+    parked: the learner's other fields and courses still go, and its next edits wait behind nothing."""
+    _sa, state = world()
+    state.courses["60399999"] = "12"
+    bad = qualification("Q1") if enrolled else qualification("Q5", "60399999")
+    payload = refresh_payload() | {"qualifications": [{**bad, "completion_status": 9}]}
+    plan = plan_refresh_requested(payload, ON, state, TODAY)
+    assert not any(isinstance(step, Park) for step in plan)
+    left = "status not sent" if enrolled else "not enrolled"
+    assert Report(f"qualification {bad['qualification_id']} {left}: unknown completion status 9", rule="A1") in plan
+    assert any(isinstance(step, Update) and step.kind == "learner" for step in plan)

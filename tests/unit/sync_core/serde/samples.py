@@ -148,6 +148,7 @@ LEARNER_DEMOGRAPHICS: dict[str, Any] = {
     "mobile_number": "07700 900123",
     "gender": "F",
     "ethnicity": "31",
+    "run_id": 12,
 }
 
 
@@ -180,6 +181,7 @@ SA_EVENTS: dict[str, dict[str, Any]] = {
         "qualification_id": "LQ-1",
         "start_date": date(2024, 9, 2),
         "planned_end_date": date(2026, 4, 30),
+        "run_id": 12,
     },
     "OfficerPulled": {
         "officer_id": "OFF-7",
@@ -189,6 +191,7 @@ SA_EVENTS: dict[str, dict[str, Any]] = {
         "email": "c.babbage@example.org",
         "phone_number": None,
         "mobile_number": "07700 900456",
+        "run_id": 12,
     },
     "OrganisationPulled": {
         "organisation_id": "ORG-42",
@@ -203,6 +206,7 @@ SA_EVENTS: dict[str, dict[str, Any]] = {
         "postcode": "EC1A 1BB",
         "website": None,
         "employer_size": "50-249",
+        "run_id": 12,
     },
 }
 
@@ -243,6 +247,8 @@ EVENTS: dict[str, dict[str, Any]] = {
     "ReconcileRequested": {"learner_ident": LEARNER["learner_ident"], "run_id": 41},
     "OrganisationEdited": {"organisation": ORGANISATION},
     "OfficerEdited": {"officer": OFFICER},
+    "OrganisationReconcileRequested": {"organisation_id": ORGANISATION["organisation_id"], "run_id": 41},
+    "OfficerReconcileRequested": {"officer_id": OFFICER["officer_id"], "run_id": 41},
     **SA_EVENTS,
 }
 

@@ -36,6 +36,8 @@ MINIMAL_EVENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "RefreshRequested": ({"learner": LEARNER}, {"placement": None, "officers": [], "qualifications": []}),
     "LearnerOfficersChanged": ({"learner": LEARNER, "officers": []}, {"qualifications": []}),
     "ReconcileRequested": ({"learner_ident": "L1"}, {"run_id": None}),
+    "OrganisationReconcileRequested": ({"organisation_id": "ORG-1"}, {"run_id": None}),
+    "OfficerReconcileRequested": ({"officer_id": "OFF-1"}, {"run_id": None}),
     "QualificationProgress": (
         {"learner_ident": "L1", "qualification_id": "LQ-1", "sa_enrolment_id": "E1", "elements_done": 0},
         {

@@ -60,6 +60,11 @@ def envelope(version: int, name: str, payload: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def before_v5(payload: dict[str, Any]) -> dict[str, Any]:
+    """A pulled item as v3 and v4 wrote it: without the run that read it (v5, for the drift record, D3)."""
+    return {name: value for name, value in payload.items() if name != "run_id"}
+
+
 # Values written by each released contract version, in that version's own shape, as
 # (topic record, value). Releasing v<n> means adding its samples here.
 WRITTEN_BY_VERSION: dict[int, list[tuple[str, dict[str, Any]]]] = {
@@ -78,7 +83,7 @@ WRITTEN_BY_VERSION: dict[int, list[tuple[str, dict[str, Any]]]] = {
         ("pics.events.OrganisationEvent", envelope(3, "OrganisationEdited", EVENTS["OrganisationEdited"])),
         ("pics.events.OfficerEvent", envelope(3, "OfficerEdited", EVENTS["OfficerEdited"])),
         *(
-            (TOPIC_RECORDS[topic], envelope(3, name, SA_EVENTS[name]))
+            (TOPIC_RECORDS[topic], envelope(3, name, before_v5(SA_EVENTS[name])))
             for name, topic in [
                 ("QualificationProgress", "sa.learner"),
                 ("ReviewUpserted", "sa.learner"),
@@ -96,7 +101,7 @@ WRITTEN_BY_VERSION: dict[int, list[tuple[str, dict[str, Any]]]] = {
         ("pics.events.OrganisationEvent", envelope(4, "OrganisationEdited", EVENTS["OrganisationEdited"])),
         ("pics.events.OfficerEvent", envelope(4, "OfficerEdited", EVENTS["OfficerEdited"])),
         *(
-            (TOPIC_RECORDS[topic], envelope(4, name, SA_EVENTS[name]))
+            (TOPIC_RECORDS[topic], envelope(4, name, before_v5(SA_EVENTS[name])))
             for name, topic in [
                 ("ReviewUpserted", "sa.learner"),
                 ("OfficerPulled", "sa.officer"),
@@ -107,11 +112,18 @@ WRITTEN_BY_VERSION: dict[int, list[tuple[str, dict[str, Any]]]] = {
     5: [
         (RECORD, envelope(5, "ReconcileRequested", EVENTS["ReconcileRequested"])),
         ("pics.events.OrganisationEvent", envelope(5, "OrganisationEdited", EVENTS["OrganisationEdited"])),
+        (
+            "pics.events.OrganisationEvent",
+            envelope(5, "OrganisationReconcileRequested", EVENTS["OrganisationReconcileRequested"]),
+        ),
         ("pics.events.OfficerEvent", envelope(5, "OfficerEdited", EVENTS["OfficerEdited"])),
+        ("pics.events.OfficerEvent", envelope(5, "OfficerReconcileRequested", EVENTS["OfficerReconcileRequested"])),
         *(
             (TOPIC_RECORDS[topic], envelope(5, name, SA_EVENTS[name]))
             for name, topic in [
                 ("ReviewUpserted", "sa.learner"),
+                ("LearnerDemographicsPulled", "sa.learner"),
+                ("QualificationDatesPulled", "sa.learner"),
                 ("OfficerPulled", "sa.officer"),
                 ("OrganisationPulled", "sa.organisation"),
             ]

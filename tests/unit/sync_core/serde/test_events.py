@@ -30,6 +30,8 @@ def test_event_records() -> None:
         "ReconcileRequested": "pics.learner",
         "OrganisationEdited": "pics.organisation",
         "OfficerEdited": "pics.officer",
+        "OrganisationReconcileRequested": "pics.organisation",
+        "OfficerReconcileRequested": "pics.officer",
         "QualificationProgress": "sa.learner",
         "ReviewUpserted": "sa.learner",
         "OtjHoursTotal": "sa.learner",
