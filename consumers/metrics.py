@@ -1,8 +1,9 @@
 """Prometheus metrics: what the consumer, the SA client and the daily pull report, in one registry per process.
 
-Labels carry topics, event types, outcomes, SA route templates and partitions only: bounded sets,
-and never an id or a value of a learner. The counters are fed by hooks (``ParallelLoop.observe``,
-``SaClient``'s ``on_call``, ``PullOptions.observe``); the loop's state (pending work, circuit, and
+Labels carry topics, event types, outcomes, SA route templates, partitions and the drift record's
+names (entity, field name, direction, action) only: bounded sets, and never an id or a value of a
+learner. The counters are fed by hooks (``ParallelLoop.observe``, ``SaClient``'s ``on_call``,
+``PullOptions.observe``, ``DriftLog``'s ``on_record``); the loop's state (pending work, circuit, and
 the lag and assignment its poll thread last copied: ``WatchedConsumer``) and the pull's last success
 are read when Prometheus scrapes.
 
@@ -18,6 +19,8 @@ are read when Prometheus scrapes.
 | ``pics_sync_circuit_state`` | state (closed, open, half_open): 1 for the current one |
 | ``pics_sync_pull_learners_read``, ``pics_sync_pull_learners_to_read`` | |
 | ``pics_sync_pull_last_success_timestamp_seconds`` | |
+| ``pics_sync_drift_differences_total`` | entity, field, direction, action: every difference recorded (D3) |
+| ``pics_sync_drift_repaired_total`` | entity, field, direction: those pushed, pulled or enrolled |
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from sync_core.outcome import Kind, Outcome
 from sync_core.pipeline.process import Delivery
 from sync_core.serde.peek import occurred_at
 from sync_core.smart_assessor.circuit import State
+from sync_core.state.drift import REPAIRED, Difference
 from sync_core.state.pull_runs import PullRuns
 
 if TYPE_CHECKING:
@@ -120,6 +124,33 @@ class EventMetrics:
         self.processed.labels(topic, event_type, outcome.kind.value).inc()
         if outcome.kind is Kind.APPLIED and (at := occurred_at(delivery.value)) is not None:
             self.latency.labels(topic).observe(max(0.0, self._clock() - at))
+
+
+class DriftMetrics:
+    """The differences this process recorded (D3): found, by the action taken, and repaired.
+
+    Found is every difference recorded, so ``sum(increase(pics_sync_drift_differences_total[1d]))`` is
+    the day's drift and ``{action="failed"}`` what could not be repaired; repaired counts the actions
+    that brought the two systems into step (``REPAIRED``). A field label is the name of the field a
+    rule compares (SA's or PICS's, from the rules' plans): a bounded set, never a value.
+    """
+
+    def __init__(self, metrics: Metrics) -> None:
+        names, registry = ["entity", "field", "direction"], metrics.registry
+        self.found = Counter(PREFIX + "drift_differences", "Differences found between PICS and SA and recorded, by "
+                             "the action taken", [*names, "action"], registry=registry)  # fmt: skip
+        self.repaired = Counter(PREFIX + "drift_repaired", "Differences repaired: pushed to SA, pulled into PICS "
+                                "or enrolled", names, registry=registry)  # fmt: skip
+
+    def observe(self, differences: Iterable[Difference]) -> None:
+        """``DriftLog``'s ``on_record``: these were recorded. Never raises: the rows are in whatever a metric does."""
+        try:
+            for d in differences:
+                self.found.labels(d.entity, d.field, d.direction, d.action).inc()
+                if d.action in REPAIRED:
+                    self.repaired.labels(d.entity, d.field, d.direction).inc()
+        except Exception as failed:
+            log.warning("metrics.observe_failed", error=type(failed).__name__)
 
 
 class LoopCollector(Collector):

@@ -12,7 +12,7 @@ import structlog
 from consumers.heartbeat import start_heartbeat
 from consumers.kafka.clients import RawProducer, ensure_topics, make_consumer
 from consumers.loop import ParallelLoop
-from consumers.metrics import EventMetrics, Metrics, watched
+from consumers.metrics import DriftMetrics, EventMetrics, Metrics, watched
 from consumers.ops.dlq_mirror import DlqMirror, each
 from consumers.service import open_service
 from consumers.web.app import serve_consumer
@@ -56,7 +56,8 @@ def _run(args: argparse.Namespace) -> int:
         make_consumer(kafka_settings(config), group, **{"session.timeout.ms": config.kafka_session_timeout_ms})
     )
     metrics = Metrics()
-    with open_service(config, paced=True, on_sa_call=metrics.sa_call) as service:
+    drift = DriftMetrics(metrics).observe  # D3: differences found and repaired
+    with open_service(config, paced=True, on_sa_call=metrics.sa_call, on_drift=drift) as service:
         loop = ParallelLoop(
             consumer, service.ports, concurrency=config.workers, max_pending=args.max_pending,
             observe=each(EventMetrics(metrics).observe, None if mirror is None else mirror.observe),

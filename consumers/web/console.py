@@ -1,9 +1,10 @@
 """The operator's console: server-rendered pages over the sync state, and the DLQ's two actions.
 
 Pages: the overview (lag, rates, parked counts, the daily pull, what needs attention; from figures
-cached a few seconds, ``overview``), the parked events with Redrive and Discard, a learner's
-timeline (ledger, link, parked events) and the integration settings. The pages show ids, event
-types, outcomes and reasons, never a learner's fields. Redrive and Discard run the same code as
+cached a few seconds, ``overview``), the parked events with Redrive and Discard, the drift record
+per run (``drift``), a learner's timeline (ledger with each event's repairs, link, parked events)
+and the integration settings. The pages show ids, event types, outcomes, reasons and field names,
+never a learner's fields' values. Redrive and Discard run the same code as
 ``pics-sync dlq redrive --id`` and ``dlq discard --id``, and need a signed-in session or the console
 token (``auth``, ``actions``). What an action did is shown once on the next page, from the session
 (a flash), never from the query string. ``guard`` puts the security headers on every response and
@@ -27,7 +28,7 @@ from consumers.metrics import state_of
 from consumers.ops.redrive import KeyReport, redrive, select
 from consumers.ops.status import human
 from consumers.service import Service
-from consumers.web import overview, queries
+from consumers.web import drift, overview, queries
 from consumers.web.actions import actions, sign_in
 from consumers.web.auth import COOKIE, DISABLED, ConsoleAuth
 from consumers.web.sessions import Session
@@ -119,6 +120,7 @@ def router(console: Console) -> APIRouter:
     """The console's pages and actions."""
     routes = APIRouter()
     _pages(routes, console)
+    drift.pages(routes, console)
     actions(routes, console)
     sign_in(routes, console)
     return routes
@@ -144,7 +146,8 @@ def _pages(routes: APIRouter, console: Console) -> None:
             return console.render(request, "learner", key="")
         ledger, links = queries.ledger_of(console.pool, key), queries.learner_links(console.pool, key)
         parked = queries.parked_count(console.pool, key)
-        return console.render(request, "learner", key=key, ledger=ledger, links=links, parked=parked)
+        repairs = drift.learner_repairs(console.pool, key, [r.event_id for r in ledger])
+        return console.render(request, "learner", key=key, ledger=ledger, links=links, parked=parked, repairs=repairs)
 
     @routes.get("/settings", response_class=HTMLResponse)
     def integration_settings(request: Request) -> HTMLResponse:

@@ -6,8 +6,10 @@ disabled until the operator signs in with the console token; a redrive before th
 (here a rule that raises for the learner, as a bug would) leaves the events parked and says why;
 once it is fixed, Redrive from the page applies the learner's events in order and they leave the
 parked list; the learner's timeline then shows the SA link and the applied events; Discard deletes
-an event parked for an unknown completion status (A1) only once confirmed; no learner's name or
-e-mail address appears on any page.
+an event parked for an unknown completion status (A1) only once confirmed; a learner edited by hand
+in SA and repaired by a reconcile (D1) shows on the Drift page (D3), reached from the navigation, as
+a bar of its chart and a record whose link opens the learner's timeline with the repair under its
+event; no learner's name or e-mail address appears on any page.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from consumers.web.app import build_app
 from consumers.web.auth import ConsoleAuth
 from consumers.web.console import Console
 from consumers.web.server import HttpServer
-from sync_core.outcome import Tally
+from sync_core.outcome import Kind, Tally
+from sync_core.pics.learners import LearnerRepository
 from sync_core.serde import new_event
 from sync_core.state.links import LinkRepository
 from sync_core.state.settings_repo import SettingsRepository
@@ -160,6 +163,43 @@ def test_discard_from_the_page_after_confirming(
     wait_for(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#message"))
     assert text(browser, "#message").startswith("discarded parked event")
     assert scalar(service, "SELECT count(*) FROM sync.parked_events") == 0
+
+
+def test_drift_page_shows_a_repair_and_leads_to_the_learners_timeline(
+    browser: webdriver.Chrome, console: str, service: Service, producer: EventProducer, drain: Callable[[], Tally]
+) -> None:
+    """D1, D3: a reconcile repairs a learner SA holds only the name of; the Drift page charts and lists the pushed
+    fields, and the record's link opens the learner's timeline, which shows the repair under its event."""
+    SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
+    record = learner(24, "L-WEB-DRIFT")
+    held = service.sa.create_learner({"misId": "L-WEB-DRIFT", "firstName": record["first_name"],
+                                      "surname": record["surname"]})  # fmt: skip
+    LearnerRepository(service.pool).upsert([{**record, "smart_assessor_id": held["id"]}])
+    producer.send("pics.learner", "L-WEB-DRIFT", new_event("ReconcileRequested", {"learner_ident": "L-WEB-DRIFT",
+                  "run_id": None}))  # fmt: skip
+    producer.flush()
+    assert drain().count(Kind.APPLIED) == 1
+    assert service.sa.get_learner(held["id"])["email"] == record["email"]
+
+    browser.get(console + "/")
+    browser.find_element(By.CSS_SELECTOR, "#nav-drift").click()
+    wait_for(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#drift-chart"))
+    assert text(browser, "#drift-run").startswith("no run (refreshes and reconciles on demand)")
+    bar = browser.find_element(By.CSS_SELECTOR, '#drift-chart g[id="bar-learner.email"]')
+    assert bar.find_element(By.CSS_SELECTOR, "rect.repaired").size["width"] > 0  # drawn, not only in the markup
+    email = next(row for row in browser.find_elements(By.CSS_SELECTOR, "#drift-records tr[id^=drift-]")
+                 if row.find_element(By.CSS_SELECTOR, "td:nth-child(7)").text == "email")  # fmt: skip
+    assert [email.find_element(By.CSS_SELECTOR, f"td:nth-child({n})").text for n in (3, 4, 8, 9)] == [
+        "L-WEB-DRIFT", "learner", "push", "pushed"
+    ]  # fmt: skip
+    no_personal_data(browser, record)
+
+    email.find_element(By.CSS_SELECTOR, "a.learner").click()
+    wait_for(browser, lambda b: b.current_url == console + "/learner?key=L-WEB-DRIFT")
+    repairs = browser.find_element(By.CSS_SELECTOR, "#timeline tr.repairs")
+    assert "learner email: push, pushed" in repairs.text
+    assert "ReconcileRequested" in text(browser, "#timeline")
+    no_personal_data(browser, record)
 
 
 def sign_in(browser: webdriver.Chrome, console: str) -> None:
