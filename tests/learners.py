@@ -12,6 +12,9 @@ tests park an event in one of two ways:
   key's events (the hook behind ``PICS_SYNC_RAISE_IN_RULE``), as a bug in a rule would; they park
   "unexpected InjectedFault". Once the block ends the bug is fixed, and a redrive applies them: the
   way to a parked event whose cause goes away.
+
+A test of the daily synchronisation (D1–D6) stores the learner's whole record in PICS
+(``recorded_enrolment``, ``edited_in_pics``): a reconcile plans from PICS's tables, not from an event.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
+from psycopg import sql
+
 from consumers.producer import EventProducer
 from consumers.service import Service
 from sandbox.pics.people import People
 from sync_core.faults import raise_in_rule
 from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.qualification_links import QualificationLinks
+from sync_core.pics.tables import PicsTables
 from sync_core.serde import new_event
 
 SUPPORTED = "60336497"  # in the sandbox's default catalogue (Business Administrator Level 3)
@@ -92,6 +98,63 @@ def enrolment(
         "qualifications": list(qualifications),
     }
     return new_event("LearnerEnrolled", payload)
+
+
+def store_in_pics(
+    service: Service,
+    learner: dict[str, Any],
+    qualifications: Sequence[dict[str, Any]] = (),
+    officers: Sequence[tuple[str, dict[str, Any]]] = (),
+    placement: dict[str, Any] | None = None,
+) -> None:
+    """The learner's whole record in the PICS tables (placement, officers by role, qualifications), so that a
+    reconcile, which reads PICS when it is processed (D5), plans from what the learner's events carry.
+
+    The ids the sync writes back (Smart Assessor ID, Additional IDs: U2, U3, U8) are kept as they are."""
+    ident, tables, written_back = learner["learner_ident"], PicsTables(service.pool), ("additional_id",)
+    if placement is not None:
+        tables.upsert("organisation", [{**placement, "id": placement["organisation_id"]}], keep=written_back)
+    tables.upsert("officer", [{**o, "id": o["officer_id"]} for _role, o in officers], keep=written_back)
+    placed = None if placement is None else placement["organisation_id"]
+    LearnerRepository(service.pool).upsert(
+        [{**learner, "placement_organisation_id": placed}], keep=("smart_assessor_id",)
+    )
+    roles = [{"learner_ident": ident, "role": role, "officer_id": o["officer_id"]} for role, o in officers]
+    tables.upsert("learner_officer", roles)
+    tables.upsert("learner_qualification", [
+        {**q, "id": q["qualification_id"], "learner_ident": ident,
+         "assessor_id": q["assessor"]["officer_id"] if q.get("assessor") else None}
+        for q in qualifications
+    ])  # fmt: skip
+
+
+def recorded_enrolment(
+    service: Service,
+    learner: dict[str, Any],
+    qualifications: Sequence[dict[str, Any]] = (),
+    officers: Sequence[tuple[str, dict[str, Any]]] = (),
+    placement: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``enrolment`` with a placement, and the learner's whole record in PICS (``store_in_pics``), as PICS holds
+    it when a daily run's reconcile reads it; qualification links refreshed from SA's catalogue."""
+    store_in_pics(service, learner, qualifications, officers, placement)
+    QualificationLinks(service.pool).refresh(service.sa.list_courses())
+    payload = {
+        "learner": learner,
+        "placement": placement,
+        "officers": [{"role": role, "officer": o} for role, o in officers],
+        "qualifications": list(qualifications),
+    }
+    return new_event("LearnerEnrolled", payload)
+
+
+def edited_in_pics(service: Service, learner: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A PICS edit of the learner's own columns: the PICS table first, then the LearnerEdited PICS emits."""
+    sets = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(name)) for name in changes)
+    query = sql.SQL("UPDATE pics.learner SET {} WHERE learner_ident = %s").format(sets)
+    with service.pool.connection() as conn:
+        conn.execute(query, (*changes.values(), learner["learner_ident"]))
+    return edit(learner, **changes)
 
 
 def edit(learner: dict[str, Any], **changes: Any) -> dict[str, Any]:

@@ -4,11 +4,13 @@ A scenario builds its world as ``pics-sync demo`` does (every push setting on, q
 refreshed, learners enrolled and drained, SA ids adopted), then sends a batch of mixed PICS events
 for the runtime under test to work through under its failure. At the end SA must be what the demo's
 oracle says the events sent make it (``check_sync`` against ``model``), with no duplicate SA records,
-and every learner's events must have been applied in their order.
+and every learner's events must have been applied in their order. The runtime under test is the
+consumer (``ConsumerProcess``) or the daily run (``DailyRunProcess``), each as its own process to kill.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -257,6 +259,56 @@ class ConsumerProcess:
         if self.proc.poll() is None:
             self.kill()
         self._stderr.close()
+
+
+# ``pics-sync pull daily ARGS``: the daily run (its pull, and a reconcile request per learner, D1).
+PULL_DAILY = [
+    sys.executable,
+    "-c",
+    "import sys\nfrom consumers.cli import main\nraise SystemExit(main(['pull', 'daily', *sys.argv[1:]]))",
+]
+
+
+class DailyRunProcess:
+    """``pics-sync pull daily ARGS`` as its own process on this test's broker, database, sandbox and topics."""
+
+    def __init__(self, config: RuntimeConfig, *args: str, **extra: str) -> None:
+        self._stdout, self._stderr = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - as the process
+        env = process_env(config, **extra)
+        self.proc = subprocess.Popen(
+            [*PULL_DAILY, *args], env=env, cwd=PROJECT_ROOT, stdout=self._stdout, stderr=self._stderr
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no flush of what the producer holds, no checkpoint, no run marked failed."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def wait(self, timeout: float = 120.0) -> int:
+        """Its exit code once it has ended."""
+        return self.proc.wait(timeout)
+
+    def summary(self) -> dict[str, Any]:
+        """The run's summary (the last line of ``--json``'s output)."""
+        self._stdout.seek(0)
+        return dict(json.loads(self._stdout.read().decode().splitlines()[-1]))
+
+    def stderr(self) -> str:
+        """What the process wrote to stderr so far."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def close(self) -> None:
+        """Kill the process if it still runs; forget its output."""
+        if self.proc.poll() is None:
+            self.kill()
+        self._stdout.close()
+        self._stderr.close()
+
+
+def messages_on(config: RuntimeConfig, topic: str) -> int:
+    """How many messages a topic of this test holds, every partition's high watermark added (joins no group)."""
+    return sum(high for _committed, high in offsets(config, (topic,)).values())
 
 
 def offsets(config: RuntimeConfig, topics: Sequence[str] = PUSH_TOPICS) -> dict[tuple[str, int], tuple[int, int]]:
