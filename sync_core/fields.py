@@ -51,6 +51,16 @@ ASSESSOR_FIELDS: Mapping[str, str] = {
 }
 
 
+# D3: the SA name a pulled PICS column is recorded under, per PICS table (P7, P9-P11), so one field has one
+# name in the drift report whichever way it moved.
+PULLED_AS: Mapping[str, Mapping[str, str]] = {
+    "learner": {**DEMOGRAPHICS, "gender": "gender", "ethnicity": "ethnicity"},
+    "learner_qualification": {"start_date": "startDate", "planned_end_date": "plannedEndDate"},
+    "officer": ASSESSOR_FIELDS,
+    "organisation": EMPLOYER_FIELDS,
+}
+
+
 class Lookups(Protocol):
     """What a rule may look up: links to SA records and the qualification links (U5)."""
 

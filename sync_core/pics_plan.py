@@ -29,6 +29,7 @@ class SetPics:
     # D1, D3: the drift record's kind of record when these fields are a Pull-direction difference (P7,
     # P9-P11): each one this write changes is recorded "pulled". None: SA's own data (progress, hours, risk).
     drift: str | None = None
+    sa_resource: str | None = None  # the SA record the values came from ("assessor:<SA id>"), when the item names it
 
     def __post_init__(self) -> None:
         # Dropped here rather than by each rule, so no pull rule can forget it and the plan (printed

@@ -7,9 +7,10 @@ returns is personal data: it is printed on that request only, and nothing here l
 The values are as the two systems hold them now, not as they were when the difference was found: a
 difference repaired since shows two equal values. PICS's value of a pushed field (SA's name) is what
 the rules would set from PICS's current record (R1's plan, G1 and O1 for the employer and
-assessors), its links to SA records resolved; SA's is the SA record's field. Of a pulled field
-(PICS's name), PICS's value is the PICS record's and SA's is what the pull reads from SA under that
-name (``sync_core.pull.items``).
+assessors), its links to SA records resolved; SA's is the SA record's field. A pulled field is
+recorded under SA's name too (``sync_core.fields.PULLED_AS``); PICS's value is the PICS record's
+column of that name and SA's is what the pull reads from SA (``sync_core.pull.items``), from the
+record the difference names or, for a learner or a course, the learner's and the course's linked one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from consumers.service import Service
 from sync_core import clock
 from sync_core.errors import SaNotFound
-from sync_core.fields import Lookups
+from sync_core.fields import PULLED_AS, Lookups
 from sync_core.pics.snapshot import learner_snapshot
 from sync_core.plan import Plan, Ref, Update
 from sync_core.pull import items
@@ -34,6 +35,12 @@ from sync_core.state.drift import DriftLog, DriftRecord
 
 Key = tuple[str, str]  # (entity, PICS id)
 Record = Mapping[str, Any]
+# A pulled field's PICS column, per entity, from the SA name it is recorded under.
+_COLUMN: Mapping[str, Mapping[str, str]] = {
+    entity: {sa: pics for pics, sa in PULLED_AS[table].items()}
+    for entity, table in {"learner": "learner", "enrolment": "learner_qualification", "employer": "organisation",
+                          "assessor": "officer"}.items()
+}  # fmt: skip
 # The pull's reader of an SA record, per entity: the SA record under PICS's names.
 _PULLED: Mapping[str, Callable[[Record], dict[str, Any]]] = {
     "learner": items.demographics, "enrolment": items.course_dates,
@@ -136,9 +143,12 @@ def _shown(record: DriftRecord, snapshot: Record, wanted: Mapping[Key, Mapping[s
         fields = wanted.get(key, {})
         note = None if record.field in fields else "not pushed under the current settings"
         return Shown(record, fields.get(record.field), (sa_record or {}).get(record.field), note, sa_note)
+    column = _COLUMN[record.entity].get(record.field, record.field)
+    if record.sa_resource is None:  # a learner's or a course's pulled item names no SA record: its linked one
+        sa_record, sa_note = held.get(held.linked(record.entity, record.pics_id))
     pics_record = dict(_pics_records(snapshot)).get(key, {})
-    sa_value, read_note = _pulled(record.entity, sa_record, record.field)
-    return Shown(record, pics_record.get(record.field), sa_value, None, sa_note or read_note)
+    sa_value, read_note = _pulled(record.entity, sa_record, column)
+    return Shown(record, pics_record.get(column), sa_value, None, sa_note or read_note)
 
 
 def _pulled(entity: str, sa_record: Record | None, field: str) -> tuple[Any, str | None]:
@@ -155,12 +165,19 @@ class _SaRecords:
     """SA's records named by the drift record's resources (``<kind>:<SA id>``), each read once."""
 
     def __init__(self, service: Service, learner_sa_id: str | None) -> None:
-        self._sa, self._learner = service.sa, learner_sa_id
+        self._sa, self._learner, self._links = service.sa, learner_sa_id, service.ports.lookups
         self._read: dict[str, tuple[Record | None, str | None]] = {}
         self._readers: Mapping[str, Callable[[str], Record]] = {
             "learner": self._sa.get_learner, "employer": self._sa.get_employer,
             "assessor": self._sa.get_assessor, "enrolment": self._enrolment,
         }  # fmt: skip
+
+    def linked(self, entity: str, pics_id: str | None) -> str | None:
+        """The SA resource of the learner's own record, or of a course by its link; None when there is none."""
+        if entity == "learner":
+            return None if self._learner is None else f"learner:{self._learner}"
+        sa_id = None if pics_id is None else self._links.sa_id(entity, pics_id)
+        return None if sa_id is None else f"{entity}:{sa_id}"
 
     def get(self, resource: str | None) -> tuple[Record | None, str | None]:
         """(the record, None), or (None, why there is none)."""

@@ -52,6 +52,12 @@ class SaRecords:
         return dict(self.read(getter, target))
 
 
+def gone_enrolment(records: SaRecords, learner_id: str, sa_id: str) -> bool:
+    """D2: the linked enrolment is none of those SA lists for the learner (deleted in SA since): it is to be
+    found again by its MIS id or enrolled (U5)."""
+    return sa_id not in {str(e.get("id")) for e in records.enrolments_of(learner_id)}
+
+
 def pics_id_of(target: SaId, held: Mapping[str, Any]) -> str | None:
     """The PICS record an Update is about: its Ref's, else the MIS id SA holds it under (U1–U3, U5)."""
     if isinstance(target, Ref):

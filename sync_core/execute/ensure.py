@@ -30,6 +30,9 @@ class Natural:
     held_by_pics: str | None  # the SA id PICS already holds for it, if any
     finders: tuple[Finder, ...]  # searches by MIS id, then by natural key
     create: Callable[[], Mapping[str, Any]]
+    # What the create would send: a dry run against SA's records holds its stand-in to it, so the plan's
+    # later steps compare with what SA would hold once the real run has made it (D4).
+    fields: Callable[[], Mapping[str, Any]] = dict
 
 
 def find_existing(spec: Natural) -> str | None:
@@ -47,8 +50,9 @@ def employer(sa: SaApi, call: Call, org: Mapping[str, Any]) -> Natural:
     finders: list[Finder] = [partial(call, sa.find_employers, mis_id=pics_id)]
     if org.get("edrs_number") and org.get("postcode"):
         finders.append(partial(call, sa.find_employers, edrs_number=org["edrs_number"], postcode=org["postcode"]))
-    create = partial(sa.create_employer, {"misId": pics_id, **to_sa(org, EMPLOYER_FIELDS)})
-    return Natural("employer", pics_id, org.get("additional_id"), tuple(finders), create)
+    fields = {"misId": pics_id, **to_sa(org, EMPLOYER_FIELDS)}
+    create = partial(sa.create_employer, fields)
+    return Natural("employer", pics_id, org.get("additional_id"), tuple(finders), create, lambda: fields)
 
 
 def assessor(sa: SaApi, call: Call, officer: Mapping[str, Any]) -> Natural:
@@ -57,8 +61,9 @@ def assessor(sa: SaApi, call: Call, officer: Mapping[str, Any]) -> Natural:
     finders: list[Finder] = [partial(call, sa.find_assessors, mis_id=pics_id)]
     if officer.get("email"):
         finders.append(partial(call, sa.find_assessors, email=officer["email"]))
-    create = partial(sa.create_assessor, {"misId": pics_id, **to_sa(officer, ASSESSOR_FIELDS)})
-    return Natural("assessor", pics_id, officer.get("additional_id"), tuple(finders), create)
+    fields = {"misId": pics_id, **to_sa(officer, ASSESSOR_FIELDS)}
+    create = partial(sa.create_assessor, fields)
+    return Natural("assessor", pics_id, officer.get("additional_id"), tuple(finders), create, lambda: fields)
 
 
 def learner(sa: SaApi, call: Call, ident: str, held: str | None, fields: Callable[[], Mapping[str, Any]]) -> Natural:
@@ -69,6 +74,7 @@ def learner(sa: SaApi, call: Call, ident: str, held: str | None, fields: Callabl
         held,
         (partial(call, sa.find_learners, mis_id=ident),),
         lambda: sa.create_learner(fields()),
+        fields,
     )
 
 
@@ -80,4 +86,4 @@ def enrolment(
     def mine() -> list[Mapping[str, Any]]:
         return [e for e in call(sa.list_enrolments, learner_id) if e.get("misId") == qualification_id]
 
-    return Natural("enrolment", qualification_id, None, (mine,), lambda: sa.enrol(learner_id, fields()))
+    return Natural("enrolment", qualification_id, None, (mine,), lambda: sa.enrol(learner_id, fields()), fields)

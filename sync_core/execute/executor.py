@@ -126,7 +126,7 @@ def execute(
     for step in plan:
         match step:
             case EnsureEmployer() | EnsureAssessor() | EnsureLearner() | EnsureEnrolment():
-                _ensure(run, _natural(run, step))
+                _ensure(run, _natural(run, step), _gone(run, step))
             case Update():
                 _update(run, step)
             case Report(reason=reason, rule=rule):
@@ -150,17 +150,32 @@ def _resolved_fields(run: _Run, fields: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _resolve(run, value) for name, value in fields.items()}
 
 
-def _ensure(run: _Run, spec: Natural) -> None:
+def _gone(run: _Run, step: EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment) -> Callable[[str], bool]:
+    """Compare mode: whether SA no longer holds a linked record (D2: an enrolment SA's list of the learner's
+    no longer has, deleted by hand, is enrolled again). Elsewhere a link is trusted."""
+    if not (run.compare and isinstance(step, EnsureEnrolment)):
+        return lambda _sa_id: False
+    learner = str(_resolve(run, step.learner))
+    if learner in run.created:  # created by this plan (or a dry run's stand-in): it has no other enrolment
+        return lambda _sa_id: False
+    return lambda sa_id: compare_mode.gone_enrolment(run.sa_records, learner, sa_id)
+
+
+def _ensure(run: _Run, spec: Natural, gone: Callable[[str], bool]) -> None:
     key = (spec.entity, spec.pics_id)
     if key in run.resolved:
         return
     sa_id = spec.held_by_pics or run.ports.links.sa_id(*key)
+    stale = sa_id is not None and gone(sa_id)
+    if stale:
+        sa_id = None  # looked for again by MIS id, and enrolled when SA has none
     if sa_id is None and run.dry_run:  # no SA call; against SA's records a search, as the real run's (D4)
         sa_id = (find_existing(spec) if run.compare else None) or _would_create(run, spec)
     elif sa_id is None:
         with run.ports.guard.guard(*key):
             run.ports.doubts.wait_out(_creating(spec))  # a create that timed out may land yet: find it
-            sa_id = run.ports.links.sa_id(*key) or find_existing(spec) or _create(run, spec)
+            linked = None if stale else run.ports.links.sa_id(*key)  # another worker's, made meanwhile
+            sa_id = linked or find_existing(spec) or _create(run, spec)
     if not run.dry_run:
         run.ports.links.link(spec.entity, spec.pics_id, sa_id)
         if sa_id != spec.held_by_pics:
@@ -182,7 +197,7 @@ def _would_create(run: _Run, spec: Natural) -> str:
     """A dry run's stand-in for a record the real run would create (or, without ``compare``, find or create)."""
     run.writes.append(f"create {spec.entity}" if run.compare else f"link or create {spec.entity}")
     sa_id = f"(new {spec.entity} {spec.pics_id})"
-    run.created[sa_id] = {}  # SA holds nothing of it yet
+    run.created[sa_id] = dict(spec.fields()) if run.compare else {}  # what SA would hold once it is made
     if run.compare:
         run.differences += compare_mode.created(spec.entity, spec.pics_id, None)
     return sa_id

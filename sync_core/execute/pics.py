@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from sync_core.drift.compare import Difference
 from sync_core.execute.executor import Effects
-from sync_core.fields import ASSESSOR_FIELDS
+from sync_core.fields import ASSESSOR_FIELDS, PULLED_AS
 from sync_core.pics_plan import EnsureOfficerFromSa, SetPics, UpsertReview, blank
 from sync_core.plan import Plan, Report
 
@@ -44,11 +44,14 @@ def execute_pics(plan: Plan, pics: PicsWriter) -> Effects:
     run, reports = _Run(pics), []
     for step in plan:
         match step:
-            case SetPics(table=table, key=key, fields=fields, drift=entity):
+            case SetPics(table=table, key=key, fields=fields, drift=entity, sa_resource=resource):
                 changed = pics.set_row(table, key, fields)
                 run.changed += bool(changed)
                 if entity is not None:
-                    run.differences += [Difference(entity, None, key, name, "pull", "pulled") for name in changed]
+                    named = PULLED_AS[table]
+                    run.differences += [
+                        Difference(entity, resource, key, named.get(name, name), "pull", "pulled") for name in changed
+                    ]
             case EnsureOfficerFromSa():
                 _ensure_officer(run, step)
             case UpsertReview():

@@ -80,7 +80,8 @@ def plan_officer(payload: Mapping[str, Any], settings: IntegrationSettings, _l: 
     if settings.officer_mode is not Mode.PULL:
         return (Skip("officer details are not pulled (S10)", rule="P10"),)
     fields = {name: payload.get(name) for name in ASSESSOR_FIELDS}
-    return (SetPics("officer", payload["officer_id"], fields, drift="assessor"),)
+    resource = _resource("assessor", payload.get("sa_assessor_id"))
+    return (SetPics("officer", payload["officer_id"], fields, drift="assessor", sa_resource=resource),)
 
 
 def plan_organisation(payload: Mapping[str, Any], settings: IntegrationSettings, _l: Lookups, _on: date) -> Plan:
@@ -88,4 +89,10 @@ def plan_organisation(payload: Mapping[str, Any], settings: IntegrationSettings,
     if settings.organisation_mode is not Mode.PULL:
         return (Skip("organisation details are not pulled (S12)", rule="P11"),)
     fields = {name: payload.get(name) for name in EMPLOYER_FIELDS}
-    return (SetPics("organisation", payload["organisation_id"], fields, drift="employer"),)
+    resource = _resource("employer", payload.get("sa_employer_id"))
+    return (SetPics("organisation", payload["organisation_id"], fields, drift="employer", sa_resource=resource),)
+
+
+def _resource(kind: str, sa_id: Any) -> str | None:
+    """The drift record's name of the SA record an item was read from (D3)."""
+    return None if sa_id is None else f"{kind}:{sa_id}"

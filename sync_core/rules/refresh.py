@@ -15,11 +15,21 @@ Y2  applies to any Live learner in SA, eligible or not.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from sync_core.fields import Lookups
-from sync_core.plan import Plan, ReportOrphanEnrolments, SaId, Skip, Step, update_enrolment, update_learner
+from sync_core.plan import (
+    EnsureEnrolment,
+    Plan,
+    ReportOrphanEnrolments,
+    SaId,
+    Skip,
+    Step,
+    update_enrolment,
+    update_learner,
+)
 from sync_core.rules.courses import closure_fields, plan_enrol, refused_code, reported_instead
 from sync_core.rules.employer import plan_employer
 from sync_core.rules.gate import change_gate
@@ -45,17 +55,26 @@ def plan_course(
     settings: IntegrationSettings,
     lookups: Lookups,
 ) -> tuple[Step, ...]:
-    """One qualification: Q1/Q2 and its status and closure (A1, B1/B2) when enrolled; else U5."""
+    """One qualification: U5's enrolment, then Q1/Q2 and its status and closure (A1, B1/B2).
+
+    An enrolled course's Ensure step resolves its link; against SA's records (compare mode) the link is
+    checked against SA's list of the learner's enrolments, so one deleted in SA is enrolled again, with
+    its closure (D2, U5 v2)."""
+    enrol = tuple(reported_instead(step, qualification, "not enrolled") for step in plan_enrol(
+        sa_id, qualification, officers, settings, lookups))  # fmt: skip
     if not has_course(qualification, lookups):  # U5 v2: enrolled now, or reported as unsupported
-        enrol = plan_enrol(sa_id, qualification, officers, settings, lookups)
-        return tuple(reported_instead(step, qualification, "not enrolled") for step in enrol)
+        return enrol
     refused = refused_code(qualification)  # first: a refused code has no closure fields to map
-    status: Step
-    if refused is None:
-        status = update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification))
-    else:
-        status = reported_instead(refused, qualification, "status not sent")
-    return (*plan_qualification(sa_id, qualification, officers, settings), status)
+    if refused is not None:
+        return (*plan_qualification(sa_id, qualification, officers, settings),
+                reported_instead(refused, qualification, "status not sent"))  # fmt: skip
+    closure = closure_fields(qualification)
+    # Only the enrolment: its assessors are SA's already when SA held it (a new one is Q1's, under S15).
+    again = tuple(
+        replace(step, fields={**step.fields, **closure}) for step in enrol if isinstance(step, EnsureEnrolment)
+    )
+    status = update_enrolment(sa_id, qualification["qualification_id"], closure)
+    return (*again, *plan_qualification(sa_id, qualification, officers, settings), status)
 
 
 def orphans_check(sa_id: SaId, qualifications: Sequence[Mapping[str, Any]], lookups: Lookups) -> ReportOrphanEnrolments:

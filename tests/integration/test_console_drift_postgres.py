@@ -86,7 +86,7 @@ def runs(service: Service, learners: dict[str, Any], http: tuple[AsgiClient, Met
     later = pulls.start(date(2025, 3, 2), "daily", 2)
     pulls.start(date(2025, 3, 2), f"learner:{OTHER}", 1)
     refreshed = processed(service, OTHER, 2, "RefreshRequested")
-    log.record(None, refreshed, [found("learner", OTHER, "first_name", "pulled", "pull")])
+    log.record(None, refreshed, [found("learner", OTHER, "firstName", "pulled", "pull")])
     return {"first": first, "later": later, "reconciled": reconciled, "refreshed": refreshed}
 
 
@@ -151,7 +151,7 @@ def test_d3_no_run_shows_the_refreshes_and_a_bad_run_is_refused(
     """D3: ?run=none shows what refreshes recorded; ?run= that is neither an id nor none is 400, naming it."""
     page = http[0].get("/drift?run=none").text
     assert [(r[2], r[3], r[6], r[7], r[8]) for r in rows(page, "drift-records")] == [
-        (OTHER, "learner", "first_name", "pull", "pulled")
+        (OTHER, "learner", "firstName", "pull", "pulled")
     ]
     refused = http[0].get("/drift?run=latest")
     assert refused.status_code == 400 and "run &#39;latest&#39; is neither a run id nor &#39;none&#39;" in refused.text
@@ -184,7 +184,7 @@ def test_d3_the_learner_timeline_shows_each_events_repairs_under_it(
     assert [(r[2], r[3], r[5], r[7]) for r in rows(page, "other-repairs")] == [
         ("employer", ORGANISATION, "website", "pushed")
     ]
-    assert "first_name" not in page  # the other learner's
+    assert "firstName" not in page  # the other learner's
     no_value(page, *learners.values())
     other = http[0].get(f"/learner?key={OTHER}").text
     assert f'id="repairs-{runs["refreshed"]}"' in other and 'id="other-repairs"' not in other
@@ -197,7 +197,7 @@ def test_d3_recorded_differences_show_on_metrics(http: tuple[AsgiClient, Metrics
         'pics_sync_drift_differences_total{action="failed",direction="push",entity="enrolment",field="startDate"} 1.0',
         'pics_sync_drift_differences_total{action="reported",direction="push",entity="enrolment",field="courseId"} 1.0',
         'pics_sync_drift_repaired_total{direction="push",entity="learner",field="email"} 1.0',
-        'pics_sync_drift_repaired_total{direction="pull",entity="learner",field="first_name"} 1.0',
+        'pics_sync_drift_repaired_total{direction="pull",entity="learner",field="firstName"} 1.0',
     ):
         assert line in scraped
     assert 'pics_sync_drift_repaired_total{direction="push",entity="enrolment",field="startDate"}' not in scraped

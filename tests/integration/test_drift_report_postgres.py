@@ -105,7 +105,7 @@ def test_record_counts_and_lists_per_run(drift: DriftLog, database: str) -> None
     email, dates = pushed("learner", "L1", "email"), pushed("enrolment", "Q1", "startDate", "failed")
     assert drift.record(run, "e-1", [email, dates]) == 2
     assert drift.record(run, "e-2", [pushed("learner", "L2", "email")]) == 1
-    assert drift.record(None, "e-3", [Difference("learner", "learner:g1", "L1", "first_name", "pull", "pulled")]) == 1
+    assert drift.record(None, "e-3", [Difference("learner", "learner:g1", "L1", "firstName", "pull", "pulled")]) == 1
     assert drift.record(run, "e-4", []) == 0
     assert drift.counts(run) == [DriftCount("enrolment", "startDate", "push", "failed", 1),
                                  DriftCount("learner", "email", "push", "pushed", 2)]  # fmt: skip
@@ -190,7 +190,7 @@ def hand_edited(service: Service, config: RuntimeConfig, monkeypatch: pytest.Mon
     LinkRepository(service.pool).link("learner", "L-DRIFT-1", created["id"])
     resource = f"learner:{created['id']}"
     found = [Difference("learner", resource, "L-DRIFT-1", "email", "push", "failed"),
-             Difference("learner", resource, "L-DRIFT-1", "first_name", "pull", "pulled")]  # fmt: skip
+             Difference("learner", resource, "L-DRIFT-1", "firstName", "pull", "pulled")]  # fmt: skip
     DriftLog(service.pool).record(None, "e-1", found)
     return learner
 
@@ -211,13 +211,13 @@ def test_values_is_the_only_output_with_a_value(
     assert out.startswith("PERSONAL DATA:")
     email = next(line for line in out.splitlines() if " email " in line)
     assert f'"{PICS_EMAIL}"  "{SA_EMAIL}"' in email  # PICS's, as R1 would push it, then SA's
-    first = next(line for line in out.splitlines() if " first_name " in line)
+    first = next(line for line in out.splitlines() if " firstName " in line)
     assert f'"{PICS_FIRST_NAME}"' in first and f'"{SA_FIRST_NAME}"' in first  # SA's as the pull reads it
     code, out, err = run("--values", "L-DRIFT-1", "--json")
     shown = json.loads(out)
     assert (code, err, shown["personal_data"]) == (0, "", True)
     assert {(v["field"], v["pics"], v["sa"]) for v in shown["values"]} == {
-        ("email", PICS_EMAIL, SA_EMAIL), ("first_name", PICS_FIRST_NAME, SA_FIRST_NAME)}  # fmt: skip
+        ("email", PICS_EMAIL, SA_EMAIL), ("firstName", PICS_FIRST_NAME, SA_FIRST_NAME)}  # fmt: skip
 
 
 def test_values_of_a_learner_pics_has_not(hand_edited: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,7 @@ def snapshot() -> dict[str, Any]:
 
 def state() -> FakeState:
     """Q1 enrolled in SA (9001); OFF1 and ORG1 linked."""
-    linked = FakeState(courses={"60312345": "C1"})
+    linked = FakeState(courses={"60312345": "12"})
     linked.links.update({("enrolment", "Q1"): "9001", ("assessor", "OFF1"): "55", ("employer", "ORG1"): "77"})
     return linked
 

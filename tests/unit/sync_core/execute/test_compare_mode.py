@@ -391,3 +391,28 @@ def test_d1_a_later_step_compares_with_what_an_earlier_step_of_the_plan_sent() -
     real = execute(plan, world.ports(), compare=True)
     assert dry.calls == real.calls == ("update learner", "update learner")
     assert world.learner["email"] == email
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["continuing", "closed-in-pics"])
+def test_d2_an_enrolment_deleted_in_sa_is_enrolled_again_with_its_closure_as_the_dry_run_said(closed: bool) -> None:
+    """D2 / U5 v2: our link names an enrolment SA no longer lists (deleted by hand): it is not patched (SA would
+    answer 404) but enrolled again, once, with its closure, relinked, and recorded "enrolled"; the dry run
+    predicts exactly that, and a second run finds nothing."""
+    world = uploaded()
+    if closed:
+        world.pics["qualifications"] = [
+            qualification("Q1", actual_end_date=date(2026, 11, 20), completion_status=2, outcome=1)
+        ]
+    gone = world.sa_id("enrolment", "Q1")
+    del world.sa.enrolments[gone]
+    plan = refresh(world, ALL)
+    dry = execute(plan, world.ports(), compare=True, dry_run=True)
+    real = execute(plan, world.ports(), compare=True)
+    assert [(d.entity, d.pics_id, d.action) for d in real.differences] == [("enrolment", "Q1", "enrolled")]
+    assert [replace(d, action="enrolled", sa_resource=None) for d in dry.differences] == [
+        replace(d, sa_resource=None) for d in real.differences
+    ]
+    assert dry.calls == real.calls == ("create enrolment",)
+    assert world.sa_id("enrolment", "Q1") != gone and len(world.sa.enrolments) == 1
+    assert (world.course["completionStatus"] == 2) is closed
+    assert execute(refresh(world, ALL), world.ports(), compare=True).differences == ()
