@@ -1,4 +1,4 @@
-"""``pics-sync bench pull|push|replay``: speed, as a ratio measured in one run (never a timed test)."""
+"""``pics-sync bench pull|push|replay|reconcile``: speed, as a ratio measured in one run (never a timed test)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def register(subcommands: Any) -> None:
     replay.add_argument("--latency-ms", type=float, default=20.0, help="the sandbox's latency per call (default 20)")
     replay.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     replay.set_defaults(handler=_replay)
+    _register_reconcile(kinds)
 
 
 def _at_least_one(text: str) -> int:
@@ -135,5 +136,31 @@ def _pull(args: argparse.Namespace) -> int:
     from sandbox.bench.pull import bench_pull  # noqa: TID251 (lazy: the sandbox extra is optional)
 
     result = _on_local_stack(bench_pull, learners=args.learners, rate=args.rate, latency_ms=args.latency_ms)
+    _print(result, args.json)
+    return 0
+
+
+def _register_reconcile(kinds: Any) -> None:
+    reconcile = kinds.add_parser(
+        "reconcile",
+        help="the synchronisation of differences over N learners with 1.5%% of them drifted: found, repaired, "
+        "predicted, and its time against the floor",
+        description="Stores N learners in step in PICS and the SA sandbox (untimed), corrupts 1% of them in SA in "
+        "five kinds and edits 0.5% in PICS while S1 is off, then runs `reconcile --dry-run`, a real reconcile "
+        "against the sandbox slowed to a latency and rate limit (timed, against the floor: SA calls / rate "
+        "limit), and a second real run; it reads SA back to check each corrupted field was found and repaired.",
+    )
+    reconcile.add_argument("--learners", type=_at_least_one, default=10_000, help="eligible learners (default 10000)")
+    reconcile.add_argument("--rate", type=float, default=200.0, help="the sandbox's rate limit, calls/s (default 200)")
+    reconcile.add_argument("--latency-ms", type=float, default=50.0, help="the sandbox's latency per call (default 50)")
+    reconcile.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    reconcile.set_defaults(handler=_reconcile)
+
+
+@needs_sandbox_extra("bench")
+def _reconcile(args: argparse.Namespace) -> int:
+    from sandbox.bench.reconcile import bench_reconcile  # noqa: TID251 (lazy: the sandbox extra is optional)
+
+    result = _on_local_stack(bench_reconcile, learners=args.learners, rate=args.rate, latency_ms=args.latency_ms)
     _print(result, args.json)
     return 0

@@ -22,8 +22,8 @@ def register(subcommands: Any) -> None:
         help="run the sync end to end on a local broker, database and SA sandbox",
         description="Starts (or reuses, from PICS_SYNC_* variables) Kafka, PostgreSQL and the SA "
         "sandbox; a simulated PICS enrols learners and then makes every kind of change; the push consumer "
-        "keeps SA in step; an oracle written from DOMAIN.md then checks SA, and after the daily pull PICS, "
-        "record by record, under each settings profile chosen.",
+        "keeps SA in step; an oracle written from DOMAIN.md then checks SA, and after the daily run PICS and the "
+        "run's drift report (drift_found, drift_repaired), record by record, under each settings profile chosen.",
     )
     cmd.add_argument("--learners", type=int, default=500, help="learners to enrol (default 500)")
     cmd.add_argument("--events", type=int, default=5000, help="PICS changes to stream after enrolment (default 5000)")
@@ -32,7 +32,8 @@ def register(subcommands: Any) -> None:
         "--profile",
         default="all-push",
         metavar="NAME",
-        help="settings profile: all-push (default), all-none, pull-modes, mixed, quiet, or all (each in turn)",
+        help="settings profile: all-push (default), all-none, pull-modes, mixed, quiet, hand-edits (SA edited by "
+        "hand before the daily run, which must repair every edit), or all (each in turn)",
     )
     cmd.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     cmd.set_defaults(handler=_demo)

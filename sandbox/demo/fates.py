@@ -2,8 +2,8 @@
 
 S1 first (integration disabled: skipped), then for a learner's event Y2 (not Live: skipped) and X2 (not
 in SA yet: skipped, never parked), then the rule's own settings: L5, E1 (S13), Q1 (S15) / Q2 (S16), G1
-(S12), O1 (S10), U5 (a qualification SA does not support). "May skip" admits both outcomes: applied then
-means "as SA already holds it" (X1).
+(S12), O1 (S10), U5 (a qualification SA does not support); the daily run's requests (D1) like R1, G1
+and O1. "May skip" admits both outcomes: applied then means "as SA already holds it" (X1).
 """
 
 from __future__ import annotations
@@ -104,4 +104,7 @@ _FATES: Mapping[str, Callable[[Known, Mapping[str, Any]], Fate]] = {
     "LearnerOfficersChanged": _switch("Push Changes to Qualification Assessors", "Q1"),
     "OrganisationEdited": _record_mode(t.S12, "organisation", "G1"),
     "OfficerEdited": _record_mode(t.S10, "officer", "O1"),
+    "ReconcileRequested": lambda _m, _p: Fate(APPLY, "D1 (R1 of the daily run)"),
+    "OrganisationReconcileRequested": _record_mode(t.S12, "organisation", "D1 (G1 of the daily run)"),
+    "OfficerReconcileRequested": _record_mode(t.S10, "officer", "D1 (O1 of the daily run)"),
 }

@@ -3,7 +3,9 @@ events the demo sent, in their order.
 
 Each event first gets its fate (``fates``): applied, skipped (S1 off, X2 not in SA, Y2 not Live), or
 "may skip" when the settings leave nothing to do (L5, E1, Q1, G1, O1, U5). An applied event then changes
-the model as the rule says (U1–U9, L1–L5, E1, Q1, Q2, A1, B1, B2, R1, G1, O1). What no applied event
+the model as the rule says (U1–U9, L1–L5, E1, Q1, Q2, A1, B1, B2, R1, G1, O1, and the daily run's
+reconcile requests, D1: R1 for a learner, G1 / O1 for its employer and assessors, each on the record PICS
+holds when it is processed, the payload the demo gives them). What no applied event
 touched keeps the value SA had before: the upload's (U1) under S6 = None, the first employer under S13
 off, an assessor PICS has no officer for (Q1 v2). Links are ``Ref``s to PICS ids, resolved through the
 Additional ID / Smart Assessor ID PICS holds when SA is compared.
@@ -255,6 +257,10 @@ _APPLY: Mapping[str, Callable[[SaModel, Mapping[str, Any]], None]] = {
     "LearnerOfficersChanged": _officers_changed,
     "OrganisationEdited": _organisation_edited,
     "OfficerEdited": _officer_edited,
+    # D1: the daily run's comparison, carried out as R1 / G1 / O1 would on PICS's current record.
+    "ReconcileRequested": _refreshed,
+    "OrganisationReconcileRequested": _organisation_edited,
+    "OfficerReconcileRequested": _officer_edited,
 }
 
 

@@ -1,16 +1,18 @@
-"""One profile of the demo, start to end: enrol, change, consume; check SA; SA's night; pull; check PICS.
+"""One profile of the demo, start to end: enrol, change, consume; check SA; SA's night; the daily run; check
+PICS and the run's drift report.
 
 Phase 1 uploads the learners meant to be uploaded at the start (LearnerEnrolled). Phase 2 streams the
 rich world's mix of every PICS event, a share of them delivered twice; for a ``quiet`` profile S1 is
 off for its middle third, and what was changed then is changed again once S1 is back on. SA is then
 compared with the oracle's model of it (``model``, ``sync_check``), and every event's outcome with its
-fate (``accounting``). Overnight SA's users work (``sa_side``); the daily pull brings it back and PICS
-is compared with SA (``pull_check``, ``pull_records``).
+fate (``accounting``). Overnight SA's users work (``sa_side``), and in a hand-edits profile edit what
+PICS owns (``hand_edits``); the daily pull brings SA's work back and PICS is compared with SA
+(``pull_check``, ``pull_records``); the run's reconcile requests are consumed and its drift report is
+checked against what the demo did (``drift_run``).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -19,19 +21,21 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from consumers.kafka.clients import ensure_topics, make_consumer
-from consumers.loop import ParallelLoop
+from consumers.kafka.clients import ensure_topics
 from consumers.ops.daily_pull import PullOptions, daily_pull
 from consumers.service import Service, open_service
 from sandbox.demo import oracle_tables as t
 from sandbox.demo.accounting import Accounts, account, cases
-from sandbox.demo.model import fold_all
-from sandbox.demo.pics_rows import read_rows
+from sandbox.demo.drift_check import Drift
+from sandbox.demo.drift_run import DailyRun, reconcile_phase
+from sandbox.demo.hand_edits import edit_by_hand
+from sandbox.demo.model import SaModel, fold_all
+from sandbox.demo.pics_rows import PicsRows, read_rows
 from sandbox.demo.profiles import Profile
 from sandbox.demo.pull_check import Pull, PullCheck, check_learners
 from sandbox.demo.pull_records import check_records
 from sandbox.demo.sa_side import Night, overnight
-from sandbox.demo.sending import DemoSize, JournalTally, Sender
+from sandbox.demo.sending import DemoSize, JournalTally, Sender, consume
 from sandbox.demo.sync_check import SyncCheck, check_sync
 from sandbox.pics.changes import made_again, next_change
 from sandbox.pics.people import People
@@ -49,13 +53,16 @@ EXAMPLES = 20
 
 @dataclass
 class Pushed:
-    """What the push half of a profile left: the world, the outcome accounts and SA's comparison."""
+    """What the push half of a profile left: the world, the oracle's model, the outcome accounts and SA's
+    comparison."""
 
     world: World
+    model: SaModel
     accounts: Accounts
     check: SyncCheck
     tally: Tally
     cases: dict[str, int]
+    pulls: Tally  # the PICS updaters' outcomes meanwhile: a refresh's pull (R1 v2)
 
 
 def run_profile(
@@ -69,11 +76,11 @@ def run_profile(
         "topic_prefix": f"demo-{run_id}.", "kafka_group_id": f"demo-{run_id}",
         "settings_ttl_s": 0.0,  # S1 switched between drains takes effect at once
     })  # fmt: skip
-    ensure_topics(kafka_settings(config), {config.topic_prefix + topic: 6 for topic in PUSH_TOPICS})
+    ensure_topics(kafka_settings(config), {config.topic_prefix + topic: 6 for topic in (*PUSH_TOPICS, *PULL_TOPICS)})
     started, prefix = time.monotonic(), f"D{run_id}-"
     with open_service(config) as service:
         pushed = push_phase(service, profile, size, prefix)
-        pulled = pull_phase(service, profile, size, prefix, pushed.world, night)
+        pulled = pull_phase(service, profile, size, prefix, pushed, night)
     return figures(pushed, pulled, time.monotonic() - started)
 
 
@@ -89,11 +96,11 @@ def push_phase(service: Service, profile: Profile, size: DemoSize, prefix: str) 
     store = PicsStore(service.pool)
     store.save_all(world)
     sender = Sender(service, world.people, size.duplicate_share)
-    tally = JournalTally(journal=sender.journal)
+    tally, pulls = JournalTally(journal=sender.journal), Tally()
     sender.send_all(world.enrolments())
-    consume(service, tally)
+    drain(service, tally, pulls)
     world.adopt_ids(*store.written_back(prefix))
-    stream = _Stream(service, world, store, sender, tally)
+    stream = _Stream(service, world, store, sender, tally, pulls)
     if profile.quiet:
         stream.quietly(size.events, settings)
     else:
@@ -101,7 +108,14 @@ def push_phase(service: Service, profile: Profile, size: DemoSize, prefix: str) 
     model = fold_all(profile.oracle, {str(c["qanCode"]): int(c["id"]) for c in catalogue}, sender.journal.sent)
     check = check_sync(service.pool, service.sa, model, prefix)
     met = cases(sender.journal, model, date.today())
-    return Pushed(world, account(sender.journal, model.fates), check, tally, met)
+    return Pushed(world, model, account(sender.journal, model.fates), check, tally, met, pulls)
+
+
+def drain(service: Service, tally: Tally, pulls: Tally) -> None:
+    """The push consumer until drained, then the PICS updaters: what a refresh pulls (R1 v2) lands in PICS
+    while it is new, as with the pull consumer running beside the push one, not after the next night's."""
+    consume(service, tally)
+    consume(service, pulls, PULL_TOPICS, group_id(service.config, "pull"))
 
 
 @dataclass
@@ -111,12 +125,13 @@ class _Stream:
     store: PicsStore
     sender: Sender
     tally: Tally
+    pulls: Tally
 
     def send(self, changes: list[Emitted], *, integration_on: bool = True) -> list[Emitted]:
         """PICS's tables hold the truth after all of them; then send, and consume until drained."""
         self.store.save_all(self.world)
         self.sender.send_all(changes, integration_on=integration_on)
-        consume(self.service, self.tally)
+        drain(self.service, self.tally, self.pulls)
         return changes
 
     def quietly(self, events: int, settings: SettingsRepository) -> None:
@@ -132,9 +147,10 @@ class _Stream:
 
 
 def pull_phase(
-    service: Service, profile: Profile, size: DemoSize, prefix: str, world: World, night: Night | None
+    service: Service, profile: Profile, size: DemoSize, prefix: str, pushed: Pushed, night: Night | None
 ) -> dict[str, Any]:
-    """SA's users work overnight; the daily pull brings it back; PICS is compared with SA."""
+    """SA's users work overnight (in a hand-edits profile, on what PICS owns too); the daily run pulls and
+    compares; PICS is checked against SA, then the run's drift report against what the demo did."""
     run_date = date.today()
     rows = read_rows(service.pool, prefix)
     in_sa = {i: r["smart_assessor_id"] for i, r in rows.learners.items() if r["smart_assessor_id"]}
@@ -143,7 +159,8 @@ def pull_phase(
         for i, sa_id in in_sa.items()
         if t.eligible(rows.learners[i], run_date) and rows.learners[i]["programme_status"] == t.IN_LEARNING
     }
-    sa_night = overnight(service.sa, world, learning, in_sa, size.seed, night)
+    sa_night = overnight(service.sa, pushed.world, learning, in_sa, size.seed, night, blanks=profile.sa_blanks)
+    edits = by_hand(profile, night, pushed.model, rows, prefix, run_date)
     before = read_rows(service.pool, prefix)
     run = daily_pull(service, PullOptions(run_date=run_date, rate_per_s=1000, concurrency=16, progress=False))
     tally = Tally()
@@ -151,36 +168,39 @@ def pull_phase(
     check, pull = PullCheck(), Pull(service.sa, profile.oracle, before, read_rows(service.pool, prefix), run_date)
     check_learners(check, pull)
     check_records(check, pull)
+    daily = DailyRun(int(run["id"]), run_date, before, edits, check.pulled)
     return {
         "pull_learners_eligible": run.get("learners_eligible"),
         "pull_learners_eligible_expected": check.eligible,
         "pull_learners_read": run.get("learners_read"),
         "pull_events": run.get("events"),
-        "pull_events_parked": tally.count(Kind.PARKED),
+        "pull_events_parked": tally.count(Kind.PARKED) + pushed.pulls.count(Kind.PARKED),  # the refreshes' too
         "pics_rows_changed": tally.pics_rows_changed,
         "pics_mismatches": check.mismatches,
         "pics_checked": check.checked,
         "pics_mismatch_examples": check.examples,
         "sa_overnight": sa_night,
+        "reconcile_requested": run.get("reconcile_requested"),
+        **reconcile_phase(service, pushed.model, pushed.world, prefix, daily),
     }
 
 
-def consume(service: Service, tally: Tally, topics: tuple[str, ...] = PUSH_TOPICS, group: str | None = None) -> None:
-    """Run a consumer until its topics are drained, adding to ``tally``."""
-    config = service.config
-    consumer = make_consumer(kafka_settings(config), group or config.kafka_group_id)
-    loop = ParallelLoop(consumer, service.ports, concurrency=config.workers, tally=tally)
-    loop.subscribe([config.topic_prefix + topic for topic in topics])
-    try:
-        loop.run_until_drained(threading.Event(), timeout=1800)
-    finally:
-        consumer.close()
+def by_hand(
+    profile: Profile, night: Night | None, model: SaModel, rows: PicsRows, prefix: str, run_date: date
+) -> list[Drift]:
+    """A hand-edits profile's edits in SA's own screens, before the daily run (none in another profile)."""
+    if not profile.hand_edits:
+        return []
+    if night is None:
+        raise RuntimeError("the hand-edits profile edits SA in its own screens: it needs the demo's own sandbox")
+    return edit_by_hand(night, profile.oracle, model, rows, prefix, run_date)
 
 
 def figures(pushed: Pushed, pulled: dict[str, Any], seconds: float) -> dict[str, Any]:
     """One profile's figures, as the README and CI read them."""
     check, tally = pushed.check, pushed.tally
-    examples = [*check.examples, *pushed.accounts.examples, *pulled.pop("pics_mismatch_examples")]
+    examples = [*check.examples, *pushed.accounts.examples, *pulled.pop("pics_mismatch_examples"),
+                *pulled.pop("drift_examples")]  # fmt: skip
     return {
         **pushed.accounts.figures(),
         "pics_learners": len(pushed.world.learners),

@@ -91,13 +91,17 @@ REVIEW_TYPES: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class Profile:
-    """One run's settings, and whether S1 is switched off for the middle third of the stream."""
+    """One run's settings; whether S1 is switched off for the middle third of the stream; whether SA's night
+    leaves details blank (P13: only where every field it blanks is pulled, so nothing is pushed back, D1);
+    whether SA's users edit what PICS owns before the daily run (``hand_edits``, repaired by it: D1, D2)."""
 
     name: str
     settings: Mapping[str, str]
     seed_offset: int  # each profile its own people, so no two share an employer's EDRS number + postcode
     quiet: bool = False
     review_types: Mapping[str, str] = field(default_factory=lambda: REVIEW_TYPES)
+    sa_blanks: bool = False
+    hand_edits: bool = False
 
     @property
     def oracle(self) -> Settings:
@@ -110,9 +114,10 @@ PROFILES: Mapping[str, Profile] = {
     for profile in (
         Profile("all-push", ALL_PUSH, 0),
         Profile("all-none", ALL_NONE, 101),
-        Profile("pull-modes", PULL_MODES, 202),
+        Profile("pull-modes", PULL_MODES, 202, sa_blanks=True),
         Profile("mixed", MIXED, 303),
         Profile("quiet", ALL_PUSH, 404, quiet=True),
+        Profile("hand-edits", ALL_PUSH, 505, hand_edits=True),  # every push on: PICS wins each edit back
     )
 }
 DEFAULT_PROFILE = "all-push"

@@ -4,7 +4,8 @@ PICS before the pull (a snapshot) and after it are compared with SA under the pr
 each learner eligible on the run date (Y1, from the PICS rows in plain Python): Actual OTJ Hours (P6),
 Risk (P8: S5 on, the band's colour; no Smart Coach score leaves it), demographics (P9 with S6 = Update
 PICS…, gender with S7, ethnicity with S8), each course's Elements Done and Total Elements (P1) and
-dates (P7 with S16 = Update PICS…), one review per mapped session (P2–P4). ULN and disability never
+dates (P7 with S16 = Update PICS…), one review per mapped session (P2–P4); each field P7 or P9 changes is
+a difference the drift report must show as pulled (D1, D3). ULN and disability never
 move (L2, P9); an SA blank never overwrites PICS (P13). A learner that is not eligible (not Live, not in
 SA, ended over a month ago, on a break) keeps every pulled field as it was. Officers and organisations:
 ``pull_records``. Examples name record ids and field names only.
@@ -20,6 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from sandbox.demo import oracle_tables as t
+from sandbox.demo.drift_check import Drift
 from sandbox.demo.pics_rows import PicsRows
 from sync_core.errors import SaNotFound
 from sync_core.smart_assessor.client import SaClient
@@ -38,6 +40,7 @@ class PullCheck:
     checked: int = 0
     examples: list[str] = field(default_factory=list)
     session_assessors: set[str] = field(default_factory=set)  # SA assessors of the mapped sessions pulled
+    pulled: list[Drift] = field(default_factory=list)  # D1, D3: each field the pull should change in PICS
 
     def expect(self, what: str, name: str, right: bool) -> None:
         """One expectation about one record's field."""
@@ -46,6 +49,11 @@ class PullCheck:
             self.mismatches += 1
             if len(self.examples) < EXAMPLES:
                 self.examples.append(f"{what}: {name}")
+
+    def pulling(self, entity: str, pics_id: str, sa_field: str, expected: Any, before: Any) -> None:
+        """D1 (Pull direction): a field the pull should write, to be found in the drift report as pulled."""
+        if not same(expected, before):
+            self.pulled.append(Drift(entity, pics_id, sa_field, "pull", "pulled"))
 
 
 @dataclass
@@ -135,6 +143,7 @@ def _eligible(check: PullCheck, pull: Pull, ident: str, before: Mapping[str, Any
         pulling = s.mode(t.S6) == t.PULL and when(s)
         expected = pulled(held.get(sa_name), before[pics]) if pulling else before[pics]
         check.expect(what, f"{pics} (P9)" if pulling else f"{pics} (not pulled)", same(after[pics], expected))
+        check.pulling("learner", ident, sa_name, expected, before[pics])
     _courses(check, pull, ident, sa_id)
     _reviews(check, pull, ident, pull.sa.list_sessions(sa_id))
 
@@ -170,6 +179,7 @@ def _courses(check: PullCheck, pull: Pull, ident: str, sa_id: str) -> None:
             check.expect(
                 what, f"{pics} (P7)" if dates_pulled else f"{pics} (pushed, not pulled)", same(after[pics], expected)
             )
+            check.pulling("enrolment", qid, sa_name, expected, before[pics])
 
 
 def _reviews(check: PullCheck, pull: Pull, ident: str, sessions: list[dict[str, Any]]) -> None:

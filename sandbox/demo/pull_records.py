@@ -5,7 +5,8 @@ placements, that are linked to SA take SA's values, but where SA is blank (P13);
 and organisation keeps its values (and all of them do under None or Push). An officer that is only a
 qualification's own assessor of an eligible learner is not judged (DOMAIN leaves open whether the pull
 covers it). P5 (v2): each SA assessor of a pulled session is one PICS officer, linked by Additional ID
-or by Email before one is created; one created gets U3's fields from SA, and one ASSO user with S11.
+or by Email before one is created; one created gets U3's fields from SA, and one ASSO user with S11. Each
+field P10 / P11 changes is a difference the drift report must show as pulled (D1, D3).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def _record(
             f"{pics} ({rule})" if pulling else f"{pics} (not pulled)",
             same(after[pics], expected),
         )
+        check.pulling("assessor" if kind == "officer" else "employer", before["id"], sa_name, expected, before[pics])
 
 
 def _created_officers(check: PullCheck, pull: Pull) -> None:

@@ -1,5 +1,6 @@
 """``pics-sync demo``: a simulated PICS enrols learners, then makes every kind of change; the push
-consumer keeps SA in step; an oracle written from DOMAIN.md checks SA, then the daily pull, record by record.
+consumer keeps SA in step; an oracle written from DOMAIN.md checks SA, then the daily run (its pull and
+its drift report), record by record.
 
 Each settings profile (``profiles``) is a run of its own (``profile_run``): its own topic prefix, record
 prefix, consumer group and database. The summary's top-level figures are ``all-push``'s when it ran;
@@ -51,16 +52,20 @@ def run_demo(
 
 
 def profile_passed(figures: Mapping[str, Any]) -> bool:
-    """One profile's verdict: SA and PICS as DOMAIN says, no duplicate, every event where the rules put it."""
+    """One profile's verdict: SA and PICS as DOMAIN says, no duplicate, every event where the rules put it,
+    and the daily run's drift report naming exactly the differences the demo knows of, each repaired."""
     if "error" in figures:
         return False
     accounted = figures["events_applied"] + figures["duplicates_skipped"] + figures["events_skipped_expected"]
     wrong = ("field_mismatches", "sa_duplicate_records", "pics_mismatches", "events_parked", "pull_events_parked",
-             "events_skipped_unexpected", "events_applied_unexpected", "events_unaccounted")  # fmt: skip
+             "events_skipped_unexpected", "events_applied_unexpected", "events_unaccounted", "drift_missing",
+             "drift_unexpected", "hand_edited_fields_wrong", "reconcile_events_parked")  # fmt: skip
     return bool(
         all(figures[name] == 0 for name in wrong)
         and accounted == figures["events_produced"]
         and figures["sa_learners_matching_pics"] == figures["sa_learners_total"]
+        and figures["reconcile_requested"] == figures["pull_learners_eligible_expected"]  # D1: each learner compared
+        and figures["drift_found"] == figures["drift_repaired"] == figures["drift_expected"]  # D3: all repaired
     )
 
 

@@ -1,10 +1,14 @@
 """What SA's users do overnight, before the daily pull: assessors added by hand, and the sessions,
 hours, progress and Smart Coach scores the sandbox simulates (with group sessions, learners not in
-Smart Coach or with no score yet, and blanks: ``sandbox.sa.simulation``).
+Smart Coach or with no score yet, and, where the profile asks for them, blanks: ``sandbox.sa.simulation``).
 
 An assessor added by hand in SA carries the Email of a PICS officer that no learner has (a spare):
-PICS already has that officer, so the pull must link it, not create a second (P5 v2). It becomes the
-SA assessor of two learners in learning, each of whom then has a mapped session with it.
+PICS already has that officer, so the pull must link it, not create a second (P5 v2). Two learners in
+learning each have a mapped session with it; their own SA assessor stays PICS's Main Officer's.
+
+None of this is an edit of what PICS owns, so the daily run's comparison finds no difference in it
+(D1): SA blanks are drawn only for a profile whose modes pull every field they touch (P13), and the
+edits PICS must win back are a profile's own (``hand_edits``).
 """
 
 from __future__ import annotations
@@ -13,15 +17,17 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from sandbox.demo.hand_edits import Hands
 from sandbox.pics.world import World
 from sync_core.smart_assessor.client import SaClient
 
-# The simulation's v2 cases, in shares large enough that a small run has each of them.
-MIX = {"groupSessions": 0.15, "notInSmartCoach": 0.1, "noScoreYet": 0.1, "blanks": 0.15}
+# The simulation's v2 cases, in shares large enough that a small run has each of them (blanks: BLANKS).
+MIX = {"groupSessions": 0.15, "notInSmartCoach": 0.1, "noScoreYet": 0.1}
+BLANKS = 0.15
 
 
-class Night(Protocol):
-    """The sandbox's controls the night needs (``sandbox.sa.process.SaSandboxProcess``)."""
+class Night(Hands, Protocol):
+    """The sandbox's controls the night and the hand edits need (``sandbox.sa.process.SaSandboxProcess``)."""
 
     def simulate_activity_counts(
         self, seed: int, learner_ids: list[str] | None = None, **mix: float
@@ -31,7 +37,7 @@ class Night(Protocol):
 
 
 def add_assessors_by_hand(sa: SaClient, world: World, learners: Mapping[str, str]) -> dict[int, list[str]]:
-    """For each spare officer an SA assessor with its Email, made the assessor of two learners in SA:
+    """For each spare officer an SA assessor with its Email, to hold sessions with two learners in SA:
     SA assessor id → those learners' SA ids."""
     made, idents = {}, sorted(learners)
     for n, officer_id in enumerate(world.spare_officers):
@@ -41,8 +47,6 @@ def add_assessors_by_hand(sa: SaClient, world: World, learners: Mapping[str, str
             "email": officer["email"],
         })  # fmt: skip
         made[int(created["id"])] = [learners[ident] for ident in idents[2 * n : 2 * n + 2]]
-        for sa_id in made[int(created["id"])]:
-            sa.update_learner(sa_id, {"assessorId": int(created["id"])})
     return made
 
 
@@ -65,13 +69,15 @@ def overnight(
     in_sa: Mapping[str, str],
     seed: int,
     night: Night | None,
+    *,
+    blanks: bool = False,
 ) -> dict[str, Any]:
     """SA's users at work: assessors added for learners ``in_learning``, activity for every learner ``in_sa``
-    (each: Learner Ident → SA id)."""
+    (each: Learner Ident → SA id), and with ``blanks`` some of SA's details left blank (P13)."""
     hand_made = add_assessors_by_hand(sa, world, in_learning)
     if night is None:
         return {"assessors_added_by_hand": len(hand_made)}
-    done = night.simulate_activity_counts(seed, sorted(in_sa.values()), **MIX)
+    done = night.simulate_activity_counts(seed, sorted(in_sa.values()), **MIX, blanks=BLANKS if blanks else 0.0)
     for assessor_id, learners in hand_made.items():
         for learner_id in learners:
             night.set_activity(learner_id, sessions=sessions_with(assessor_id))

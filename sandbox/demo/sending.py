@@ -1,10 +1,14 @@
-"""Sending the simulated PICS's events, and hearing what became of each: the demo's journal keepers."""
+"""Sending the simulated PICS's events, and hearing what became of each: the demo's journal keepers, and the
+consumer that drains a profile's topics."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from consumers.kafka.clients import make_consumer
+from consumers.loop import ParallelLoop
 from consumers.producer import EventProducer
 from consumers.service import Service
 from sandbox.demo.journal import Journal, Sent
@@ -12,6 +16,7 @@ from sandbox.pics.people import People
 from sandbox.pics.world import Emitted
 from sync_core.config import kafka_settings
 from sync_core.outcome import Outcome, Tally
+from sync_core.pipeline.routes import PUSH_TOPICS
 from sync_core.serde import new_event
 
 
@@ -65,3 +70,15 @@ class JournalTally(Tally):
     def add(self, outcome: Outcome) -> None:
         super().add(outcome)
         self.journal.outcome(outcome.event_id, str(outcome.kind), outcome.rule, outcome.reason)
+
+
+def consume(service: Service, tally: Tally, topics: tuple[str, ...] = PUSH_TOPICS, group: str | None = None) -> None:
+    """Run a consumer until its topics are drained, adding to ``tally``."""
+    config = service.config
+    consumer = make_consumer(kafka_settings(config), group or config.kafka_group_id)
+    loop = ParallelLoop(consumer, service.ports, concurrency=config.workers, tally=tally)
+    loop.subscribe([config.topic_prefix + topic for topic in topics])
+    try:
+        loop.run_until_drained(threading.Event(), timeout=1800)
+    finally:
+        consumer.close()

@@ -2,14 +2,25 @@
 
 Each SA resource is one router module (``auth``, ``learners``, ``employers``, ``assessors``,
 ``courses``, ``enrolments``, ``sessions`` with OTJ and Smart Coach) with its table in ``SandboxState``;
-``inspection`` and ``seeding`` serve ``/_sandbox``.
+``inspection``, ``seeding`` and ``handwork`` serve ``/_sandbox``.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sandbox.sa import assessors, auth, courses, employers, enrolments, inspection, learners, seeding, sessions
+from sandbox.sa import (
+    assessors,
+    auth,
+    courses,
+    employers,
+    enrolments,
+    handwork,
+    inspection,
+    learners,
+    seeding,
+    sessions,
+)
 from sandbox.sa.config import SandboxConfig
 from sandbox.sa.errors import install_error_handlers
 from sandbox.sa.gateway import SaGateway
@@ -29,7 +40,7 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     state = SandboxState(config or SandboxConfig())
     app.state.sandbox = state
     install_error_handlers(app)
-    resources = (auth, learners, enrolments, sessions, employers, assessors, courses, inspection, seeding)
+    resources = (auth, learners, enrolments, sessions, employers, assessors, courses, inspection, seeding, handwork)
     for resource in resources:
         app.include_router(resource.router)
     app.add_middleware(SaGateway, state=state, openapi=app.openapi())

@@ -174,6 +174,21 @@ class SaSandboxProcess:
         made: list[dict[str, Any]] = self._call("POST", "/bulk-learners", json=body, timeout=120)["learners"]
         return made
 
+    def store_records(self, kind: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store records of ``kind`` (learners, employers, assessors, enrolments) as SA's create would, all at
+        once; ``[{id, misId}]`` in order. Not SA calls: not logged (``sandbox.sa.handwork``)."""
+        stored: list[dict[str, Any]] = self._call("POST", f"/records/{kind}", json=records, timeout=120)
+        return stored
+
+    def edit_record(self, kind: str, record_id: str | int, changes: dict[str, Any]) -> dict[str, Any]:
+        """A hand edit in SA's screens of one record of ``kind``: not an SA call, not logged."""
+        record: dict[str, Any] = self._call("PATCH", f"/records/{kind}/{record_id}", json=changes)
+        return record
+
+    def delete_enrolment(self, enrolment_id: int) -> None:
+        """An enrolment deleted by hand in SA's screens (SA's API deletes nothing): not logged."""
+        self._call("DELETE", f"/records/enrolments/{enrolment_id}")
+
     def sessions(self) -> list[dict[str, Any]]:
         """Every session of every learner (each with its ``learnerId``), oldest first."""
         return self._records("/sessions")

@@ -157,3 +157,23 @@ def test_g1_o1_records_keep_their_creation_values_unless_pushed() -> None:
     pushed, kept = fold(PUSH_ALL, *events), fold(NONE_ALL, *events)
     assert (pushed.employers["ORG1"]["phoneNumber"], pushed.assessors["M1"]["mobileNumber"]) == ("0999", "07999999999")
     assert (kept.employers["ORG1"]["phoneNumber"], kept.assessors["M1"]["mobileNumber"]) == ("0113 222", "07111111111")
+
+
+def test_d1_the_daily_run_s_requests_are_r1_g1_and_o1_on_pics_s_current_records() -> None:
+    """D1: a learner's ReconcileRequested is R1 on PICS's record as it stands; its employer's and assessor's are
+    G1 and O1, applied only when their mode is Push (else they may be skipped)."""
+    upload = enrolled(learner())
+    ahead = {**upload.payload, "learner": learner(email="newer@example.org")}
+    requests = [sent("ReconcileRequested", ahead),
+                sent("OrganisationReconcileRequested", {"organisation": organisation(phone_number="0999")}),
+                sent("OfficerReconcileRequested", {"officer": officer("M1", mobile_number="07999999999")})]  # fmt: skip
+    pushed, kept = fold(PUSH_ALL, upload, *requests), fold(NONE_ALL, upload, *requests)
+    assert [pushed.fates[r.event_id].why for r in requests] == [
+        "D1 (R1 of the daily run)", "D1 (G1 of the daily run)", "D1 (O1 of the daily run)"]  # fmt: skip
+    assert pushed.learners["L1"].fields["email"] == "newer@example.org"
+    assert (pushed.employers["ORG1"]["phoneNumber"], pushed.assessors["M1"]["mobileNumber"]) == ("0999", "07999999999")
+    assert [kept.fates[r.event_id].expect for r in requests] == [APPLY, MAY_SKIP, MAY_SKIP]
+    assert (kept.learners["L1"].fields["email"], kept.employers["ORG1"]["phoneNumber"]) == (
+        "l1@example.org",
+        "0113 222",
+    )

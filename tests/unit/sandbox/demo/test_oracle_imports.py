@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[4]
 ORACLE = ("oracle_tables", "fates", "model", "accounting", "journal", "sync_check", "pull_check", "pull_records",
-          "pics_rows", "profiles")  # fmt: skip
+          "pics_rows", "profiles", "drift_check", "reconciles", "hand_edits")  # fmt: skip
 # The product's decisions: rules, field and status maps, eligibility, the pull's reads, settings parsing,
 # plans and their execution, the pipeline, the sync state and PICS repositories.
 BANNED = ("sync_core.rules", "sync_core.fields", "sync_core.pics", "sync_core.pull", "sync_core.settings",

@@ -10,6 +10,7 @@ import copy
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
+from sandbox.demo.drift_check import Drift
 from sandbox.demo.pics_rows import PicsRows
 from sandbox.demo.pull_check import Pull, PullCheck, check_learners
 from sandbox.demo.pull_records import check_records
@@ -134,3 +135,14 @@ def test_p5_two_officers_for_one_sa_assessor_are_caught() -> None:
     examples = checked(sa, before, after).examples
     assert "SA assessor 5001: 2 PICS officers linked, one expected (P5)" in examples
     assert "officer SA-5001 (created by the pull): email (a PICS officer has it: link, not create, P5 v2)" in examples
+
+
+def test_d1_each_field_the_pull_changes_is_a_difference_the_report_must_show_pulled() -> None:
+    """D1, D3 (Pull direction): SA's First Name pulled is expected in the drift report by SA's field name; SA's
+    blanks are not (P13), nor is anything under Push."""
+    sa, before, after = world()
+    sa.learners["g-L1"]["firstName"] = "Bea"
+    after.learners["L1"].update(first_name="Bea")
+    pulled = checked(sa, before, after, PULL_ALL | S5).pulled
+    assert pulled == [Drift("learner", "L1", "firstName", "pull", "pulled")]
+    assert checked(sa, before, after).pulled == []
