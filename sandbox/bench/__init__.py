@@ -1,2 +1,2 @@
-"""The benches of ``pics-sync bench``: push (runtime, naive loop, floor), pull and replay, each contender
-on a fresh ``arena``."""
+"""The benches of ``pics-sync bench``: push (runtime, naive loop, floor), pull, replay, each contender on a
+fresh ``arena``, and reconcile (drift made, found, repaired and predicted)."""
