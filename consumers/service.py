@@ -125,7 +125,8 @@ def open_service(
                          hash_key(pool, config.hash_key), on_drift)  # fmt: skip
         side = Service(config, side_pool, sa, _ports(config, side_pool, sa, shared), ExitStack())
         service = Service(config, pool, sa, _ports(config, pool, sa, shared), exits.pop_all(), side)
-        service.ports = replace(service.ports, pull=_refresh_pulls(service))
+        for each in (service, side):  # the console's redrive of a refresh pulls too
+            each.ports = replace(each.ports, pull=_refresh_pulls(each))
         return service
 
 

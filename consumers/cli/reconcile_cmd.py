@@ -156,8 +156,8 @@ def _register_report(actions: Any) -> None:
     )
     which = cmd.add_mutually_exclusive_group()
     which.add_argument(
-        "--run", metavar="RUN", help="only this daily run (its id, as `pull daily` shows it, or `latest`); "
-        "default every run and refresh",
+        "--run", metavar="RUN", help="only this run (its id, as `pull daily` or `reconcile` shows it, or "
+        "`latest`: the latest daily run); default every run and refresh",
     )  # fmt: skip
     which.add_argument(
         "--values", metavar="IDENT", help="the two values (PICS's, SA's) of this learner's recorded differences, "

@@ -1,7 +1,7 @@
 """The console's Drift page and the learner timeline's repairs, read from the drift record (DOMAIN.md D3).
 
 The page lists the latest runs (``sync.pull_runs``: id, date, kind, status) with how many differences
-each found and repaired, and "no run" for those recorded by refreshes and reconciles on demand. For
+each found and repaired, and "no run" for those recorded by refreshes (a reconcile on demand is a run of its own). For
 the run shown (``?run=ID`` or ``?run=none``; by default the latest daily run, else no run): the
 differences per field as a bar chart (``chart``), per entity and action, and its newest
 ``RECORDS_SHOWN`` records, each linked to its learner's timeline. A learner's timeline shows under

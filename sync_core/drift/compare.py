@@ -5,6 +5,8 @@ D1  a field differs when SA's current value is not PICS's, read as SA represents
     "" and a missing key are one blank (as P13 reads them). Text is compared exactly: a postcode
     retyped in lower case, a phone number without its leading 0, are differences. An enrolment
     with no completion status is continuing (U5 enrols an open course without one; B2 sends 1).
+    A learner's SA status is PICS's only as far as B1/B2 go: "active" is held by any status but a
+    break (SA's own "completed" or "withdrawn" of a learner who ended is not ours to undo).
 D2  an SA enrolment is PICS's when its MIS id is one of the learner's qualification ids, or its
     course is one of theirs; any other is reported, never deleted.
 D3  a ``Difference`` names the record, the SA resource and the field, never a value.
@@ -43,9 +45,18 @@ class Difference:
             raise ValueError(f"not a record kind of the drift record: {self.entity}")
 
 
-def differing(wanted: Mapping[str, Any], held: Mapping[str, Any]) -> dict[str, Any]:
-    """D1: the fields of ``wanted`` (SA names → the values the rules push) whose value ``held`` does not hold."""
-    return {name: value for name, value in wanted.items() if not same(name, value, held.get(name))}
+def differing(wanted: Mapping[str, Any], held: Mapping[str, Any], kind: str = "") -> dict[str, Any]:
+    """D1: the fields of ``wanted`` (SA names → the values the rules push to a ``kind`` of record) whose value
+    ``held`` does not hold."""
+    return {
+        name: value for name, value in wanted.items()
+        if not same(name, value, held.get(name)) and not _not_ours(kind, name, value, held.get(name))
+    }  # fmt: skip
+
+
+def _not_ours(kind: str, field: str, ours: Any, theirs: Any) -> bool:
+    """B1/B2: out of a break, any SA learner status but a break is as good as "active"."""
+    return (kind, field, ours) == ("learner", "status", "active") and theirs != "break_in_learning"
 
 
 def same(field: str, ours: Any, theirs: Any) -> bool:

@@ -117,12 +117,21 @@ def content_hash(fields: Mapping[str, Any], key: bytes) -> str:
 
 
 def execute(
-    plan: Plan, ports: ExecutorPorts, *, dry_run: bool = False, force: bool = False, compare: bool = False
+    plan: Plan,
+    ports: ExecutorPorts,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    compare: bool = False,
+    found: list[Difference] | None = None,
 ) -> Effects:
     """Make the plan's SA calls. ``force`` pushes even unchanged content; ``dry_run`` writes nothing;
     ``compare`` sends what SA's current records do not hold, whatever was pushed before (``force`` then
-    changes nothing: SA is read anyway), and returns each difference."""
+    changes nothing: SA is read anyway), and returns each difference; ``found`` is filled with them as they
+    are found, so a caller still has them when a write raises (that write's marked "failed")."""
     run = _Run(ports, dry_run, force, compare)
+    if found is not None:
+        run.differences = found
     for step in plan:
         match step:
             case EnsureEmployer() | EnsureAssessor() | EnsureLearner() | EnsureEnrolment():
@@ -256,7 +265,7 @@ def _against_sa(run: _Run, step: Update, target: str, wanted: Mapping[str, Any])
     would hide a hand edit in SA); the memo then learns every field, since SA holds them all after this."""
     learner = None if step.learner is None else str(_resolve(run, step.learner))
     held = run.created[target] if target in run.created else run.sa_records.held(step.kind, target, learner)
-    fields = differing(wanted, held)
+    fields = differing(wanted, held, step.kind)
     pics_id = compare_mode.pics_id_of(step.target, held)
     run.differences += compare_mode.pushed(step.kind, f"{step.kind}:{target}", pics_id, fields, dry_run=run.dry_run)
     run.pushed.update(_hashes(run, step.kind, target, wanted))
@@ -276,9 +285,19 @@ def _report_orphans(run: _Run, step: ReportOrphanEnrolments) -> None:
 def _update(run: _Run, step: Update) -> None:
     target = str(_resolve(run, step.target))
     wanted = _resolved_fields(run, step.fields)
+    found = len(run.differences)
     fields = _against_sa(run, step, target, wanted) if run.compare else _unheld(run, step.kind, target, wanted)
     if not fields:
         return  # X1: SA already holds exactly this from us
+    try:
+        _send(run, step, target, fields)
+    except Exception:
+        # D3: what this write was to repair is a difference that failed; the caller records it if it parks.
+        run.differences[found:] = [replace(d, action="failed") for d in run.differences[found:]]
+        raise
+
+
+def _send(run: _Run, step: Update, target: str, fields: Mapping[str, Any]) -> None:
     write, record = f"update {step.kind}", f"{step.kind}:{target}"
     if run.dry_run:
         run.writes.append(write)

@@ -16,3 +16,5 @@ CREATE TABLE sync.drift (
 );
 CREATE INDEX drift_run ON sync.drift (run_id, id);
 CREATE INDEX drift_pics_id ON sync.drift (pics_id, id);
+-- A difference is recorded once per event however often its processing is retried or redelivered.
+CREATE UNIQUE INDEX drift_once ON sync.drift (event_id, entity, pics_id, sa_resource, field, action) NULLS NOT DISTINCT;

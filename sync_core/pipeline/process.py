@@ -135,12 +135,14 @@ def _admitted(delivery: Delivery, event: DecodedEvent, ports: PipelinePorts, mod
     if route is None:
         no_route = replace(base, kind=Kind.PARKED, reason=f"no route for {event.name}")
         return _park(delivery, no_route, ports, "NoRoute", mode)
+    found: list[Difference] = []  # compare mode: the differences found so far, should a write fail
     try:
-        return _planned(delivery, event, base, route, settings, ports, mode)
+        return _planned(delivery, event, base, route, settings, ports, mode, found)
     except Exception as failed:
         verdict = policy.decide(failed, 1, policy.LIVE)
         if not isinstance(verdict, policy.Park):
-            raise  # retried or stopped by the caller
+            raise  # retried or stopped by the caller: the retry finds them again
+        _record_found(event, found, ports, mode)  # D3: what it found, the write that failed "failed"
         parked = replace(base, kind=Kind.PARKED, reason=verdict.reason)
         return _park(delivery, parked, ports, verdict.error_class, mode)
 
@@ -153,6 +155,7 @@ def _planned(
     settings: IntegrationSettings,
     ports: PipelinePorts,
     mode: RunMode,
+    found: list[Difference],
 ) -> Outcome:
     ports.rule_fault(delivery.source.key)
     on = clock.local_date(event.envelope.occurred_at, ports.zone)  # the PICS day of the event, not UTC's
@@ -169,14 +172,12 @@ def _planned(
         skip = plan[0]
         assert isinstance(skip, Skip)
         return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=skip.reason, rule=skip.rule), ports, mode)
-    effects = _execute(plan, ports, route, mode)
-    if effects.differences and not mode.dry_run:
-        ports.execution.fence.check()  # as for the ledger: a generation that is gone records nothing
-        ports.drift(event.payload.get("run_id"), event.envelope.event_id, effects.differences)
+    effects = _execute(plan, ports, route, mode, found)
+    _record_found(event, effects.differences, ports, mode)
+    found.clear()  # recorded: a failure after this point has nothing more to record
     reports = effects.reports
     if route.then_pull and not mode.dry_run:
-        ports.execution.fence.check()  # a generation that is gone leaves the refresh to the next owner
-        reports += (f"{ports.pull(payload['learner']['learner_ident'])} items pulled from SA (R1)",)
+        reports += (_pull_half(payload["learner"]["learner_ident"], ports),)
     applied = replace(
         base,
         sa_calls=effects.sa_calls,
@@ -196,9 +197,35 @@ def _payload(event: DecodedEvent, route: Route, ports: PipelinePorts) -> Mapping
     return ports.snapshot(route.topic, route.record_of(event.payload))
 
 
-def _execute(plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode) -> executor.Effects:
+def _record_found(event: DecodedEvent, found: Sequence[Difference], ports: PipelinePorts, mode: RunMode) -> None:
+    """D3: the differences an event found, under the run that asked (none for a refresh)."""
+    if found and not mode.dry_run:
+        ports.execution.fence.check()  # as for the ledger: a generation that is gone records nothing
+        ports.drift(event.payload.get("run_id"), event.envelope.event_id, tuple(found))
+
+
+def _pull_half(learner_ident: str, ports: PipelinePorts) -> str:
+    """R1 v2: the learner's pull, once its push half is done. A failure the policy would retry is retried
+    (the push half then finds nothing to do); one it would park is reported instead, since the push half
+    is done and the learner's next edits must not wait behind it."""
+    ports.execution.fence.check()  # a generation that is gone leaves the refresh to the next owner
+    try:
+        return f"{ports.pull(learner_ident)} items pulled from SA (R1)"
+    except Exception as failed:
+        verdict = policy.decide(failed, 1, policy.LIVE)
+        if not isinstance(verdict, policy.Park):
+            raise
+        log.warning("refresh.pull_failed", error=type(failed).__name__, rule="R1")
+        return f"the learner's pull failed ({verdict.reason}): pics-sync refresh pulls it again (R1)"
+
+
+def _execute(
+    plan: Plan, ports: PipelinePorts, route: Route, mode: RunMode, found: list[Difference]
+) -> executor.Effects:
     if not route.pulls:
-        return executor.execute(plan, ports.execution, dry_run=mode.dry_run, force=mode.force, compare=route.compare)
+        return executor.execute(
+            plan, ports.execution, dry_run=mode.dry_run, force=mode.force, compare=route.compare, found=found
+        )
     if mode.dry_run:  # the pull side's writes are PICS rows: list them, write none
         return executor.Effects(calls=tuple(f"pics {type(step).__name__}" for step in plan))
     return execute_pics(plan, ports.pics)

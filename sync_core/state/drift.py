@@ -6,7 +6,7 @@ from PICS and SA on an operator's explicit request (``pics-sync reconcile report
 
 ``record`` tells ``on_record`` (the metrics) of what it recorded, once the row is in. The console's
 reads (``runs``, ``run_counts``, ``run_records``) take a run id where None means the differences
-recorded under no run (refreshes and reconciles on demand), not every run as ``counts`` means.
+recorded under no run (refreshes (a reconcile on demand is a run of its own)), not every run as ``counts`` means.
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ _COLUMNS = ("run_id", "event_id", "entity", "pics_id", "sa_resource", "field", "
 _INSERT = (
     f"INSERT INTO sync.drift ({', '.join(_COLUMNS)})"
     " SELECT %s::bigint, %s::text, * FROM unnest(" + ", ".join(["%s::text[]"] * (len(_COLUMNS) - 2)) + ")"
+    " ON CONFLICT DO NOTHING"  # drift_once: a retried or redelivered event's differences are in already
 )
 _RUN = " WHERE (%(run)s::bigint IS NULL OR run_id = %(run)s)"
 _GROUPED = (

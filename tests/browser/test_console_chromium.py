@@ -184,7 +184,7 @@ def test_drift_page_shows_a_repair_and_leads_to_the_learners_timeline(
     browser.get(console + "/")
     browser.find_element(By.CSS_SELECTOR, "#nav-drift").click()
     wait_for(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#drift-chart"))
-    assert text(browser, "#drift-run").startswith("no run (refreshes and reconciles on demand)")
+    assert text(browser, "#drift-run").startswith("no run: refreshes")
     bar = browser.find_element(By.CSS_SELECTOR, '#drift-chart g[id="bar-learner.email"]')
     assert bar.find_element(By.CSS_SELECTOR, "rect.repaired").size["width"] > 0  # drawn, not only in the markup
     email = next(row for row in browser.find_elements(By.CSS_SELECTOR, "#drift-records tr[id^=drift-]")

@@ -116,6 +116,17 @@ def test_record_counts_and_lists_per_run(drift: DriftLog, database: str) -> None
     assert drift.latest_run() == run
 
 
+def test_d3_an_event_processed_again_records_its_differences_once(drift: DriftLog) -> None:
+    """D3: a retried or redelivered event (the same event id) adds no second row for a difference it recorded;
+    the same field of another event, or with another action, is a row of its own."""
+    email = pushed("learner", "L1", "email")
+    assert drift.record(None, "e-1", [email]) == 1
+    assert drift.record(None, "e-1", [email, pushed("learner", "L1", "surname")]) == 1
+    assert drift.record(None, "e-2", [email]) == 1
+    assert drift.record(None, "e-1", [pushed("learner", "L1", "email", "failed")]) == 1
+    assert sum(c.count for c in drift.counts()) == 4
+
+
 def test_of_learner_takes_its_related_records_and_latest_run_is_the_latest_daily_one(
     drift: DriftLog, database: str
 ) -> None:

@@ -72,3 +72,20 @@ def test_d3_a_difference_names_only_known_record_kinds() -> None:
     """D3: a Difference is about a learner, enrolment, employer or assessor (the drift record's kinds)."""
     with pytest.raises(ValueError, match="not a record kind"):
         Difference("review", "review:1", "R1", "type", "push", "pushed")
+
+
+@pytest.mark.parametrize(
+    ("held", "differs"),
+    [
+        pytest.param("break_in_learning", True, id="B2-back-from-a-break-is-a-difference"),
+        pytest.param("completed", False, id="B2-sa-completed-learner-left-alone"),
+        pytest.param("withdrawn", False, id="B2-sa-withdrawn-learner-left-alone"),
+        pytest.param("active", False, id="B2-active-is-active"),
+    ],
+)
+def test_b1_b2_a_learner_status_is_ours_only_as_far_as_a_break(held: str, differs: bool) -> None:
+    """B1/B2 in D1: PICS owns a learner's break, not SA's end of it: "active" is held by any status but a break."""
+    assert bool(differing({"status": "active"}, {"status": held}, "learner")) is differs
+    assert bool(differing({"status": "break_in_learning"}, {"status": held}, "learner")) is (
+        held != "break_in_learning"
+    )

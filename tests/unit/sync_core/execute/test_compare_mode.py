@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from sync_core.drift.compare import Difference
+from sync_core.errors import MappingError
 from sync_core.execute.executor import Effects, ExecutorPorts, execute
 from sync_core.plan import Plan, update_learner
 from sync_core.rules.enrolment import plan_learner_enrolled
@@ -416,3 +417,19 @@ def test_d2_an_enrolment_deleted_in_sa_is_enrolled_again_with_its_closure_as_the
     assert world.sa_id("enrolment", "Q1") != gone and len(world.sa.enrolments) == 1
     assert (world.course["completionStatus"] == 2) is closed
     assert execute(refresh(world, ALL), world.ports(), compare=True).differences == ()
+
+
+def test_d3_a_repair_sa_refuses_is_a_difference_failed_the_caller_still_has() -> None:
+    """D3: when SA refuses the write that was to repair a difference, the differences found so far are in the
+    caller's list, that write's marked "failed", before the error goes on to park the request."""
+    world = uploaded()
+    world.learner["email"] = "hand@example.org"
+
+    def refuse(*_args: Any) -> dict[str, Any]:
+        raise MappingError("refused")
+
+    world.sa.update_learner = refuse  # type: ignore[method-assign]
+    found: list[Difference] = []
+    with pytest.raises(MappingError):
+        execute(refresh(world, PUSH), world.ports(), compare=True, found=found)
+    assert [(d.entity, d.field, d.action) for d in found] == [("learner", "email", "failed")]

@@ -13,6 +13,7 @@ import pytest
 
 from sync_core import clock
 from sync_core.drift.compare import Difference
+from sync_core.errors import SaNotFound
 from sync_core.execute import executor
 from sync_core.faults import no_fault
 from sync_core.fencing import UNFENCED
@@ -224,3 +225,17 @@ def test_an_employer_reconcile_of_an_organisation_pics_no_longer_has_is_skipped(
 
     assert (outcome.kind, outcome.reason, outcome.rule) == (Kind.SKIPPED, "not in PICS", "D1")
     assert run.read == ["pics.organisation:ORG1"] and run.executed == []
+
+
+def test_r1_a_pull_half_that_fails_for_good_is_reported_not_parked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """R1 v2: the push half is done, so a pull that fails for good is reported on the refresh's outcome rather
+    than parking it (the learner's later edits would wait behind a refresh already carried out)."""
+    run = Run(monkeypatch, CURRENT)
+
+    def refused(_ident: str) -> int:
+        raise SaNotFound("no such learner in SA")
+
+    run._pull = refused  # type: ignore[method-assign]
+    outcome = run.process("RefreshRequested", CURRENT)
+    assert outcome.kind is Kind.APPLIED
+    assert "the learner's pull failed" in (outcome.reason or "")
