@@ -108,6 +108,17 @@ Step = SaStep | Skip | Park | PicsStep
 Plan = tuple[Step, ...]
 
 
+def holding(plan: Plan) -> Park | Skip | None:
+    """What keeps a plan from being carried out: its Park (which holds the whole plan), or, for a plan of
+    Skips only, its first Skip; None when it is to be carried out."""
+    park = next((step for step in plan if isinstance(step, Park)), None)
+    if park is not None or not plan or not all(isinstance(step, Skip) for step in plan):
+        return park
+    skip = plan[0]
+    assert isinstance(skip, Skip)
+    return skip
+
+
 def update_learner(sa_id: SaId, fields: Mapping[str, Any]) -> Update:
     """An Update of the learner record."""
     return Update("learner", sa_id, fields)

@@ -41,7 +41,7 @@ from sync_core.execute import executor
 from sync_core.pics.eligible import EligibleLearners
 from sync_core.pipeline import policy
 from sync_core.pipeline.retrying import call
-from sync_core.plan import Park, Plan, Skip
+from sync_core.plan import holding
 from sync_core.settings import IntegrationSettings
 from sync_core.state.pull_runs import PullRuns
 
@@ -221,18 +221,8 @@ def _compared(service: Service, settings: IntegrationSettings, today: date, targ
     if payload is None:
         return Predicted(entity, record_id, not_compared="not in PICS (D1)")
     plan = route.rule(payload, settings, service.ports.lookups, today)
-    held = _held(plan)
+    held = holding(plan)  # as the consumer decides
     if held is not None:
         return Predicted(entity, record_id, not_compared=f"{held.reason} ({held.rule})")
     effects = executor.execute(plan, service.ports.execution, dry_run=True, compare=route.compare)
     return Predicted(entity, record_id, effects.differences)
-
-
-def _held(plan: Plan) -> Park | Skip | None:
-    """As the consumer would: a park holds the whole plan, and a plan of skips only has nothing to compare."""
-    park = next((step for step in plan if isinstance(step, Park)), None)
-    if park is not None or not plan or not all(isinstance(step, Skip) for step in plan):
-        return park
-    skip = plan[0]
-    assert isinstance(skip, Skip)
-    return skip

@@ -29,7 +29,7 @@ from sync_core.outcome import Kind, Outcome, Source
 from sync_core.pipeline import keys, policy
 from sync_core.pipeline.admission import LIVE, NOTHING_KNOWN, Admission, Prior, RunMode, admit
 from sync_core.pipeline.routes import ROUTES, Route
-from sync_core.plan import Park, Plan, Skip
+from sync_core.plan import Park, Plan, Skip, holding
 from sync_core.serde import AvroSerde, DecodedEvent
 from sync_core.settings import IntegrationSettings
 from sync_core.state.ledger import Ledger
@@ -164,14 +164,11 @@ def _planned(
         gone = replace(base, kind=Kind.SKIPPED, reason="not in PICS", rule="D1")
         return _record(delivery, gone, ports, mode)
     plan = route.rule(payload, settings, ports.lookups, on)
-    park = next((step for step in plan if isinstance(step, Park)), None)
-    if park is not None:
-        parked = replace(base, kind=Kind.PARKED, reason=park.reason, rule=park.rule)
-        return _park(delivery, parked, ports, "Park", mode)
-    if plan and all(isinstance(step, Skip) for step in plan):
-        skip = plan[0]
-        assert isinstance(skip, Skip)
-        return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=skip.reason, rule=skip.rule), ports, mode)
+    match holding(plan):
+        case Park(reason=reason, rule=rule):
+            return _park(delivery, replace(base, kind=Kind.PARKED, reason=reason, rule=rule), ports, "Park", mode)
+        case Skip(reason=reason, rule=rule):
+            return _record(delivery, replace(base, kind=Kind.SKIPPED, reason=reason, rule=rule), ports, mode)
     effects = _execute(plan, ports, route, mode, found)
     _record_found(event, effects.differences, ports, mode)
     found.clear()  # recorded: a failure after this point has nothing more to record
