@@ -8,9 +8,9 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
-import httpx
 from psycopg_pool import ConnectionPool
 
+from consumers.kafka.registry import make_registry
 from sync_core.config import RuntimeConfig
 from sync_core.execute import executor
 from sync_core.faults import crash_checkpoint, raise_in_rule
@@ -19,7 +19,7 @@ from sync_core.pics.snapshot import PicsSnapshots
 from sync_core.pics.updates import PicsUpdates
 from sync_core.pics.writeback import PicsIdWriter
 from sync_core.pipeline.process import PipelinePorts
-from sync_core.serde import AvroSerde, HttpSchemaRegistry
+from sync_core.serde import AvroSerde
 from sync_core.settings import IntegrationSettings
 from sync_core.smart_assessor.client import OnCall, SaClient, SaCredentials
 from sync_core.smart_assessor.in_doubt import InDoubtWrites
@@ -101,16 +101,23 @@ def sa_client(config: RuntimeConfig, *, paced: bool = False, on_call: OnCall | N
 
 
 def open_service(
-    config: RuntimeConfig, *, paced: bool = False, on_sa_call: OnCall | None = None, on_drift: OnRecord | None = None
+    config: RuntimeConfig,
+    *,
+    paced: bool = False,
+    on_sa_call: OnCall | None = None,
+    on_drift: OnRecord | None = None,
+    migrate_first: bool = True,
 ) -> Service:
     """Migrate the database and open everything the pipeline needs (``paced``, ``on_sa_call``: see ``sa_client``;
-    ``on_drift`` hears of every difference recorded, D3: metrics).
+    ``on_drift`` hears of every difference recorded, D3: metrics). ``migrate_first=False`` opens without
+    migrating, for a reader whose database user may not change the schema (a read-only monitor).
 
     Two pools: the workers', and the side pool of what runs beside them (``Service.side``), which
     connects only when used.
     """
     url, bounds = config.database_url.get_secret_value(), limits_of(config)
-    migrate(url, bounds)
+    if migrate_first:
+        migrate(url, bounds)
     with ExitStack() as exits:  # whatever opened is closed again when a later step fails
         # A worker holds one connection at a time, two while it creates a record under the creation
         # guard's lock: one more than there are workers, and some guard holder can always go on. The pool
@@ -138,11 +145,12 @@ def _refresh_pulls(service: Service) -> Callable[[str], int]:
 
 
 def _serde(config: RuntimeConfig, exits: ExitStack) -> AvroSerde:
-    """The serde, asking PICS_SYNC_SCHEMA_REGISTRY_URL for writer schemas when one is set."""
+    """The serde, asking PICS_SYNC_SCHEMA_REGISTRY_URL (with its login and TLS settings) for writer schemas when set."""
     if not config.schema_registry_url:
         return AvroSerde()
-    client = exits.enter_context(httpx.Client(base_url=config.schema_registry_url, timeout=config.sa_timeout_s))
-    return AvroSerde(registry=HttpSchemaRegistry(client))
+    registry = make_registry(config)
+    exits.callback(registry.close)
+    return AvroSerde(registry=registry)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ both set stop start-up.
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +24,11 @@ from sync_core.state.links import CACHE_SIZE as LINKS_CACHE_SIZE
 ENV_PREFIX = "PICS_SYNC_"
 HASH_KEY_MIN_LENGTH = 32  # PICS_SYNC_HASH_KEY: shorter is refused at start
 CONSOLE_TOKEN_MIN_LENGTH = 32  # PICS_SYNC_CONSOLE_TOKEN: shorter is refused at start
+TOPIC_PARTITIONS = 6
+TOPIC_REPLICATION_FACTOR = -1  # the broker's default.replication.factor
+TOPIC_CLEANUP_POLICY = "delete"
+TOPIC_RETENTION_DAYS = 30  # why 30: see RuntimeConfig's topic settings
+_DAY_MS = 86_400_000
 _SECRETS = (
     "sa_password",
     "sa_client_key",
@@ -30,7 +38,12 @@ _SECRETS = (
     "console_token",
     "hash_key",
     "schema_registry_url",  # may carry a login (https://user:password@registry)
+    "schema_registry_user_info",
+    "schema_registry_bearer_token",
+    "schema_registry_ssl_key_password",
 )
+# PICS_SYNC_* variables read outside RuntimeConfig: the CLI's --debug switch and the local stack's jar cache.
+_READ_ELSEWHERE = frozenset({"PICS_SYNC_DEBUG", "PICS_SYNC_KAFKA_JARS"})
 
 
 class RuntimeConfig(BaseSettings):
@@ -54,6 +67,23 @@ class RuntimeConfig(BaseSettings):
     dlq_topic: str | None = None  # if set, parked events are also copied to this topic (the prefix applies)
     # A plain str, as httpx takes it, but never in a repr: it may carry a login.
     schema_registry_url: str | None = Field(default=None, repr=False)
+    # The registry's login (consumers/kafka/registry.py passes these to confluent-kafka's client): basic
+    # auth as user:password, or a bearer token (with Confluent Cloud's logical cluster id); TLS files.
+    schema_registry_user_info: SecretStr | None = None
+    schema_registry_bearer_token: SecretStr | None = None
+    schema_registry_logical_cluster: str | None = None
+    schema_registry_ssl_ca_location: str | None = None
+    schema_registry_ssl_certificate_location: str | None = None
+    schema_registry_ssl_key_location: str | None = None
+    schema_registry_ssl_key_password: SecretStr | None = None
+    # Topics pics-sync creates (consumers/kafka/clients.py ensure_topics), and the retention it expects of
+    # those that exist. 30 days: the README's replays "from T" reach back past a month-end's bad deploy or
+    # an SA restored from last month's backup. -1 replicas: the broker's default.replication.factor.
+    topic_partitions: int = Field(default=TOPIC_PARTITIONS, ge=1)
+    topic_replication_factor: int = Field(default=TOPIC_REPLICATION_FACTOR, ge=-1)
+    topic_retention_ms: int | None = Field(default=None, ge=-1)  # -1: kept for ever
+    topic_retention_days: float | None = Field(default=None, gt=0)
+    topic_cleanup_policy: str = Field(default=TOPIC_CLEANUP_POLICY, pattern="^(delete|compact|compact,delete)$")
     database_url: SecretStr = SecretStr("postgresql://postgres@localhost/postgres")
     # How long the database may take (sync_core.state.database.Limits): a connection attempt; a statement,
     # cancelled by the server past this and, with no answer 5 s later, its connection deemed dead (0: none);
@@ -113,6 +143,13 @@ class RuntimeConfig(BaseSettings):
         """``timezone`` as a zone (checked at start)."""
         return clock.zone(self.timezone)
 
+    @property
+    def topic_retention(self) -> int:
+        """How long topics keep events, in milliseconds (``topic_retention_ms``, ``_days`` or 30 days)."""
+        if self.topic_retention_ms is not None:
+            return self.topic_retention_ms
+        return round((self.topic_retention_days or TOPIC_RETENTION_DAYS) * _DAY_MS)
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
@@ -130,6 +167,27 @@ class RuntimeConfig(BaseSettings):
     def _hash_key_long_enough(cls, key: SecretStr | None) -> SecretStr | None:
         """An empty key is none (one is generated); a short one is refused, its value never shown."""
         return _long_enough(key, HASH_KEY_MIN_LENGTH, "the hash key")
+
+    @field_validator("schema_registry_user_info")
+    @classmethod
+    def _user_info_has_a_user(cls, info: SecretStr | None) -> SecretStr | None:
+        """Basic auth needs ``user:password``; the value is never shown."""
+        if info is not None and ":" not in info.get_secret_value().strip(":"):
+            raise ValueError("must be user:password")
+        return info
+
+    @model_validator(mode="after")
+    def _one_way_each(self) -> RuntimeConfig:
+        """Two settings for one thing: which was meant cannot be known."""
+        pairs = (
+            ("topic_retention_ms", "topic_retention_days"),
+            ("schema_registry_user_info", "schema_registry_bearer_token"),
+        )
+        for first, second in pairs:
+            if getattr(self, first) is not None and getattr(self, second) is not None:
+                names = f"{ENV_PREFIX}{first.upper()} and {ENV_PREFIX}{second.upper()}"
+                raise ConfigurationError(f"{names} are both set: set only one of them")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -183,6 +241,23 @@ def group_id(config: RuntimeConfig, side: str) -> str:
     return config.kafka_group_id if side == "push" else f"{config.kafka_group_id}-updaters"
 
 
+@dataclass(frozen=True)
+class TopicLayout:
+    """How the topics pics-sync creates are laid out, and how long they keep events."""
+
+    partitions: int = TOPIC_PARTITIONS
+    replication_factor: int = TOPIC_REPLICATION_FACTOR
+    retention_ms: int = TOPIC_RETENTION_DAYS * _DAY_MS  # -1: for ever
+    cleanup_policy: str = TOPIC_CLEANUP_POLICY
+
+
+def topic_layout(config: RuntimeConfig) -> TopicLayout:
+    """The ``PICS_SYNC_TOPIC_*`` settings as a ``TopicLayout``."""
+    return TopicLayout(
+        config.topic_partitions, config.topic_replication_factor, config.topic_retention, config.topic_cleanup_policy
+    )
+
+
 def kafka_settings(config: RuntimeConfig) -> dict[str, Any]:
     """The librdkafka settings every client of this configuration shares: bootstrap and security."""
     settings: dict[str, Any] = {
@@ -204,8 +279,32 @@ def kafka_settings(config: RuntimeConfig) -> dict[str, Any]:
     return settings
 
 
+def known_variables() -> frozenset[str]:
+    """Every ``PICS_SYNC_*`` name the program reads: the settings, the secrets' ``_FILE`` forms, the rest."""
+    settings = {f"{ENV_PREFIX}{name.upper()}" for name in RuntimeConfig.model_fields}
+    files = {f"{ENV_PREFIX}{name.upper()}_FILE" for name in _SECRETS}
+    return frozenset(settings | files | _READ_ELSEWHERE)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One line per ``PICS_SYNC_*`` variable set that nothing reads, naming the nearest valid one.
+
+    A misspelt name (``PICS_SYNC_KAFKA_BOOSTRAP_SERVERS``) would otherwise be ignored and its default used.
+    """
+    known = known_variables()
+    lines = []
+    # Upper-cased as pydantic-settings reads them: case does not matter to it.
+    for name in sorted(n for n in environ if n.upper().startswith(ENV_PREFIX) and n.upper() not in known):
+        nearest = difflib.get_close_matches(name.upper(), known, n=1)
+        lines.append(f"{name}: not a pics-sync variable" + (f"; did you mean {nearest[0]}?" if nearest else ""))
+    return lines
+
+
 def load_config(**overrides: Any) -> RuntimeConfig:
-    """Build the configuration, turning every invalid value into one readable line."""
+    """Build the configuration, turning every invalid value and unknown variable into one readable line."""
+    unknown = unknown_variables(os.environ)
+    if unknown:
+        raise ConfigurationError("invalid configuration:\n" + "\n".join(unknown))
     try:
         return RuntimeConfig(**overrides)
     except ValidationError as invalid:

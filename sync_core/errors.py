@@ -4,7 +4,8 @@
     ├── TransientError          retried with backoff, then the event waits
     │   ├── SaUnavailable       SA timed out, refused the connection or answered 5xx
     │   ├── SaRateLimited       SA answered 429; ``retry_after`` in seconds when it said so
-    │   └── DatabaseUnavailable the sync-state or PICS database could not be reached
+    │   ├── DatabaseUnavailable the sync-state or PICS database could not be reached
+    │   └── RegistryUnavailable the schema registry did not answer (consumers/kafka/registry.py)
     ├── PermanentError          the event is parked with its reason; the stream goes on
     │   ├── SaRejected          SA answered 4xx: ``status``, ``code``, ``field``
     │   ├── SaNotFound          SA has no such record (404)
@@ -12,7 +13,8 @@
     │   └── UndecodableEvent    the bytes are not an event we can read
     └── FatalError              stop the consumer, commit nothing
         ├── ConfigurationError  a setting or environment variable is invalid
-        └── GaveUp              a hand-run tool (redrive, replay, pull) ran out of tries
+        ├── GaveUp              a hand-run tool (redrive, replay, pull) ran out of tries
+        └── RegistryRefused     the schema registry refused our credentials (consumers/kafka/registry.py)
 
 What each class means for a loop (retry, park, stop) is decided in one place:
 ``sync_core.pipeline.policy.decide``. Anything raised that is not a ``SyncError`` parks its event

@@ -21,7 +21,7 @@ from consumers.service import Service, open_service
 from sandbox.sa.process import SaSandboxProcess
 from sandbox.stack.local import Stack, local_stack
 from sandbox.stack.postgres import LocalPostgres, fresh_database
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, TopicLayout, kafka_settings
 from sync_core.outcome import Tally
 from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 
@@ -74,7 +74,7 @@ def config(stack: Stack, sa: SaSandboxProcess) -> RuntimeConfig:
         update={"database_url": SecretStr(fresh_database(stack.database_url)),
                 "topic_prefix": f"t{run}.", "kafka_group_id": f"g{run}", "settings_ttl_s": 0.0}
     )  # fmt: skip
-    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 3 for t in PUSH_TOPICS})
+    ensure_topics(kafka_settings(config), [config.topic_prefix + t for t in PUSH_TOPICS], TopicLayout(partitions=3))
     return config
 
 
@@ -110,5 +110,5 @@ def drain(config: RuntimeConfig, service: Service) -> Callable[[], Tally]:
 @pytest.fixture
 def drain_pulled(config: RuntimeConfig, service: Service) -> Callable[[], Tally]:
     """Runs the PICS updaters (this test's updater group) until the sa.* topics are read to their end."""
-    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 3 for t in PULL_TOPICS})
+    ensure_topics(kafka_settings(config), [config.topic_prefix + t for t in PULL_TOPICS], TopicLayout(partitions=3))
     return lambda: _drain(config, service, PULL_TOPICS, f"{config.kafka_group_id}-updaters")

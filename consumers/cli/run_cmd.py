@@ -16,7 +16,7 @@ from consumers.metrics import DriftMetrics, EventMetrics, Metrics, watched
 from consumers.ops.dlq_mirror import DlqMirror, each
 from consumers.service import open_service
 from consumers.web.app import serve_consumer
-from sync_core.config import RuntimeConfig, group_id, kafka_settings, load_config, topic
+from sync_core.config import RuntimeConfig, group_id, kafka_settings, load_config, topic, topic_layout
 from sync_core.logs import configure_logging
 from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 
@@ -35,7 +35,6 @@ def register(subcommands: Any) -> None:
         help="push: pics.* → SA (group PICS_SYNC_KAFKA_GROUP_ID); pull: the PICS updaters, sa.* → PICS "
         "(group PICS_SYNC_KAFKA_GROUP_ID + '-updaters')",
     )
-    cmd.add_argument("--partitions", type=int, default=6, help="partitions for topics it creates (default 6)")
     cmd.add_argument(
         "--max-pending", type=int, default=2000, help="pause fetching above this many unfinished events (default 2000)"
     )
@@ -47,8 +46,8 @@ def _run(args: argparse.Namespace) -> int:
     configure_logging(config.log_level)
     topics = [topic(config, name) for name in (PUSH_TOPICS if args.side == "push" else PULL_TOPICS)]
     group = group_id(config, args.side)
-    ensure_topics(kafka_settings(config), dict.fromkeys(topics, args.partitions))
-    mirror = _dlq_mirror(config, args.partitions)
+    ensure_topics(kafka_settings(config), topics, topic_layout(config))
+    mirror = _dlq_mirror(config)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -84,10 +83,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dlq_mirror(config: RuntimeConfig, partitions: int) -> DlqMirror | None:
+def _dlq_mirror(config: RuntimeConfig) -> DlqMirror | None:
     """The copy of parked events to PICS_SYNC_DLQ_TOPIC, when that is set."""
     if config.dlq_topic is None:
         return None
     physical = topic(config, config.dlq_topic)
-    ensure_topics(kafka_settings(config), {physical: partitions})
+    ensure_topics(kafka_settings(config), [physical], topic_layout(config))
     return DlqMirror(RawProducer(kafka_settings(config)), physical)

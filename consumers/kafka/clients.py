@@ -1,17 +1,22 @@
-"""The clients: their settings, the consumer and producer we make, and the topics we create."""
+"""The clients: their settings, the consumer and producer we make, and the topics we create (``TopicLayout``)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+import structlog
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # type: ignore[attr-defined]
 
+from consumers.kafka.client_log import CLIENT_LOG
 from consumers.kafka.errors import AUTHENTICATION_FAILED, ErrorLog, reason_of
+from sync_core.config import TopicLayout
 from sync_core.errors import ConfigurationError, PermanentError, TransientError
+
+log = structlog.get_logger("pics_sync.kafka")
 
 Kafka = str | Mapping[str, Any]  # a bootstrap address, or the settings of ``sync_core.config.kafka_settings``
 Headers = Sequence[tuple[str, str | bytes | None]]
@@ -19,9 +24,10 @@ Failed = Callable[[str, str], None]  # a message the broker did not take: its er
 
 
 def client_settings(kafka: Kafka) -> dict[str, Any]:
-    """The connection and security settings of any client, with an ``error_cb`` that logs its errors."""
+    """The connection and security settings of any client, with an ``error_cb`` that logs its errors and
+    librdkafka's own log through structlog (``client_log``)."""
     settings = {"bootstrap.servers": kafka} if isinstance(kafka, str) else dict(kafka)
-    return {"error_cb": ErrorLog(), **settings}
+    return {"error_cb": ErrorLog(), "logger": CLIENT_LOG, **settings}
 
 
 def consumer_config(kafka: Kafka, group_id: str, **extra: Any) -> dict[str, Any]:
@@ -125,13 +131,16 @@ def _report(on_failed: Failed, error: KafkaError | None, _msg: Message) -> None:
         on_failed(error.name(), error.str())
 
 
-def ensure_topics(kafka: Kafka, topics: Mapping[str, int], timeout: float = 30.0) -> None:
-    """Create the topics (name → partitions) that do not exist yet; ``ConfigurationError`` if the login is refused."""
+def ensure_topics(kafka: Kafka, topics: Iterable[str], layout: TopicLayout, timeout: float = 30.0) -> None:
+    """Create the topics that do not exist yet, laid out as ``layout`` says, and warn (naming the topic) of
+    an existing one that keeps events for less than ``layout.retention_ms``: a replay from further back
+    would find them gone. ``ConfigurationError`` if the login is refused."""
     errors = ErrorLog()
     settings: dict[str, Any] = {**client_settings(kafka), "error_cb": errors}
     admin = AdminClient(settings)
     try:
-        _create_missing(admin, topics, timeout)
+        existing = _create_missing(admin, topics, layout, timeout)
+        _check_retention(admin, existing, layout, timeout)
     except KafkaException:
         admin.poll(0)  # librdkafka holds a client's errors until it is polled, which an admin call does not do
         if errors.refused:
@@ -139,17 +148,49 @@ def ensure_topics(kafka: Kafka, topics: Mapping[str, int], timeout: float = 30.0
         raise
 
 
-def _create_missing(admin: AdminClient, topics: Mapping[str, int], timeout: float) -> None:
-    existing = admin.list_topics(timeout=timeout).topics
+def _create_missing(admin: AdminClient, topics: Iterable[str], layout: TopicLayout, timeout: float) -> list[str]:
+    """Creates the missing topics; returns the ones that were there already."""
+    known = admin.list_topics(timeout=timeout).topics
+    wanted = list(dict.fromkeys(topics))
+    config = {"retention.ms": str(layout.retention_ms), "cleanup.policy": layout.cleanup_policy}
     missing = [
-        NewTopic(name, num_partitions=n, replication_factor=1) for name, n in topics.items() if name not in existing
+        NewTopic(name, num_partitions=layout.partitions, replication_factor=layout.replication_factor, config=config)
+        for name in wanted
+        if name not in known
     ]
-    if not missing:
+    if missing:
+        futures = admin.create_topics(missing, operation_timeout=timeout)
+        for future in futures.values():
+            try:
+                future.result(timeout)
+            except KafkaException as failed:
+                if failed.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise
+    return [name for name in wanted if name in known]
+
+
+def _check_retention(admin: AdminClient, topics: Sequence[str], layout: TopicLayout, timeout: float) -> None:
+    """Logs ``kafka.topic_retention_short`` for each existing topic that keeps events for less than configured."""
+    if not topics:
         return
-    futures = admin.create_topics(missing, operation_timeout=timeout)
-    for future in futures.values():
+    resources = [ConfigResource(ConfigResource.Type.TOPIC, name) for name in topics]
+    for resource, future in admin.describe_configs(resources, request_timeout=timeout).items():
         try:
-            future.result(timeout)
-        except KafkaException as failed:
-            if failed.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise
+            retention = int(future.result(timeout)["retention.ms"].value)
+        except KafkaException as failed:  # e.g. no DescribeConfigs ACL: the check is advice, not a reason to stop
+            log.warning("kafka.topic_retention_unchecked", topic=resource.name, code=failed.args[0].name())
+            continue
+        if _shorter(retention, layout.retention_ms):
+            log.warning(
+                "kafka.topic_retention_short",
+                topic=resource.name,
+                retention_ms=retention,
+                configured_ms=layout.retention_ms,
+            )
+
+
+def _shorter(retention_ms: int, wanted_ms: int) -> bool:
+    """Whether a topic's ``retention.ms`` keeps less than ``wanted_ms`` (-1 is for ever)."""
+    if retention_ms < 0:
+        return False
+    return wanted_ms < 0 or retention_ms < wanted_ms

@@ -35,7 +35,7 @@ from consumers.ops.reconcile_requests import LEARNERS, ReconcileRequests, ensure
 from consumers.producer import EventProducer
 from consumers.progress import Progress
 from consumers.service import Service
-from sync_core.config import kafka_settings
+from sync_core.config import kafka_settings, topic_layout
 from sync_core.errors import PermanentError
 from sync_core.pics.eligible import EligibleLearners
 from sync_core.pipeline import policy
@@ -153,7 +153,7 @@ def _run_pull(
     service: Service, options: PullOptions, learners: Sequence[dict[str, Any]], run_id: int, idents: list[str]
 ) -> dict[str, Any]:
     config = service.config
-    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PULL_TOPICS})
+    ensure_topics(kafka_settings(config), [config.topic_prefix + t for t in PULL_TOPICS], topic_layout(config))
     ensure_request_topics(config)
     calls = PacedCalls(options.rate_per_s)
     settings = service.ports.settings()

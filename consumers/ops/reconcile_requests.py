@@ -22,7 +22,7 @@ from typing import Any
 
 from consumers.kafka.clients import ensure_topics
 from consumers.producer import EventProducer
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, kafka_settings, topic_layout
 from sync_core.pics.eligible import EligibleLearners
 from sync_core.pipeline.routes import LEARNER, OFFICER, ORGANISATION, RECORD_KEYS, ROUTES, Route
 from sync_core.pull.reads import event_id
@@ -69,7 +69,7 @@ def linked(eligible: EligibleLearners, learner_idents: Iterable[str]) -> list[Ta
 
 def ensure_request_topics(config: RuntimeConfig) -> None:
     """The push topics exist before a run sends to them (a fresh deployment has not created them yet)."""
-    ensure_topics(kafka_settings(config), {config.topic_prefix + topic: 6 for topic in TOPICS.values()})
+    ensure_topics(kafka_settings(config), [config.topic_prefix + t for t in TOPICS.values()], topic_layout(config))
 
 
 class ReconcileRequests:

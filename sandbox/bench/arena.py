@@ -26,7 +26,7 @@ from sandbox.pics.store import PicsStore
 from sandbox.pics.world import World
 from sandbox.stack.local import Stack
 from sandbox.stack.postgres import fresh_database
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, kafka_settings, topic_layout
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.pipeline.routes import PUSH_TOPICS
 from sync_core.state.settings_repo import SettingsRepository
@@ -54,7 +54,7 @@ def arena(stack: Stack, base: RuntimeConfig, learners: int, concurrency: int) ->
         "database_url": SecretStr(fresh_database(stack.database_url)), "topic_prefix": f"bench-{run}.",
         "kafka_group_id": f"bench-{run}", "sa_max_concurrency": concurrency,
     })  # fmt: skip
-    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PUSH_TOPICS})
+    ensure_topics(kafka_settings(config), [config.topic_prefix + t for t in PUSH_TOPICS], topic_layout(config))
     with open_service(config) as service:
         SettingsRepository(service.pool).set_many(DEMO_SETTINGS)
         catalogue = service.sa.list_courses()

@@ -59,7 +59,7 @@ from sandbox.pics.world import World
 from sandbox.sa.process import SaSandboxProcess
 from sandbox.stack.local import Stack
 from sandbox.stack.postgres import fresh_database
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, kafka_settings, topic_layout
 from sync_core.drift.compare import Difference
 from sync_core.pipeline.routes import PUSH_TOPICS
 from sync_core.state.drift import DriftLog, DriftRecord
@@ -201,7 +201,7 @@ def _config(stack: Stack, base: RuntimeConfig, rate: float, latency_ms: float) -
         "kafka_group_id": f"bench-{run}", "sa_rate_limit_per_s": rate,
         "sa_max_concurrency": math.ceil(rate * latency_ms / 1000 * 2) + 4,
     })  # fmt: skip
-    ensure_topics(kafka_settings(config), {config.topic_prefix + t: 6 for t in PUSH_TOPICS})
+    ensure_topics(kafka_settings(config), [config.topic_prefix + t for t in PUSH_TOPICS], topic_layout(config))
     return config
 
 

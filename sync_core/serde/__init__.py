@@ -1,9 +1,10 @@
 """The event contract and its wire format: Avro values on Kafka, encoded and decoded.
 
 ``new_event`` builds a topic value, ``AvroSerde`` turns it into framed bytes and back into a
-``DecodedEvent``; a ``SchemaRegistry`` switches the framing from Avro single-object encoding to
-Confluent's. The schemas themselves live in the ``schemas`` package; ``event_records`` lists the
-event records they define and the topic each arrives on.
+``DecodedEvent``; a ``SchemaRegistry`` (its adapter is ``consumers.kafka.registry``) switches the
+framing from Avro single-object encoding to Confluent's. The schemas themselves live in the
+``schemas`` package; ``event_records`` lists the event records they define and the topic each
+arrives on.
 """
 
 from sync_core.serde.avro import AvroSerde
@@ -17,7 +18,7 @@ from sync_core.serde.events import (
     event_records,
     new_event,
 )
-from sync_core.serde.registry import HttpSchemaRegistry, SchemaRegistry
+from sync_core.serde.registry import SchemaRegistry
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -26,7 +27,6 @@ __all__ = [
     "BreakPhase",
     "DecodedEvent",
     "Envelope",
-    "HttpSchemaRegistry",
     "SchemaRegistry",
     "break_phase",
     "event_records",

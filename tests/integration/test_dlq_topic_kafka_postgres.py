@@ -17,7 +17,7 @@ from consumers.loop import ParallelLoop
 from consumers.ops.dlq_mirror import EVENT_TYPE, REASON, SOURCE, DlqMirror
 from consumers.producer import EventProducer
 from consumers.service import Service
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, TopicLayout, kafka_settings
 from sync_core.outcome import Kind
 from sync_core.pipeline.process import Delivery
 from sync_core.pipeline.routes import PUSH_TOPICS
@@ -47,7 +47,7 @@ def test_parked_events_are_copied_to_the_dlq_topic_with_their_reason(
     """A1: an aim closed with an unknown code parks and the edit after it waits behind it; both reach the DLQ topic as sent, the applied enrolment does not."""
     SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
     dlq_topic = config.topic_prefix + "pics-sync.dlq"
-    ensure_topics(kafka_settings(config), {dlq_topic: 1})
+    ensure_topics(kafka_settings(config), [dlq_topic], TopicLayout(partitions=1))
     ident = "DLQT0001"
     _enrolled, *sent = send(
         producer, ident, parking_on_unknown_status(service, new_learner(11, ident), "x@example.org")

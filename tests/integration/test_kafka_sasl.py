@@ -29,7 +29,7 @@ from consumers.service import open_service
 from sandbox.pics.people import People
 from sandbox.sa.process import SaSandboxProcess
 from sandbox.stack.kafka_broker import LocalKafka
-from sync_core.config import RuntimeConfig, kafka_settings, load_config
+from sync_core.config import RuntimeConfig, TopicLayout, kafka_settings, load_config
 from sync_core.errors import ConfigurationError
 from sync_core.outcome import Kind
 from sync_core.pics.learners import LearnerRepository
@@ -79,7 +79,7 @@ def test_enrolment_reaches_sa_through_a_sasl_broker(sasl_config: RuntimeConfig, 
     assert sasl_config.kafka_sasl_password is not None
     assert sasl_config.kafka_sasl_password.get_secret_value() == PASSWORD  # read through the _FILE variable
     kafka = kafka_settings(sasl_config)
-    ensure_topics(kafka, {sasl_config.topic_prefix + t: 3 for t in PUSH_TOPICS})
+    ensure_topics(kafka, [sasl_config.topic_prefix + t for t in PUSH_TOPICS], TopicLayout(partitions=3))
     learner = {**People(21).learner("L-SASL-1"), "smart_assessor_id": None}
     with open_service(sasl_config) as service:
         SettingsRepository(service.pool).set_many({"Integration Enabled": "on"})
@@ -103,7 +103,7 @@ def test_wrong_password_is_refused_and_nothing_is_read(sasl_config: RuntimeConfi
     """A consumer with the wrong password gets an authentication error and reads no event; topic set-up names the settings."""
     kafka = kafka_settings(sasl_config)
     topic = f"{sasl_config.topic_prefix}pics.learner"
-    ensure_topics(kafka, {topic: 1})
+    ensure_topics(kafka, [topic], TopicLayout(partitions=1))
     producer = EventProducer(kafka, AvroSerde(), topic_prefix=sasl_config.topic_prefix)
     producer.send_raw("pics.learner", "L-SASL-2", b"an event the intruder must not read")
     producer.flush(timeout=30)
@@ -123,7 +123,8 @@ def test_wrong_password_is_refused_and_nothing_is_read(sasl_config: RuntimeConfi
     assert "Invalid username or password" in next(e.str() for e in errors if _is_auth(e))
     assert read == []
     with pytest.raises(ConfigurationError, match="PICS_SYNC_KAFKA_SASL_PASSWORD"):
-        ensure_topics(wrong, {topic: 1}, timeout=REFUSAL_WITHIN_S / 2)  # the admin call waits out its timeout
+        # the admin call waits out its timeout
+        ensure_topics(wrong, [topic], TopicLayout(partitions=1), timeout=REFUSAL_WITHIN_S / 2)
 
 
 def _is_auth(error: KafkaError) -> bool:

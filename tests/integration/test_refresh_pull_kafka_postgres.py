@@ -22,7 +22,7 @@ from consumers.producer import EventProducer
 from consumers.service import Service
 from sandbox.pics.pull_seed import seed_pull_learners
 from sandbox.sa.process import SaSandboxProcess
-from sync_core.config import kafka_settings
+from sync_core.config import TopicLayout, kafka_settings
 from sync_core.outcome import Kind, Tally
 from sync_core.pics.learners import LearnerRepository
 from sync_core.pics.snapshot import learner_snapshot
@@ -84,7 +84,11 @@ def test_d1_d3_a_field_pulled_into_pics_is_recorded_once_under_its_run(
 ) -> None:
     [learner] = seed_pull_learners(service.pool, sa, 1, "RD-")
     ident, sa_id = learner["learner_ident"], learner["smart_assessor_id"]
-    ensure_topics(kafka_settings(service.config), {service.config.topic_prefix + t: 3 for t in PULL_TOPICS})
+    ensure_topics(
+        kafka_settings(service.config),
+        [service.config.topic_prefix + t for t in PULL_TOPICS],
+        TopicLayout(partitions=3),
+    )
     for name, value in {
         "Integration Enabled": "on",
         "Update Learner Demographics Mode": "Update PICS from Smart Assessor Data",

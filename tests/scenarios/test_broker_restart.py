@@ -21,7 +21,7 @@ from consumers.kafka.clients import ensure_topics
 from consumers.service import Service, open_service
 from sandbox.sa.process import SaSandboxProcess
 from sandbox.stack.kafka_broker import LocalKafka
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, TopicLayout, kafka_settings
 from sync_core.pipeline.routes import PUSH_TOPICS
 from tests.scenarios.world import (
     ConsumerProcess,
@@ -52,7 +52,7 @@ def broker() -> Iterator[LocalKafka]:
 def own_config(config: RuntimeConfig, broker: LocalKafka) -> RuntimeConfig:
     """This test's configuration on its own broker, the push topics created."""
     own = config.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers})
-    ensure_topics(kafka_settings(own), {own.topic_prefix + t: 3 for t in PUSH_TOPICS})
+    ensure_topics(kafka_settings(own), [own.topic_prefix + t for t in PUSH_TOPICS], TopicLayout(partitions=3))
     return own
 
 

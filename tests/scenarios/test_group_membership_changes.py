@@ -17,7 +17,7 @@ import pytest
 from consumers.kafka.clients import ensure_topics
 from consumers.service import Service, open_service
 from sandbox.sa.process import SaSandboxProcess
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, TopicLayout, kafka_settings
 from sync_core.pipeline.routes import PUSH_TOPICS
 from tests.scenarios.world import (
     ConsumerProcess,
@@ -42,7 +42,7 @@ LEARNERS, EVENTS, PARTITIONS = 60, 2000, 6
 def six_partitions(config: RuntimeConfig) -> RuntimeConfig:
     """This test's configuration on push topics of their own with six partitions each."""
     six = config.model_copy(update={"topic_prefix": f"{config.topic_prefix}p{PARTITIONS}."})
-    ensure_topics(kafka_settings(six), {six.topic_prefix + t: PARTITIONS for t in PUSH_TOPICS})
+    ensure_topics(kafka_settings(six), [six.topic_prefix + t for t in PUSH_TOPICS], TopicLayout(partitions=PARTITIONS))
     return six
 
 

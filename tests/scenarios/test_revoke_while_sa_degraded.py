@@ -27,7 +27,7 @@ from consumers.loop import ParallelLoop
 from consumers.producer import EventProducer
 from consumers.service import Service, open_service
 from sandbox.sa.process import SaSandboxProcess
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, TopicLayout, kafka_settings
 from sync_core.outcome import Kind, Tally
 from sync_core.pipeline.policy import Policy
 from sync_core.state.links import LinkRepository
@@ -118,7 +118,7 @@ class Member:
 def two_partitions(config: RuntimeConfig) -> RuntimeConfig:
     """This test's configuration on a learner topic of its own with two partitions."""
     two = config.model_copy(update={"topic_prefix": f"{config.topic_prefix}p2."})
-    ensure_topics(kafka_settings(two), {two.topic_prefix + TOPIC: 2})
+    ensure_topics(kafka_settings(two), [two.topic_prefix + TOPIC], TopicLayout(partitions=2))
     return two
 
 

@@ -12,6 +12,7 @@ from structlog.testing import capture_logs
 from consumers.kafka import clients, errors
 from consumers.kafka.clients import client_settings, consumer_config, ensure_topics
 from consumers.kafka.errors import AUTHENTICATION_FAILED, ErrorLog
+from sync_core.config import TopicLayout
 from sync_core.errors import ConfigurationError
 
 SASL = {
@@ -114,7 +115,7 @@ def test_ensure_topics_turns_a_refused_login_into_a_readable_configuration_error
     """When the admin call fails after Kafka refused the login, ensure_topics says which settings to check."""
     monkeypatch.setattr(clients, "AdminClient", _RefusedAdmin)
     with capture_logs(), pytest.raises(ConfigurationError) as invalid:
-        ensure_topics(SASL, {"pics.learner": 3})
+        ensure_topics(SASL, ["pics.learner"], TopicLayout(partitions=3))
     assert str(invalid.value) == AUTHENTICATION_FAILED
     assert "sasl-s3cret" not in str(invalid.value)
 
@@ -123,5 +124,5 @@ def test_ensure_topics_passes_other_failures_through(monkeypatch: pytest.MonkeyP
     """A broker that is down is still Kafka's own exception, not a configuration error."""
     monkeypatch.setattr(clients, "AdminClient", _DownAdmin)
     with capture_logs() as logs, pytest.raises(KafkaException):
-        ensure_topics(SASL, {"pics.learner": 3})
+        ensure_topics(SASL, ["pics.learner"], TopicLayout(partitions=3))
     assert [line["code"] for line in logs] == ["_ALL_BROKERS_DOWN"]

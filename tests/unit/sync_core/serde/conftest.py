@@ -1,22 +1,20 @@
-"""The ``registry`` fixture: each framing the serde writes, with no, a fake or an HTTP registry."""
+"""The ``registry`` fixture: each framing the serde writes, with no, a fake or confluent-kafka's mock registry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import httpx
 import pytest
+from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from sync_core.serde import HttpSchemaRegistry, SchemaRegistry
-from tests.unit.sync_core.serde.registries import FakeRegistry, RegistryServer
+from consumers.kafka.registry import ConfluentRegistry
+from sync_core.serde import SchemaRegistry
+from tests.unit.sync_core.serde.registries import FakeRegistry
+
+MOCK_URL = "mock://serde-tests"
 
 
 @pytest.fixture
-def registry(request: pytest.FixtureRequest) -> Iterator[SchemaRegistry | None]:
-    """No registry, the in-memory fake, or the HTTP adapter against RegistryServer."""
-    if request.param == "http":
-        transport = httpx.MockTransport(RegistryServer())
-        with httpx.Client(base_url="http://registry.test", transport=transport) as client:
-            yield HttpSchemaRegistry(client)
-    else:
-        yield FakeRegistry() if request.param == "fake" else None
+def registry(request: pytest.FixtureRequest) -> SchemaRegistry | None:
+    """No registry, the in-memory fake, or our adapter on the library's ``mock://`` client."""
+    if request.param == "confluent":
+        return ConfluentRegistry(SchemaRegistryClient.new_client({"url": MOCK_URL}), MOCK_URL)
+    return FakeRegistry() if request.param == "fake" else None
