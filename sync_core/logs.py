@@ -7,6 +7,10 @@ a value could reach a line are closed here too: exceptions are rendered without 
 our own messages, an exception that escapes a thread is logged by class and our message
 (``install_thread_hook``), stamina's retries are logged without the retried call's arguments, and the
 stdlib loggers of httpx and httpcore, which write every request's URL, are kept to warnings.
+
+On a terminal the lines per event (``PER_EVENT``) are DEBUG lines: a person running a replay by hand
+reads its summary, not one line per event (``--verbose`` prints those). Written to a pipe or a file, as
+a service's log collector reads it, they stay at INFO. Dates and times are written as ISO strings.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ import logging
 import sys
 import threading
 import traceback
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
+from datetime import date, time
 from typing import Any, TextIO, cast
 
 import stamina.instrumentation
 import structlog
-from structlog.typing import ExcInfo
+from structlog.typing import EventDict, ExcInfo, Processor
 
 from sync_core.errors import SyncError
 from sync_core.redaction import REDACTED, redact, scrub_text
@@ -30,18 +35,65 @@ __all__ = [
     "configure_logging",
     "drop_personal_data",
     "install_thread_hook",
+    "iso_times",
     "log_retry",
     "message_of",
+    "per_event_at_debug",
     "render_exception",
 ]
 
+PER_EVENT = frozenset({"event.processed"})  # one line per event: the canonical line of each delivery
 # Their INFO lines hold whole request URLs, and SA's searches put e-mail and postcode in the query.
 _URL_LOGGERS = ("httpx", "httpcore")
+# Its WARNING lines repeat the server's words on every failed connection attempt (host, port, user), to
+# stderr through the stdlib's last resort; the failure itself reaches us as PoolTimeout, translated once
+# into DatabaseUnavailable (sync_core.state.database), so nothing is lost at ERROR.
+_QUOTING_LOGGERS = ("psycopg.pool",)
 
 
 def drop_personal_data(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: keys off the allow-list redacted, personal values in strings replaced, at any depth."""
     return redact(event_dict)
+
+
+def iso_times(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: dates and times as ISO strings (``2026-12-01``), at any depth, not their repr.
+
+    After ``drop_personal_data``, which leaves a date object only under a key of our own times (``run_date``).
+    """
+    return {key: _iso(value) for key, value in event_dict.items()}
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {key: _iso(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_iso(item) for item in value]
+    return value
+
+
+def per_event_at_debug(level: str) -> Processor:
+    """structlog processor for a terminal: the ``PER_EVENT`` lines are DEBUG lines, dropped above DEBUG."""
+    shown = logging.getLevelName(level) <= logging.DEBUG
+
+    def demote(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+        if event_dict.get("event") not in PER_EVENT:
+            return event_dict
+        if not shown:
+            raise structlog.DropEvent
+        event_dict["level"] = "debug"
+        return event_dict
+
+    return demote
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 def message_of(error: BaseException) -> str | None:
@@ -113,15 +165,18 @@ class _CurrentStderr:
 
 def configure_logging(level: str = "INFO", stream: Any = None) -> None:
     """Set up JSON logging for the whole process (the one global pics-sync keeps)."""
+    terminal = [per_event_at_debug(level)] if _is_terminal(sys.stderr if stream is None else stream) else []
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
+            *terminal,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             # Ahead of drop_personal_data, so the rendered field passes through it, and because its
             # scrub turns an exc_info tuple into a list, which the renderer would no longer recognise.
             structlog.processors.ExceptionRenderer(render_exception),
             drop_personal_data,
+            iso_times,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
@@ -132,5 +187,7 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> None:
     # httpx's URLs out even when a library or a debugging session adds a handler at INFO or below.
     for name in _URL_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for name in _QUOTING_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
     # stamina's default structlog hook logs the retried call's arguments; its Prometheus counter stays.
     stamina.instrumentation.set_on_retry_hooks((stamina.instrumentation.PrometheusOnRetryHook, log_retry))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from importlib.metadata import version
 
 from consumers.cli import (
     bench_cmd,
@@ -50,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
         help="on an error, also print its traceback (frames and our own messages; values scrubbed). "
         "PICS_SYNC_DEBUG=1 does the same",
     )
+    top.add_argument("--version", action="version", version=f"%(prog)s {version('pics-sync')}")
     subcommands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subcommands)

@@ -2,22 +2,33 @@
 
 Exit codes: 0 nothing needs attention; 1 something does (each reason is listed first), or the
 database cannot be reached; 2 a bad option value or configuration.
+
+Status only reads: it runs no migration, so a read-only database user can run it (a database never
+migrated is a one-line error naming ``pics-sync db migrate``). With ``--json`` the output is always one
+JSON object, a failure too (``{"status": "error", "error": <class>, "reason": <our message>}``), so a
+monitor parses every answer.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
-from consumers.cli.common import pool_from_env, table
+from consumers.cli.common import table
 from consumers.cli.dlq_cmd import parse_age
 from consumers.ops.status import SIDES, GroupStatus, PullRun, StatusReport, Thresholds, collect_status, human
-from sync_core.config import load_config
-from sync_core.errors import ConfigurationError, DatabaseUnavailable
+from sync_core.config import RuntimeConfig, load_config
+from sync_core.errors import ConfigurationError, DatabaseUnavailable, SyncError
+from sync_core.logs import configure_logging, message_of
+from sync_core.redaction import mask_url
+from sync_core.state.database import limits_of, open_pool
 
 _DEFAULTS = Thresholds()
 _EXIT_CODES = (
@@ -67,15 +78,43 @@ def _thresholds(args: argparse.Namespace) -> Thresholds:
 
 
 def _status(args: argparse.Namespace) -> int:
-    thresholds = _thresholds(args)
-    sides = SIDES if args.side == "both" else (args.side,)
     try:
-        with pool_from_env() as pool:
-            report = collect_status(load_config(), pool, thresholds=thresholds, sides=sides)
-    except psycopg.OperationalError as unreachable:  # a monitor gets one line and exit 1, not a traceback
-        raise DatabaseUnavailable(f"cannot reach the database: {type(unreachable).__name__}") from None
+        report = _report(args)
+    except SyncError as failed:
+        if not args.json:
+            raise  # the boundary's one line
+        print(json.dumps({"status": "error", "error": type(failed).__name__, "reason": message_of(failed)}))
+        return 2 if isinstance(failed, ConfigurationError) else 1
     print(report.to_json() if args.json else render(report))
     return 1 if report.needs_attention() else 0
+
+
+def _report(args: argparse.Namespace) -> StatusReport:
+    thresholds = _thresholds(args)
+    sides = SIDES if args.side == "both" else (args.side,)
+    config = load_config()
+    configure_logging(config.log_level)  # librdkafka's and the pool's lines through ours, not raw on stderr
+    try:
+        with _reading_pool(config) as pool:
+            return collect_status(config, pool, thresholds=thresholds, sides=sides)
+    except psycopg.errors.UndefinedTable:
+        raise ConfigurationError("the database holds no sync state yet: run `pics-sync db migrate`") from None
+    except psycopg.OperationalError as unreachable:  # a monitor gets one line and exit 1, not a traceback
+        raise DatabaseUnavailable(f"cannot reach the database: {type(unreachable).__name__}") from None
+
+
+@contextmanager
+def _reading_pool(config: RuntimeConfig) -> Iterator[ConnectionPool]:
+    """A small pool on the configured database, not migrated: status only reads. Unreachable, it is
+    ``DatabaseUnavailable`` naming the database (its password masked), as a migration's connection says."""
+    url = config.database_url.get_secret_value()
+    try:
+        opened = open_pool(url, max_size=2, limits=limits_of(config))
+    except DatabaseUnavailable as away:
+        cause = str(away).rpartition(": ")[2]
+        raise DatabaseUnavailable(f"cannot connect to the database {mask_url(url)}: {cause}") from None
+    with opened as pool:
+        yield pool
 
 
 def render(report: StatusReport) -> str:

@@ -47,7 +47,7 @@ from consumers.service import Service
 from consumers.web.server import HttpServer
 from sandbox.sa.app import create_app
 from sandbox.sa.config import SandboxConfig
-from sync_core.config import RuntimeConfig, kafka_settings
+from sync_core.config import RuntimeConfig, TopicLayout, kafka_settings
 from sync_core.logs import REDACTED
 from sync_core.redaction import fold
 from sync_core.state.settings_repo import SettingsRepository
@@ -237,7 +237,7 @@ def test_an_sa_422_echoing_a_date_of_birth_reaches_no_output(
     SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
     learner = new_learner(14, "LEAK0001", date_of_birth=date(2001, 2, 3), mobile_number="07700 900123")
     dlq_topic = "pics-sync.dlq"
-    ensure_topics(kafka_settings(config), {config.topic_prefix + dlq_topic: 1})
+    ensure_topics(kafka_settings(config), [config.topic_prefix + dlq_topic], TopicLayout(partitions=1))
     send(producer, learner["learner_ident"], [enrolment(service, learner, [course("Q-LEAK0001")])])
     with echoing_sa() as sa:
         env = process_env(config, PICS_SYNC_SA_BASE_URL=sa.url, PICS_SYNC_SA_USERNAME=SANDBOX.username,
