@@ -1,8 +1,9 @@
 """The consumer's heartbeat: a thread that writes a running loop's state to ``sync.consumer_heartbeats``.
 
-SA's circuit breaker and the unfinished work live only inside the consumer process; every few
-seconds this thread copies them to the database, where ``pics-sync status`` reads them. It reads
-plain attributes and never the Kafka consumer: a consumer's methods called from another thread
+SA's circuit breaker, the unfinished work and each partition's commit point (how long it has not
+moved while work waits: ``consumers.commit_progress``) live only inside the consumer process; every
+few seconds this thread copies them to the database, where ``pics-sync status`` reads them. It reads
+the poll thread's copies and never the Kafka consumer: a consumer's methods called from another thread
 wait until its polling thread stops polling (status asks the group coordinator which partitions
 each member owns). A row that stops moving is a consumer that died; ``stop`` marks a
 clean stop. A failed write is logged and tried again at the next beat: the heartbeat never stops
@@ -22,8 +23,9 @@ from typing import TYPE_CHECKING
 import structlog
 from psycopg_pool import ConnectionPool
 
+from consumers.metrics import state_of
 from sync_core.logs import message_of
-from sync_core.state.heartbeats import Beat, Heartbeats
+from sync_core.state.heartbeats import Beat, Heartbeats, PartitionBeat
 
 if TYPE_CHECKING:
     from consumers.loop import ParallelLoop
@@ -39,8 +41,17 @@ def member_id() -> str:
 
 
 def snapshot(loop: ParallelLoop, member: str, group: str, side: str) -> Beat:
-    """The loop's state as the heartbeat reports it."""
-    return Beat(member, group, side, loop.breaker.state.value, loop.tracker.pending)
+    """The loop's state as the heartbeat reports it: every assigned partition, with its commit point."""
+    progress = loop.partition_progress
+    partitions = []
+    for tp in sorted(set(state_of(loop.consumer).lags) | set(progress)):
+        mark = progress.get(tp)
+        partitions.append(
+            PartitionBeat(*tp, None)
+            if mark is None
+            else PartitionBeat(*tp, mark.commit_at, mark.pending, round(mark.oldest_s, 1), round(mark.stuck_s, 1))
+        )
+    return Beat(member, group, side, loop.breaker.state.value, loop.tracker.pending, tuple(partitions))
 
 
 class HeartbeatWriter:

@@ -26,11 +26,12 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import structlog
 
+from consumers.commit_progress import CommitProgress, PartitionProgress
 from consumers.flow import Flow
 from consumers.kafka import consumer as kafka
 from consumers.kafka.consumer import Consumer, Partition
@@ -94,9 +95,13 @@ class ParallelLoop:
         self.last_progress = time.monotonic()  # when work last finished, or none was pending
         self._leases = Leases(self.ports)
         self._copies = Copies()  # a copy of a pending event waits for its outcome
+        self._commits = CommitProgress()  # each partition's commit point and its oldest work, for monitoring
+        self._progress_at = float("-inf")
+        self.topics: list[str] = []  # set by ``subscribe``
 
     def subscribe(self, topics: list[str]) -> None:
         """Subscribe with callbacks that finish or fence the work of partitions revoked or lost."""
+        self.topics = list(topics)  # what the metrics count parked events on
         kafka.subscribe(self.consumer, topics, self._on_revoke, self._on_lost, self._flow.assigned)
 
     def run(self, stop: threading.Event) -> Tally:
@@ -130,6 +135,12 @@ class ParallelLoop:
             return 0.0
         return time.monotonic() - self.last_progress
 
+    @property
+    def partition_progress(self) -> Mapping[tuple[str, int], PartitionProgress]:
+        """Each tracked partition's commit point and oldest pending work, as the poll thread last copied it
+        (at most a second old): safe to read from any thread."""
+        return self._commits.last
+
     def _drained(self) -> bool:
         # Cheapest first: asking the consumer for its assignment holds the interpreter lock while it waits.
         return self.tracker.pending == 0 and bool(self.consumer.assignment()) and lag(self.consumer) == 0
@@ -139,9 +150,19 @@ class ParallelLoop:
         self._settle()
         self._flow.adjust(self.tracker.pending, self.breaker.state)
         deliveries = kafka.poll(self.consumer, self.batch_size, self.poll_timeout)
+        self._note_polled(deliveries)
         for event_id, delivery in self._with_priors(deliveries):
             self._dispatch(event_id, delivery)
         return len(deliveries)
+
+    def _note_polled(self, deliveries: list[Delivery]) -> None:
+        firsts: dict[tuple[str, int], int] = {}
+        for delivery in deliveries:
+            firsts.setdefault((delivery.source.topic, delivery.source.partition), delivery.source.offset)
+        self._commits.polled(firsts)
+        if time.monotonic() - self._progress_at >= 1.0:  # a copy for the other threads, once a second
+            self._commits.snapshot(lambda tp: self.tracker.pending_in([tp]))
+            self._progress_at = time.monotonic()
 
     def _with_priors(self, deliveries: list[Delivery]) -> Iterator[tuple[str | None, Delivery]]:
         """The deliveries with what the ledger knows of each: one round trip for the poll, not one each."""
@@ -231,7 +252,9 @@ class ParallelLoop:
             pass
         if self.tracker.pending == 0:
             self.last_progress = time.monotonic()
-        kafka.store(self.consumer, self.tracker.committable())
+        offsets = self.tracker.committable()
+        kafka.store(self.consumer, offsets)
+        self._commits.stored(offsets)
 
     def _finish(self, work: Work, outcome: Outcome | _Stopped | None) -> None:
         self._leases.handed_back(work.tp)
@@ -294,6 +317,7 @@ class ParallelLoop:
         if not self._settle_while(lambda: self._leases.out_in(partitions) > 0, self.fence_wait_s):
             log.error("consumer.fenced_work_still_running", works=self._leases.out_in(partitions))
         self._flow.left(partitions)
+        self._commits.left(partitions)
 
     def _settle_while(self, busy: Callable[[], bool], seconds: float) -> bool:
         """Settle finished work while ``busy()``, for at most ``seconds``; True once it is not."""

@@ -13,14 +13,21 @@ are read when Prometheus scrapes.
 | ``pics_sync_events_processed_total`` | topic, event_type, outcome (applied, skipped, parked, duplicate) |
 | ``pics_sync_event_latency_seconds`` (histogram) | topic: the event's ``occurred_at`` to applied |
 | ``pics_sync_sa_calls_total`` | endpoint (``PATCH /learners/{id}``), status (200, 422, timeout, error) |
-| ``pics_sync_sa_call_seconds`` (histogram) | endpoint |
-| ``pics_sync_consumer_lag`` | topic, partition |
+| ``pics_sync_sa_call_seconds`` (histogram) | endpoint, status |
+| ``pics_sync_consumer_lag`` | topic, partition: past the fetch position |
+| ``pics_sync_consumer_committed_lag`` | topic, partition: past the offset this member commits at |
+| ``pics_sync_oldest_pending_seconds`` | topic, partition: how long its oldest unfinished event has waited |
+| ``pics_sync_commit_stuck_seconds`` | topic, partition: how long its commit point has not moved while work waits |
 | ``pics_sync_partitions_assigned``, ``pics_sync_events_pending`` | |
 | ``pics_sync_circuit_state`` | state (closed, open, half_open): 1 for the current one |
 | ``pics_sync_pull_learners_read``, ``pics_sync_pull_learners_to_read`` | |
-| ``pics_sync_pull_last_success_timestamp_seconds`` | |
+| ``pics_sync_pull_last_success_timestamp_seconds``, ``pics_sync_pull_last_run_failed`` | |
 | ``pics_sync_drift_differences_total`` | entity, field, direction, action: every difference recorded (D3) |
 | ``pics_sync_drift_repaired_total`` | entity, field, direction: those pushed, pulled or enrolled |
+| ``pics_sync_parked_events`` | topic, reason: parked now (the 20 commonest reasons per topic, the rest as one) |
+| ``stamina_retries_total`` | callable, retry_num, error_type: stamina's own counter, served here |
+
+No ``_created`` series: they double the series of every counter and no dashboard reads them.
 """
 
 from __future__ import annotations
@@ -28,10 +35,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import stamina.instrumentation
 import structlog
 from prometheus_client import (
     GC_COLLECTOR,
@@ -41,6 +49,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -52,9 +61,11 @@ from sync_core.pipeline.process import Delivery
 from sync_core.serde.peek import occurred_at
 from sync_core.smart_assessor.circuit import State
 from sync_core.state.drift import REPAIRED, Difference
+from sync_core.state.parked import ParkedEvents
 from sync_core.state.pull_runs import PullRuns
 
 if TYPE_CHECKING:
+    from consumers.commit_progress import PartitionProgress
     from consumers.loop import ParallelLoop
 
 log = structlog.get_logger("pics_sync.metrics")
@@ -63,6 +74,9 @@ PREFIX = "pics_sync_"
 # From a live push (well under a second) to an event replayed or redriven days later.
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400)
 _SA_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+PARKED_REASONS_SHOWN = 20  # per topic: a reason may name a record or an SA id, so the series stay bounded
+OTHER_REASONS = "(other reasons)"
+disable_created_metrics()  # type: ignore[no-untyped-call]  # process-wide: the library's own switch
 
 
 class Metrics:
@@ -74,14 +88,17 @@ class Metrics:
             PREFIX + "sa_calls", "HTTP requests to Smart Assessor", ["endpoint", "status"], registry=self.registry
         )
         self.sa_seconds = Histogram(
-            PREFIX + "sa_call_seconds", "Smart Assessor request time", ["endpoint"], buckets=_SA_BUCKETS,
+            PREFIX + "sa_call_seconds", "Smart Assessor request time", ["endpoint", "status"], buckets=_SA_BUCKETS,
             registry=self.registry,
         )  # fmt: skip
+        retries = stamina.instrumentation.get_prometheus_counter()  # in prometheus_client's global registry
+        if retries is not None:
+            self.registry.register(retries)
 
     def sa_call(self, endpoint: str, status: str, seconds: float) -> None:
         """``SaClient``'s ``on_call``: one request to ``endpoint`` (a route template) ended with ``status``."""
         self.sa_calls.labels(endpoint, status).inc()
-        self.sa_seconds.labels(endpoint).observe(seconds)
+        self.sa_seconds.labels(endpoint, status).observe(seconds)
 
     def watch(self, collector: Collector) -> None:
         """Read ``collector`` at every scrape."""
@@ -154,7 +171,12 @@ class DriftMetrics:
 
 
 class LoopCollector(Collector):
-    """The consume loop's state at scrape time: lag per partition, assignment, pending work, circuit."""
+    """The consume loop's state at scrape time: lag per partition (past the fetch position, and past the
+    commit point), how long work has waited, assignment, pending work, circuit.
+
+    The committed lag is what a wedged partition shows: its fetch position runs on while the offset it
+    commits at stays behind the event that does not finish (``consumers.commit_progress``).
+    """
 
     def __init__(self, loop: ParallelLoop) -> None:
         self._loop = loop
@@ -163,34 +185,59 @@ class LoopCollector(Collector):
         return self._families()
 
     def collect(self) -> Iterable[Metric]:
-        lag, assigned, pending, circuit = self._families()
-        state = state_of(self._loop.consumer)
-        for (topic, partition), behind in sorted(state.lags.items()):
+        lag, committed, oldest, stuck, assigned, pending, circuit = families = self._families()
+        state, progress = state_of(self._loop.consumer), self._loop.partition_progress
+        for tp, behind in sorted(state.lags.items()):
+            labels = [tp[0], str(tp[1])]
             if behind is not None:
-                lag.add_metric([topic, str(partition)], behind)
+                lag.add_metric(labels, behind)
+            if (behind_commit := committed_lag(tp, state, progress)) is not None:
+                committed.add_metric(labels, behind_commit)
+            waited = progress.get(tp)
+            oldest.add_metric(labels, 0.0 if waited is None else waited.oldest_s)
+            stuck.add_metric(labels, 0.0 if waited is None else waited.stuck_s)
         assigned.add_metric([], len(state.lags))
         pending.add_metric([], self._loop.tracker.pending)
         now = self._loop.breaker.state
         for each in State:
             circuit.add_metric([each.value], 1 if each is now else 0)
-        return lag, assigned, pending, circuit
+        return families
 
     @staticmethod
     def _families() -> tuple[GaugeMetricFamily, ...]:
+        tp = ["topic", "partition"]
         return (
-            GaugeMetricFamily(PREFIX + "consumer_lag", "Events past the position", labels=["topic", "partition"]),
+            GaugeMetricFamily(PREFIX + "consumer_lag", "Events past the fetch position", labels=tp),
+            GaugeMetricFamily(PREFIX + "consumer_committed_lag", "Events past the offset committed", labels=tp),
+            GaugeMetricFamily(PREFIX + "oldest_pending_seconds", "Age of the oldest unfinished event", labels=tp),
+            GaugeMetricFamily(PREFIX + "commit_stuck_seconds", "Commit point unmoved with work pending", labels=tp),
             GaugeMetricFamily(PREFIX + "partitions_assigned", "Partitions assigned to this consumer"),
             GaugeMetricFamily(PREFIX + "events_pending", "Events polled and not yet finished"),
             GaugeMetricFamily(PREFIX + "circuit_state", "SA's circuit breaker: 1 for its state", labels=["state"]),
         )
 
 
+def committed_lag(
+    tp: tuple[str, int], state: ConsumerState, progress: Mapping[tuple[str, int], PartitionProgress]
+) -> int | None:
+    """Events on ``tp`` past the offset this member commits at; None while its end is unknown.
+
+    A partition the loop has polled nothing from since it was assigned commits where it is positioned.
+    """
+    end, mark = state.ends.get(tp), progress.get(tp)
+    if mark is None or end is None:
+        return state.lags.get(tp)
+    return max(0, end - mark.commit_at)
+
+
 @dataclass(frozen=True)
 class ConsumerState:
-    """What the poll thread last saw of its consumer: each assigned partition's lag (None: not fetched yet)."""
+    """What the poll thread last saw of its consumer: each assigned partition's lag past its position and
+    its end (None: not fetched yet)."""
 
     lags: Mapping[tuple[str, int], int | None]
     taken_at: float | None  # time.monotonic() of the copy; None: not taken yet
+    ends: Mapping[tuple[str, int], int | None] = field(default_factory=dict)
 
 
 class WatchedConsumer:
@@ -228,10 +275,12 @@ class WatchedConsumer:
     def _copy(self) -> None:
         assignment = list(self._consumer.assignment())
         lags: dict[tuple[str, int], int | None] = {}
+        ends: dict[tuple[str, int], int | None] = {}
         for tp in self._consumer.position(assignment):
             _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
             lags[(tp.topic, tp.partition)] = max(0, high - tp.offset) if min(high, tp.offset) >= 0 else None
-        self._assignment, self.state = assignment, ConsumerState(lags, self._clock())
+            ends[(tp.topic, tp.partition)] = high if high >= 0 else None
+        self._assignment, self.state = assignment, ConsumerState(lags, self._clock(), ends)
 
 
 def watched(consumer: T) -> T:
@@ -259,14 +308,54 @@ class PullMetrics:
 
 
 class PullSuccessCollector(Collector):
-    """``pics_sync_pull_last_success_timestamp_seconds`` from ``sync.pull_runs`` (runs of the last ``window``).
+    """``pics_sync_pull_last_success_timestamp_seconds`` and ``pics_sync_pull_last_run_failed`` from
+    ``sync.pull_runs`` (runs of the last ``window``).
 
     Read from the database, so it is right in any process and after a restart, whether the pull runs
-    on a schedule or as a CronJob; absent when no daily pull succeeded within ``window``.
+    on a schedule or as a CronJob; the timestamp is absent when no daily pull succeeded within ``window``,
+    and the failed flag (1: the newest daily run failed) when there was no run at all.
     """
 
     def __init__(self, pool: ConnectionPool, window: timedelta = timedelta(days=3)) -> None:
         self._runs, self._window = PullRuns(pool), window
+
+    def describe(self) -> Iterable[Metric]:
+        return self._families()
+
+    def collect(self) -> Iterator[Metric]:
+        succeeded, failed = self._families()
+        try:
+            last, success = daily_runs(self._runs, date.today(), self._window)
+        except Exception:  # the database is down: /readyz says so; the scrape still answers
+            return
+        if success is not None and success.finished_at is not None:
+            succeeded.add_metric([], success.finished_at.timestamp())
+            yield succeeded
+        if last is not None:
+            failed.add_metric([], 1 if last.status == "failed" else 0)
+            yield failed
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        return (
+            GaugeMetricFamily(
+                PREFIX + "pull_last_success_timestamp_seconds", "When the last daily pull that succeeded finished"
+            ),
+            GaugeMetricFamily(PREFIX + "pull_last_run_failed", "1 when the newest daily pull run failed"),
+        )
+
+
+class ParkedCollector(Collector):
+    """``pics_sync_parked_events``: the events parked now on ``topics``, by reason (``ParkedEvents.by_reason``).
+
+    Read from the database, so every replica reports the same figure: take ``max by (topic, reason)``.
+    A reason is our own text (an error's reason, a rule's, SA's scrubbed code and field), never a value
+    of a learner, but some name a record or an SA id: the commonest ``PARKED_REASONS_SHOWN`` per topic
+    have their own series, the rest are summed under ``OTHER_REASONS``. Absent while the database is down.
+    """
+
+    def __init__(self, pool: ConnectionPool, topics: Iterable[str]) -> None:
+        self._parked, self._topics = ParkedEvents(pool), sorted(topics)
 
     def describe(self) -> Iterable[Metric]:
         return [self._family()]
@@ -274,15 +363,28 @@ class PullSuccessCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         family = self._family()
         try:
-            _last, success = daily_runs(self._runs, date.today(), self._window)
+            counts = {t: [(reason, n) for reason, n, _oldest in self._parked.by_reason([t])] for t in self._topics}
         except Exception:  # the database is down: /readyz says so; the scrape still answers
             return
-        if success is not None and success.finished_at is not None:
-            family.add_metric([], success.finished_at.timestamp())
-            yield family
+        for topic, reasons in counts.items():
+            for reason, count in bounded(reasons):
+                family.add_metric([topic, reason], count)
+        yield family
 
     @staticmethod
     def _family() -> GaugeMetricFamily:
-        return GaugeMetricFamily(
-            PREFIX + "pull_last_success_timestamp_seconds", "When the last daily pull that succeeded finished"
-        )
+        return GaugeMetricFamily(PREFIX + "parked_events", "Events parked now", labels=["topic", "reason"])
+
+
+def bounded(reasons: list[tuple[str, int]], shown: int = PARKED_REASONS_SHOWN) -> list[tuple[str, int]]:
+    """The ``shown`` commonest (reason, count) as they are, the rest summed as one ``OTHER_REASONS``."""
+    rest = sum(n for _reason, n in reasons[shown:])
+    return reasons[:shown] + ([(OTHER_REASONS, rest)] if rest else [])
+
+
+def watch_consumer(metrics: Metrics, loop: ParallelLoop, pool: ConnectionPool) -> None:
+    """Everything ``run`` reports at scrape time: its loop, what is parked on the topics it subscribed to,
+    the last daily pull."""
+    metrics.watch(LoopCollector(loop))
+    metrics.watch(ParkedCollector(pool, loop.topics))
+    metrics.watch(PullSuccessCollector(pool))

@@ -1,4 +1,5 @@
-"""Where the integration stands: consumer lag, parked events, the daily pull and the live consumers.
+"""Where the integration stands: consumer lag, parked events, the daily pull, the live consumers and the
+partitions wedged on them (a commit point that has not moved while work waits, from their heartbeats).
 
 ``collect_status`` gathers a ``StatusReport`` and prints nothing; ``StatusReport.reasons()`` holds
 the attention rules, pure, so ``pics-sync status``, the web console and the unit tests judge alike.
@@ -36,6 +37,9 @@ class Thresholds:
     max_lag: int = 1000  # unconsumed events in one group; a busy consumer runs well below it
     max_pull_age: timedelta = timedelta(hours=26)  # since the last daily pull succeeded: a day and some slack
     stale_after: timedelta = timedelta(seconds=30)  # a heartbeat this old is a dead consumer (six missed beats)
+    # A partition whose commit point has not moved this long while events wait on it is wedged: an event
+    # that neither finishes nor parks (PICS_SYNC_STALL_S's default: past a busy backlog's turnover).
+    stuck_after: timedelta = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,31 @@ class GroupStatus:
     def live(self, stale_after: timedelta) -> list[Heartbeat]:
         """The consumers running now: not stopped, and heard of within ``stale_after``."""
         return [c for c in self.consumers if c.stopped_at is None and c.age <= stale_after]
+
+    def stuck(self, limits: Thresholds) -> list[StuckPartition]:
+        """The live consumers' partitions whose commit point has not moved for ``stuck_after`` while work waits."""
+        return [
+            StuckPartition(c.member_id, p.topic, p.partition, p.commit_at, p.pending, stuck_for)
+            for c in self.live(limits.stale_after)
+            for p in c.partitions
+            if p.pending and (stuck_for := timedelta(seconds=p.stuck_s) + c.age) >= limits.stuck_after
+        ]
+
+
+@dataclass(frozen=True)
+class StuckPartition:
+    """A partition whose commit point has not moved for ``stuck_for`` while ``pending`` events wait on it."""
+
+    member_id: str
+    topic: str
+    partition: int
+    commit_at: int | None
+    pending: int
+    stuck_for: timedelta
+
+    def __str__(self) -> str:
+        return (f"partition {self.topic}[{self.partition}] on {self.member_id}: committed offset {self.commit_at}"
+                f" has not moved for {human(self.stuck_for)} while {self.pending} event(s) are pending")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -161,9 +190,10 @@ def _group_reasons(group: GroupStatus, limits: Thresholds) -> list[str]:
     live = group.live(limits.stale_after)
     if not live:
         found.append(f"no live consumer in group {group.group} (none reported in {human(limits.stale_after)})")
-    return found + [
+    found += [
         f"circuit open on {c.member_id} (group {group.group}): SA is failing" for c in live if c.circuit == State.OPEN
     ]
+    return found + [f"{stuck} (group {group.group})" for stuck in group.stuck(limits)]
 
 
 def _pull_reasons(report: StatusReport) -> list[str]:
@@ -256,7 +286,8 @@ def daily_runs(runs: PullRuns, today: date, window: timedelta) -> tuple[PullRun 
 
 def _thresholds(limits: Thresholds) -> dict[str, Any]:
     return {"max_lag": limits.max_lag, "max_pull_age_s": limits.max_pull_age.total_seconds(),
-            "stale_after_s": limits.stale_after.total_seconds()}  # fmt: skip
+            "stale_after_s": limits.stale_after.total_seconds(),
+            "stuck_after_s": limits.stuck_after.total_seconds()}  # fmt: skip
 
 
 def _group(group: GroupStatus, limits: Thresholds) -> dict[str, Any]:
@@ -264,11 +295,14 @@ def _group(group: GroupStatus, limits: Thresholds) -> dict[str, Any]:
     return {"side": group.side, "group": group.group, "lag": group.lag, "error": group.error, "state": group.state,
             "partitions": [p.__dict__ for p in group.partitions],
             "members": [{**m._asdict(), "partitions": [f"{t}/{p}" for t, p in m.partitions]} for m in group.members],
-            "consumers": [_consumer(c, c.member_id in live) for c in group.consumers]}  # fmt: skip
+            "consumers": [_consumer(c, c.member_id in live) for c in group.consumers],
+            "stuck": [{**_jsonable(s.__dict__), "stuck_for_s": round(s.stuck_for.total_seconds(), 1)}
+                      for s in group.stuck(limits)]}  # fmt: skip
 
 
 def _consumer(beat: Heartbeat, live: bool) -> dict[str, Any]:
-    shown = {name: value for name, value in beat.__dict__.items() if name not in ("group_id", "age")}
+    shown = {name: value for name, value in beat.__dict__.items() if name not in ("group_id", "age", "partitions")}
+    shown["partitions"] = [p.__dict__ for p in beat.partitions]
     return _jsonable({**shown, "live": live, "last_beat_s": round(beat.age.total_seconds(), 1)})
 
 
@@ -277,4 +311,5 @@ def _run(run: PullRun | None) -> dict[str, Any] | None:
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value.isoformat() if isinstance(value, date) else value for name, value in values.items()}
+    return {name: value.isoformat() if isinstance(value, date) else value
+            for name, value in values.items() if not isinstance(value, timedelta)}  # fmt: skip

@@ -138,7 +138,9 @@ def test_metrics_count_applied_events_and_sa_calls(
     calls = metric(after, "pics_sync_sa_calls_total", endpoint=PATCH_LEARNER, status="200")
     assert calls - metric(before, "pics_sync_sa_calls_total", endpoint=PATCH_LEARNER, status="200") == 3
     assert metric(after, "pics_sync_sa_calls_total", endpoint=PATCH_LEARNER, status="422") == 1
-    assert metric(after, "pics_sync_sa_call_seconds_count", endpoint=PATCH_LEARNER) >= 3
+    assert metric(after, "pics_sync_sa_call_seconds_count", endpoint=PATCH_LEARNER, status="200") >= 3
+    assert metric(after, "pics_sync_sa_call_seconds_count", endpoint=PATCH_LEARNER, status="422") == 1
+    assert not any(name.endswith("_created") for name, _labels in after)
     assert (
         metric(after, "pics_sync_partitions_assigned") > 0
         and metric(after, "pics_sync_circuit_state", state="closed") == 1
