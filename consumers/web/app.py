@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from consumers.kafka.clients import make_producer
 from consumers.loop import ParallelLoop
-from consumers.metrics import LoopCollector, Metrics, PullMetrics, PullSuccessCollector
+from consumers.metrics import Metrics, PullMetrics, PullSuccessCollector, watch_consumer
 from consumers.service import Service
 from consumers.web import health
 from consumers.web.auth import ConsoleAuth
@@ -64,12 +64,12 @@ def start(config: RuntimeConfig, app: FastAPI) -> ExitStack:
 
 
 def serve_consumer(config: RuntimeConfig, service: Service, loop: ParallelLoop, metrics: Metrics) -> ExitStack:
-    """``run``: the loop's state in the metrics, its readiness, and the console, all on the side pool."""
+    """``run``: the loop's state in the metrics, its readiness, and the console with its charts' sampler, all on
+    the side pool."""
     if config.http_port == 0:
         return ExitStack()
     side = service.side  # the workers cannot starve the pages and probes of connections
-    metrics.watch(LoopCollector(loop))
-    metrics.watch(PullSuccessCollector(side.pool))
+    watch_consumer(metrics, loop, side.pool)
     auth = ConsoleAuth(config.console_token, session_ttl_s=config.console_session_ttl_s, https=config.console_https)
     console = Console(side, auth, loop)
     serving = ExitStack()
@@ -77,6 +77,7 @@ def serve_consumer(config: RuntimeConfig, service: Service, loop: ParallelLoop, 
     serving.enter_context(
         start(config, build_app(metrics, health.for_loop(side.pool, loop, probe, config.stall_s), console))
     )
+    serving.enter_context(console.sampling())  # the overview's charts; stopped before the server
     return serving
 
 

@@ -1,10 +1,11 @@
 """The operator's console: server-rendered pages over the sync state, and the DLQ's two actions.
 
 Pages: the overview (lag, rates, parked counts, the daily pull, what needs attention; from figures
-cached a few seconds, ``overview``), the parked events with Redrive and Discard, the drift record
-per run (``drift``), a learner's timeline (ledger with each event's repairs, link, parked events)
-and the integration settings. The pages show ids, event types, outcomes, reasons and field names,
-never a learner's fields' values. Redrive and Discard run the same code as
+cached a few seconds, ``overview``; charts of the last hours from ``samples``, which ``sampling``
+takes), the parked events with Redrive and Discard, the drift record per run (``drift``), a
+learner's timeline (ledger with each event's repairs, link, parked events) under its in-sync
+indicator (``in_sync``) and the integration settings. The pages show ids, event types, outcomes,
+reasons and field names, never a learner's fields' values. Redrive and Discard run the same code as
 ``pics-sync dlq redrive --id`` and ``dlq discard --id``, and need a signed-in session or the console
 token (``auth``, ``actions``). What an action did is shown once on the next page, from the session
 (a flash), never from the query string. ``guard`` puts the security headers on every response and
@@ -14,7 +15,9 @@ checks the origin and size of every POST.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +31,10 @@ from consumers.metrics import state_of
 from consumers.ops.redrive import KeyReport, redrive, select
 from consumers.ops.status import human
 from consumers.service import Service
-from consumers.web import drift, overview, queries
+from consumers.web import drift, in_sync, overview, queries
 from consumers.web.actions import actions, sign_in
 from consumers.web.auth import COOKIE, DISABLED, ConsoleAuth
+from consumers.web.samples import Sampler, Samples, charts
 from consumers.web.sessions import Session
 from sync_core import settings
 from sync_core.errors import SyncError
@@ -53,10 +57,15 @@ class Console:
     auth: ConsoleAuth
     loop: Any = None  # the ParallelLoop serving beside the console, for its live state
     gather: Callable[[], overview.Overview] | None = None  # default: overview.gather on the service
+    samples: Samples = field(default_factory=Samples)  # the charts' history (``sampling``)
     figures: overview.Cached[overview.Overview] = field(init=False)
 
     def __post_init__(self) -> None:
         self.figures = overview.Cached(self.gather or (lambda: overview.gather(self.service.config, self.pool)))
+
+    def sampling(self) -> AbstractContextManager[Sampler]:
+        """Sample the overview's figures for its charts until the block ends (``samples.every_s`` apart)."""
+        return Sampler(self.figures, self.samples).running()
 
     @property
     def pool(self) -> ConnectionPool:
@@ -132,7 +141,10 @@ def _pages(routes: APIRouter, console: Console) -> None:
         figures = console.figures.get()
         outcomes = [kind.value for kind in Kind if kind is not Kind.DUPLICATE]  # the ledger records no duplicates
         return console.render(request, "overview", report=figures.report, counts=figures.counts, live=console.live(),
-                              outcomes=outcomes, recent=human(queries.RECENT))  # fmt: skip
+                              outcomes=outcomes, tiles=overview.TILES, recent=human(queries.RECENT),
+                              charts=charts(console.samples.all(), console.samples.every_s),
+                              every=human(timedelta(seconds=console.samples.every_s)),
+                              kept=human(console.samples.keep))  # fmt: skip
 
     @routes.get("/parked", response_class=HTMLResponse)
     def parked(request: Request, key: str | None = None, reason: str | None = None) -> HTMLResponse:
@@ -147,7 +159,10 @@ def _pages(routes: APIRouter, console: Console) -> None:
         ledger, links = queries.ledger_of(console.pool, key), queries.learner_links(console.pool, key)
         parked = queries.parked_count(console.pool, key)
         repairs = drift.learner_repairs(console.pool, key, [r.event_id for r in ledger])
-        return console.render(request, "learner", key=key, ledger=ledger, links=links, parked=parked, repairs=repairs)
+        state = in_sync.judge(bool(links), parked, queries.newest_per_topic(console.pool, key),
+                              queries.last_event_of(console.pool, key, in_sync.RECONCILES), repairs.all)  # fmt: skip
+        return console.render(request, "learner", key=key, ledger=ledger, links=links, parked=parked, repairs=repairs,
+                              state=state)  # fmt: skip
 
     @routes.get("/settings", response_class=HTMLResponse)
     def integration_settings(request: Request) -> HTMLResponse:

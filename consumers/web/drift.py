@@ -60,6 +60,11 @@ class Repairs:
     by_event: dict[str, list[DriftRecord]]
     other: list[DriftRecord]
 
+    @property
+    def all(self) -> list[DriftRecord]:
+        """Every record, newest first."""
+        return sorted([*self.other, *(r for found in self.by_event.values() for r in found)], key=lambda r: -r.id)
+
 
 def chosen_run(given: str, log: DriftLog) -> int | None:
     """The run ``?run=`` names: an id, ``none`` (None) or, when not given, the latest daily run."""

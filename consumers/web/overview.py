@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -24,6 +24,14 @@ from consumers.web import queries
 from sync_core.config import RuntimeConfig
 
 STATUS_TTL_S = 5.0
+# The overview's tiles, named for what each counts: the ledger's outcome counts are events (by event id)
+# recorded with that outcome; the DLQ's tile (``StatusReport.parked_total``) counts parked messages, an
+# event id or not, so the two parked figures differ by design and are named apart.
+TILES: Mapping[str, tuple[str, str]] = {
+    "applied": ("applied", "events sent to SA, or found there already (X1)"),
+    "skipped": ("skipped", "nothing to send under the settings, or the integration off (S1)"),
+    "parked": ("parked, by event id", "events the ledger marks parked: not redriven or discarded yet"),
+}
 T = TypeVar("T")
 
 

@@ -7,6 +7,7 @@ message's bytes or headers (``sync_core.state.parked`` loads those, for a redriv
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -109,6 +110,27 @@ def ledger_of(pool: ConnectionPool, key: str, limit: int = 200) -> list[LedgerRo
         ' ORDER BY processed_at DESC, "offset" DESC LIMIT %s'
     )
     return [LedgerRow(**row) for row in _rows(pool, query, (key, limit))]
+
+
+def newest_per_topic(pool: ConnectionPool, key: str) -> list[LedgerRow]:
+    """The newest event of a key on each topic it has events on (a learner's pushed and its pulled), by topic."""
+    query = (
+        'SELECT DISTINCT ON (topic) processed_at, topic, partition, "offset" AS offset, event_id::text AS event_id,'
+        " event_type, outcome, reason, sa_calls FROM sync.processed_events WHERE key = %s"
+        ' ORDER BY topic, processed_at DESC, "offset" DESC'
+    )
+    return [LedgerRow(**row) for row in _rows(pool, query, (key,))]
+
+
+def last_event_of(pool: ConnectionPool, key: str, event_types: Collection[str]) -> LedgerRow | None:
+    """The newest event of a key whose type is one of ``event_types``, if any."""
+    query = (
+        'SELECT processed_at, topic, partition, "offset" AS offset, event_id::text AS event_id, event_type,'
+        " outcome, reason, sa_calls FROM sync.processed_events WHERE key = %s AND event_type = ANY(%s)"
+        ' ORDER BY processed_at DESC, "offset" DESC LIMIT 1'
+    )
+    rows = _rows(pool, query, (key, list(event_types)))
+    return LedgerRow(**rows[0]) if rows else None
 
 
 def learner_links(pool: ConnectionPool, learner_ident: str) -> list[Link]:

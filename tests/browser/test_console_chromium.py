@@ -9,13 +9,16 @@ parked list; the learner's timeline then shows the SA link and the applied event
 an event parked for an unknown completion status (A1) only once confirmed; a learner edited by hand
 in SA and repaired by a reconcile (D1) shows on the Drift page (D3), reached from the navigation, as
 a bar of its chart and a record whose link opens the learner's timeline with the repair under its
-event; no learner's name or e-mail address appears on any page.
+event; the overview's charts (lag, throughput, parked) are drawn from the console's samples with the
+figures the database holds, a learner page says whether the learner is in sync and why not, and on a
+390 px phone no page scrolls sideways; no learner's name or e-mail address appears on any page.
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -32,6 +35,7 @@ from consumers.web import health
 from consumers.web.app import build_app
 from consumers.web.auth import ConsoleAuth
 from consumers.web.console import Console
+from consumers.web.samples import Samples
 from consumers.web.server import HttpServer
 from sync_core.outcome import Kind, Tally
 from sync_core.pics.learners import LearnerRepository
@@ -44,6 +48,8 @@ from tests.learners import new_learner as learner
 pytestmark = pytest.mark.integration
 
 TOKEN = "console-token-for-the-browser-test"
+SAMPLE_S = 0.5  # the charts' sampling in the test (a minute in production)
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True}
 PUSH_SETTINGS = {"Integration Enabled": "on", "Update Learner Demographics Mode": "Push PICS Data to Smart Assessor"}
 
 
@@ -56,8 +62,21 @@ def free_port() -> int:
 @pytest.fixture
 def console(service: Service) -> Iterator[str]:
     """The console on this test's service, on a loopback port of its own; yields its base URL."""
-    console = Console(service, ConsoleAuth(SecretStr(TOKEN)))
-    readiness = health.Readiness({"database": health.database(service.pool)})
+    with serving(Console(service, ConsoleAuth(SecretStr(TOKEN)))) as url:
+        yield url
+
+
+@pytest.fixture
+def sampled_console(service: Service) -> Iterator[str]:
+    """The console as ``run`` serves it, its charts sampled every ``SAMPLE_S`` instead of every minute."""
+    console = Console(service, ConsoleAuth(SecretStr(TOKEN)), samples=Samples(every_s=SAMPLE_S))
+    with serving(console) as url, console.sampling():
+        yield url
+
+
+@contextmanager
+def serving(console: Console) -> Iterator[str]:
+    readiness = health.Readiness({"database": health.database(console.pool)})
     app = build_app(Metrics(CollectorRegistry()), readiness, console)
     with HttpServer(app, "127.0.0.1", free_port()).start() as server:
         yield server.url
@@ -225,3 +244,86 @@ def no_personal_data(browser: webdriver.Chrome, *records: dict[str, Any]) -> Non
         for field in ("first_name", "surname", "email"):
             assert not record[field] or record[field] not in page, f"{field} shown"
     assert "example.org" not in page
+
+
+def test_charts_in_sync_indicator_and_a_phones_width(
+    browser: webdriver.Chrome, sampled_console: str, service: Service, producer: EventProducer,
+    drain: Callable[[], Tally],
+) -> None:  # fmt: skip
+    """The overview charts live samples (the DLQ's count as the database holds it, the events applied a minute);
+    a learner page says in sync, or not and why (a parked event); at 390 px no page overflows sideways."""
+    console = sampled_console
+    SettingsRepository(service.pool).set_many(PUSH_SETTINGS)
+    well, stuck = learner(25, "L-WEB-WELL"), learner(26, "L-WEB-STUCK")
+    link_in_sa(service, well)
+    link_in_sa(service, stuck)
+    with rule_raising_for(service, "L-WEB-STUCK"):
+        for n in range(3):
+            edit(producer, well, f"well{n}@example.org")
+        edit(producer, stuck, "stuck@example.org")
+        producer.flush()
+        drain()
+    parked = scalar(service, "SELECT count(*) FROM sync.parked_events")
+    assert parked == 1
+
+    wait_for(browser, lambda b: samples_drawn(b, console, parked))
+    assert text(browser, "#latest-parked-dlq") == text(browser, "#parked-now") == str(parked)
+    assert text(browser, "#latest-lag-push") == text(browser, "#lag-push") == "0"  # drained and committed
+    assert rose(browser, "#chart-throughput", "applied"), "the three edits drew no rate above 0"
+    assert browser.find_element(By.CSS_SELECTOR, "#chart-lag polyline").size["width"] > 0  # drawn, not only markup
+    no_personal_data(browser, well, stuck)
+
+    in_sync_indicators(browser, console)
+    no_personal_data(browser, well, stuck)
+    fits_a_phone(browser, console, ("/", "/parked", "/learner?key=L-WEB-STUCK", "/drift", "/settings"))
+
+
+def in_sync_indicators(browser: webdriver.Chrome, console: str) -> None:
+    """A learner whose events went through is in sync; one with a parked event is not, and says so; one never
+    linked is not in SA."""
+    browser.get(console + "/learner?key=L-WEB-WELL")
+    assert text(browser, "#in-sync-label") == "in sync"
+    browser.get(console + "/learner?key=L-WEB-STUCK")
+    assert text(browser, "#in-sync-label") == "not in sync"
+    failed = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#in-sync-checks li.failed")]
+    assert failed[0] == "✗ nothing parked: 1 event(s) parked: later events of this learner park behind"
+    assert failed[1].startswith("✗ last events went through: LearnerEdited on ") and failed[1].endswith(
+        f"pics.learner was parked: {FAULT}"
+    )
+    assert len(failed) == 2
+    browser.get(console + "/learner?key=L-WEB-NEVER")
+    assert text(browser, "#in-sync-label") == "not in Smart Assessor"
+
+
+def fits_a_phone(browser: webdriver.Chrome, console: str, pages: tuple[str, ...]) -> None:
+    """On a 390 px phone (the viewport meta honoured) the body never scrolls sideways: wide tables scroll inside."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        for page in pages:
+            browser.get(console + page)
+            width, inner = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert (inner, width <= inner) == (390, True), f"{page} is {width} px wide on a 390 px screen"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def rose(browser: webdriver.Chrome, chart: str, line: str) -> bool:
+    """Does the line reach above the chart's 0 anywhere?"""
+    points = [p for run in browser.find_elements(By.CSS_SELECTOR, f"{chart}-{line} polyline")
+              for p in run.get_attribute("points").split()]  # fmt: skip
+    bottom = max(float(grid.get_attribute("y1")) for grid in browser.find_elements(By.CSS_SELECTOR, f"{chart} line"))
+    return min(float(p.split(",")[1]) for p in points) < bottom
+
+
+def samples_drawn(browser: webdriver.Chrome, console: str, parked: int) -> bool:
+    """Load the overview: are its charts drawn from at least three samples, the newest taken once the events were
+    parked and their offsets committed?"""
+    browser.get(console + "/")
+    lines = browser.find_elements(By.CSS_SELECTOR, "#chart-parked polyline")
+    points = sum(len(line.get_attribute("points").split()) for line in lines)
+    latest = [
+        e.text
+        for css in ("#latest-parked-dlq", "#latest-lag-push")
+        for e in browser.find_elements(By.CSS_SELECTOR, css)
+    ]
+    return points >= 3 and latest == [str(parked), "0"]
