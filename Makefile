@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: help install lock jars demo test unit lint clean
+.PHONY: help install lock jars demo up test unit lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,8 +34,11 @@ lock: install ## pin every dependency again, with hashes, from pyproject.toml (a
 jars: install ## fetch the Kafka broker's jars with Maven (once, into ~/.cache/pics-sync)
 	$(PY) -c "from sandbox.stack.kafka_jars import ensure_jars; print('kafka jars:', ensure_jars())"
 
-demo: jars ## run the demo on a local broker, database and SA sandbox
+demo: jars ## run the demo on a local broker, database and SA sandbox (progress on stderr)
 	$(VENV)/bin/pics-sync demo --json
+
+up: jars ## the demo, then its stack, consumers and console left running to look around (Ctrl-C stops)
+	$(VENV)/bin/pics-sync demo --keep
 
 lint: install ## ruff and mypy
 	$(VENV)/bin/ruff check .

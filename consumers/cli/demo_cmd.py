@@ -36,6 +36,13 @@ def register(subcommands: Any) -> None:
         "hand before the daily run, which must repair every edit), or all (each in turn)",
     )
     cmd.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    cmd.add_argument(
+        "--keep",
+        action="store_true",
+        help="after the summary, keep the stack, the push consumer, the PICS updaters and the console running "
+        "on the demo's data, printing the console's URL and token and the exports for `pics-sync status`, "
+        "until Ctrl-C",
+    )
     cmd.set_defaults(handler=_demo)
 
 
@@ -63,7 +70,9 @@ def _log_level() -> str:
 
 @needs_sandbox_extra("demo")
 def _demo(args: argparse.Namespace) -> int:
+    from sandbox.demo.keep import keep_running  # noqa: TID251 (lazy: the sandbox extra is optional)
     from sandbox.demo.profiles import chosen  # noqa: TID251 (lazy: the sandbox extra is optional)
+    from sandbox.demo.progress import Progress  # noqa: TID251 (lazy: the sandbox extra is optional)
     from sandbox.demo.run import DemoSize, passed, run_demo  # noqa: TID251 (lazy: the sandbox extra is optional)
     from sandbox.stack.local import local_stack  # noqa: TID251 (lazy: the sandbox extra is optional)
 
@@ -73,18 +82,28 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"pics-sync demo: {unknown}", file=sys.stderr)
         return 2
     configure_logging(_log_level())
-    print("starting the local stack (Kafka, PostgreSQL, SA sandbox)…", file=sys.stderr)
+    progress = Progress()  # one line per phase on stderr; stdout keeps the summary
+    progress.phase("stack", "starting Kafka, PostgreSQL and the SA sandbox…")
     with local_stack() as stack:
+        progress.phase("stack", f"ready: Kafka at {stack.kafka_bootstrap}, SA at {stack.sa_base_url}")
         size = DemoSize(learners=args.learners, events=args.events, seed=args.seed)
         sa = stack.sa
         counts = None if sa is None else (lambda: sa.calls()["counts"])
-        result = run_demo(stack_config(stack), size, counts, sa, args.profile)
+        result = run_demo(stack_config(stack), size, counts, sa, args.profile, progress)
+        _summary(result, as_json=args.json)
+        code = 0 if passed(result) else 1
+        if args.keep and progress.first is not None:
+            code = max(code, keep_running(stack, progress.first))
+    return code
+
+
+def _summary(result: dict[str, Any], *, as_json: bool) -> None:
+    """The figures, one a line, each profile's verdict, and with ``as_json`` the JSON object last."""
     width = max(map(len, result))
     for name, value in result.items():
         if name != "profiles":
             print(f"{name:<{width}}  {value}")
     for name, figures in result.get("profiles", {}).items():
         print(f"profile {name}: {'passed' if figures.get('passed') else 'FAILED'}  {json.dumps(figures)}")
-    if args.json:
-        print(json.dumps(result))
-    return 0 if passed(result) else 1
+    if as_json:
+        print(json.dumps(result), flush=True)

@@ -8,7 +8,6 @@ import threading
 from typing import Any
 
 from consumers.cli.sandbox_extra import needs_sandbox_extra
-from sync_core.redaction import mask_url
 
 
 def register(subcommands: Any) -> None:
@@ -21,7 +20,9 @@ def register(subcommands: Any) -> None:
     sa.add_argument("--latency-ms", type=float, default=0.0, help="added to every SA call (default 0)")
     sa.set_defaults(handler=_sa)
     stack = parts.add_parser(
-        "stack", help="start Kafka, PostgreSQL and the SA sandbox and print the PICS_SYNC_* variables"
+        "stack",
+        help="start Kafka, PostgreSQL and the SA sandbox and print the PICS_SYNC_* variables, with every "
+        "credential it set",
     )
     stack.set_defaults(handler=_stack)
 
@@ -36,21 +37,15 @@ def _sa(args: argparse.Namespace) -> int:
 
 @needs_sandbox_extra("sandbox stack")
 def _stack(_args: argparse.Namespace) -> int:
+    from sandbox.stack.exports import export_lines, stack_variables  # noqa: TID251 (lazy: the sandbox extra is optional)
     from sandbox.stack.local import local_stack  # noqa: TID251 (lazy: the sandbox extra is optional)
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     with local_stack(reuse_env=False) as stack:
-        print(f"export PICS_SYNC_KAFKA_BOOTSTRAP_SERVERS={stack.kafka_bootstrap}")
-        shown = mask_url(stack.database_url)  # a password is never printed, even the stack's own
-        print(f"export PICS_SYNC_DATABASE_URL='{shown}'")
-        if shown != stack.database_url:
-            print("# the database password is masked: put in the one from DATABASE_URL or the container")
-        print(f"export PICS_SYNC_SA_BASE_URL={stack.sa_base_url}")
-        if stack.sa is not None:
-            print(f"export PICS_SYNC_SA_USERNAME={stack.sa.username}")
-            print("# sandbox password and client key: see `pics-sync sandbox sa --help`")
+        # every credential the stack set, so a `run` pasted after these lines is not refused (401)
+        print(*export_lines(stack_variables(stack)), sep="\n")
         print("# running; Ctrl-C stops everything", flush=True)
         stop.wait()
     return 0

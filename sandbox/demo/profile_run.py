@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -32,6 +32,7 @@ from sandbox.demo.hand_edits import edit_by_hand
 from sandbox.demo.model import SaModel, fold_all
 from sandbox.demo.pics_rows import PicsRows, read_rows
 from sandbox.demo.profiles import Profile
+from sandbox.demo.progress import Progress
 from sandbox.demo.pull_check import Pull, PullCheck, check_learners
 from sandbox.demo.pull_records import check_records
 from sandbox.demo.sa_side import Night, overnight
@@ -42,7 +43,7 @@ from sandbox.pics.people import People
 from sandbox.pics.store import PicsStore
 from sandbox.pics.world import Emitted, World
 from sandbox.stack.postgres import fresh_database
-from sync_core.config import RuntimeConfig, group_id, kafka_settings
+from sync_core.config import RuntimeConfig, group_id, kafka_settings, topic_layout
 from sync_core.outcome import Kind, Tally
 from sync_core.pics.qualification_links import QualificationLinks
 from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
@@ -66,7 +67,13 @@ class Pushed:
 
 
 def run_profile(
-    base: RuntimeConfig, profile: Profile, size: DemoSize, night: Night | None, *, own_database: bool
+    base: RuntimeConfig,
+    profile: Profile,
+    size: DemoSize,
+    night: Night | None,
+    *,
+    own_database: bool,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The profile on its own topics, group, record prefix and (``own_database``) database: its figures."""
     run_id = uuid.uuid4().hex[:8]
@@ -76,15 +83,18 @@ def run_profile(
         "topic_prefix": f"demo-{run_id}.", "kafka_group_id": f"demo-{run_id}",
         "settings_ttl_s": 0.0,  # S1 switched between drains takes effect at once
     })  # fmt: skip
-    ensure_topics(kafka_settings(config), {config.topic_prefix + topic: 6 for topic in (*PUSH_TOPICS, *PULL_TOPICS)})
+    progress = progress or Progress(out=None)
+    progress.profile(profile.name, config)
+    topics = [config.topic_prefix + topic for topic in (*PUSH_TOPICS, *PULL_TOPICS)]
+    ensure_topics(kafka_settings(config), topics, replace(topic_layout(config), partitions=6))
     started, prefix = time.monotonic(), f"D{run_id}-"
     with open_service(config) as service:
-        pushed = push_phase(service, profile, size, prefix)
-        pulled = pull_phase(service, profile, size, prefix, pushed, night)
+        pushed = push_phase(service, profile, size, prefix, progress)
+        pulled = pull_phase(service, profile, size, prefix, pushed, night, progress)
     return figures(pushed, pulled, time.monotonic() - started)
 
 
-def push_phase(service: Service, profile: Profile, size: DemoSize, prefix: str) -> Pushed:
+def push_phase(service: Service, profile: Profile, size: DemoSize, prefix: str, progress: Progress) -> Pushed:
     """Upload, stream the changes, and compare SA with the oracle's model."""
     settings = SettingsRepository(service.pool)
     settings.set_many(profile.settings)
@@ -98,15 +108,20 @@ def push_phase(service: Service, profile: Profile, size: DemoSize, prefix: str) 
     sender = Sender(service, world.people, size.duplicate_share)
     tally, pulls = JournalTally(journal=sender.journal), Tally()
     sender.send_all(world.enrolments())
+    progress.phase("enrolments", "sent", learners_in_pics=len(world.learners), events=sender.sent)
     drain(service, tally, pulls)
+    progress.pushed(tally)
     world.adopt_ids(*store.written_back(prefix))
-    stream = _Stream(service, world, store, sender, tally, pulls)
+    stream = _Stream(service, world, store, sender, tally, pulls, progress)
     if profile.quiet:
         stream.quietly(size.events, settings)
     else:
         stream.send([next_change(world) for _ in range(size.events)])
     model = fold_all(profile.oracle, {str(c["qanCode"]): int(c["id"]) for c in catalogue}, sender.journal.sent)
     check = check_sync(service.pool, service.sa, model, prefix)
+    progress.phase("checks", "SA against the oracle", sa_learners=check.learners_total,
+                   matching_pics=check.learners_matching, field_mismatches=check.field_mismatches,
+                   duplicate_records=check.duplicate_records)  # fmt: skip
     met = cases(sender.journal, model, date.today())
     return Pushed(world, model, account(sender.journal, model.fates), check, tally, met, pulls)
 
@@ -126,12 +141,15 @@ class _Stream:
     sender: Sender
     tally: Tally
     pulls: Tally
+    progress: Progress
 
     def send(self, changes: list[Emitted], *, integration_on: bool = True) -> list[Emitted]:
         """PICS's tables hold the truth after all of them; then send, and consume until drained."""
         self.store.save_all(self.world)
         self.sender.send_all(changes, integration_on=integration_on)
+        self.progress.phase("changes", "sent", changes=len(changes), deliveries_in_all=self.sender.sent)
         drain(self.service, self.tally, self.pulls)
+        self.progress.pushed(self.tally)
         return changes
 
     def quietly(self, events: int, settings: SettingsRepository) -> None:
@@ -147,7 +165,13 @@ class _Stream:
 
 
 def pull_phase(
-    service: Service, profile: Profile, size: DemoSize, prefix: str, pushed: Pushed, night: Night | None
+    service: Service,
+    profile: Profile,
+    size: DemoSize,
+    prefix: str,
+    pushed: Pushed,
+    night: Night | None,
+    progress: Progress,
 ) -> dict[str, Any]:
     """SA's users work overnight (in a hand-edits profile, on what PICS owns too); the daily run pulls and
     compares; PICS is checked against SA, then the run's drift report against what the demo did."""
@@ -162,13 +186,21 @@ def pull_phase(
     sa_night = overnight(service.sa, pushed.world, learning, in_sa, size.seed, night, blanks=profile.sa_blanks)
     edits = by_hand(profile, night, pushed.model, rows, prefix, run_date)
     before = read_rows(service.pool, prefix)
+    progress.phase("pull", "SA's users worked overnight", learners_in_sa=len(in_sa), hand_edits=len(edits))
     run = daily_pull(service, PullOptions(run_date=run_date, rate_per_s=1000, concurrency=16, progress=False))
     tally = Tally()
     consume(service, tally, PULL_TOPICS, group_id(service.config, "pull"))
+    progress.phase("pull", "daily run", learners_eligible=int(run.get("learners_eligible") or 0),
+                   learners_read=int(run.get("learners_read") or 0), events=int(run.get("events") or 0),
+                   pics_rows_changed=tally.pics_rows_changed)  # fmt: skip
     check, pull = PullCheck(), Pull(service.sa, profile.oracle, before, read_rows(service.pool, prefix), run_date)
     check_learners(check, pull)
     check_records(check, pull)
+    progress.phase("checks", "PICS against SA", pics_fields=check.checked, mismatches=check.mismatches)
     daily = DailyRun(int(run["id"]), run_date, before, edits, check.pulled)
+    drift = reconcile_phase(service, pushed.model, pushed.world, prefix, daily)
+    progress.phase("checks", "the run's drift report", found=drift["drift_found"], repaired=drift["drift_repaired"],
+                   expected=drift["drift_expected"])  # fmt: skip
     return {
         "pull_learners_eligible": run.get("learners_eligible"),
         "pull_learners_eligible_expected": check.eligible,
@@ -181,7 +213,7 @@ def pull_phase(
         "pics_mismatch_examples": check.examples,
         "sa_overnight": sa_night,
         "reconcile_requested": run.get("reconcile_requested"),
-        **reconcile_phase(service, pushed.model, pushed.world, prefix, daily),
+        **drift,
     }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sandbox.demo.profile_run import run_profile
 from sandbox.demo.profiles import ALL_PUSH, DEFAULT_PROFILE, chosen
+from sandbox.demo.progress import Progress
 from sandbox.demo.sa_side import Night
 from sandbox.demo.sending import DemoSize, JournalTally, Sender
 from sync_core.config import RuntimeConfig
@@ -35,12 +36,16 @@ def run_demo(
     sa_call_counts: CallCounts | None = None,
     night: Night | None = None,
     profile: str = DEFAULT_PROFILE,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Every chosen profile, one after another; the summary with each profile's figures."""
-    started, results = time.monotonic(), {}
-    for n, each in enumerate(chosen(profile)):
+    """Every chosen profile, one after another; the summary with each profile's figures. ``progress`` hears
+    of each phase (none by default)."""
+    started, results, profiles = time.monotonic(), {}, chosen(profile)
+    progress = progress or Progress(out=None)
+    progress.named = len(profiles) > 1
+    for n, each in enumerate(profiles):
         try:
-            results[each.name] = run_profile(config, each, size, night, own_database=n > 0)
+            results[each.name] = run_profile(config, each, size, night, own_database=n > 0, progress=progress)
         except Exception as failed:  # one profile's failure is reported, and the others still run
             traceback.print_exc(file=sys.stderr)
             results[each.name] = {"error": f"{type(failed).__name__}: {str(failed)[:200]}"}
