@@ -18,13 +18,18 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sync_core.pics_plan import blank
 
-ENTITIES = frozenset({"learner", "enrolment", "employer", "assessor"})
+Entity = Literal["learner", "enrolment", "employer", "assessor"]
 Direction = Literal["push", "pull"]
-Action = Literal["pushed", "would push", "enrolled", "would enrol", "reported", "pulled", "failed"]
+# "would …": a dry run's. The order is the drift report's column order.
+Action = Literal["pushed", "pulled", "enrolled", "reported", "failed", "would push", "would enrol"]
+ENTITIES: tuple[str, ...] = get_args(Entity)
+DIRECTIONS: tuple[str, ...] = get_args(Direction)
+ACTIONS: tuple[str, ...] = get_args(Action)
+REPAIRED: tuple[str, ...] = ("pushed", "pulled", "enrolled")  # the actions that brought the two systems into step
 # What SA's blank means for a field whose blank is not "no value" (see the docstring's D1).
 BLANK_MEANS: Mapping[str, Any] = {"completionStatus": 1}
 
@@ -33,7 +38,7 @@ BLANK_MEANS: Mapping[str, Any] = {"completionStatus": 1}
 class Difference:
     """One field of one record that PICS and SA disagree on, and what was done (D3). Names only."""
 
-    entity: str  # learner, enrolment, employer or assessor
+    entity: str  # one of ENTITIES
     sa_resource: str | None  # "learner:<SA id>"; None: not in SA yet (a course a dry run would enrol)
     pics_id: str | None  # Learner Ident, qualification, organisation or officer id; None: not in PICS (D2)
     field: str  # SA's field name

@@ -14,38 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool
 
-ENTITIES = ("learner", "enrolment", "employer", "assessor")
-DIRECTIONS = ("push", "pull")
-ACTIONS = ("pushed", "pulled", "enrolled", "reported", "failed", "would push", "would enrol")  # would: a dry run's
-REPAIRED = ("pushed", "pulled", "enrolled")  # the actions that brought the two systems into step
+from sync_core.drift.compare import ACTIONS, REPAIRED, Difference
 
-
-class Difference(Protocol):
-    """One differing field as the comparison reports it (``sync_core.drift.compare.Difference``)."""
-
-    @property
-    def entity(self) -> str: ...  # one of ENTITIES
-
-    @property
-    def sa_resource(self) -> str | None: ...  # "learner:<SA id>"; None: not in SA yet
-
-    @property
-    def pics_id(self) -> str | None: ...  # None: an SA record PICS has not (D2)
-
-    @property
-    def field(self) -> str: ...
-
-    @property
-    def direction(self) -> str: ...  # one of DIRECTIONS
-
-    @property
-    def action(self) -> str: ...  # one of ACTIONS
-
+__all__ = ["ACTIONS", "REPAIRED", "Difference", "DriftLog", "DriftRecord"]
 
 # Hears of the differences ``record`` has just recorded (the metrics' ``DriftMetrics.observe``).
 OnRecord = Callable[[Sequence[Difference]], None]
