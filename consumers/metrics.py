@@ -246,18 +246,22 @@ class WatchedConsumer:
     confluent-kafka lets one thread at a time into a Consumer, and the consume loop is inside it
     almost all the time, so another thread's call can wait for ever. The poll thread therefore copies
     the assignment and each partition's lag after a ``consume`` (at most every ``every`` seconds),
-    and ``assignment()`` called from any thread but the one that made it answers from that copy.
+    and ``assignment()`` called from any thread but the one that polls answers from that copy. The poll
+    thread is the one that calls ``consume``, not the one that made the consumer: a test or a service
+    may build it on one thread and poll it on another, and the builder's own ``assignment()`` then
+    waited for ever on librdkafka while the poll thread was inside a rebalance.
     Everything else is the wrapped consumer's, called as it is.
     """
 
     def __init__(self, consumer: Any, every: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._consumer, self._every, self._clock = consumer, every, clock
-        self._poller = threading.get_ident()  # the thread that made it subscribes and polls
+        self._poller: int | None = None  # the thread that calls consume; none yet: every caller reads the copy
         self._assignment: list[Any] = []
         self.state = ConsumerState({}, None)
 
     def consume(self, *args: Any, **kwargs: Any) -> Any:
         """The wrapped ``consume``; then, when due, a fresh copy of the state."""
+        self._poller = threading.get_ident()
         messages = self._consumer.consume(*args, **kwargs)
         if self.state.taken_at is None or self._clock() - self.state.taken_at >= self._every:
             self._copy()

@@ -214,6 +214,20 @@ def test_other_threads_get_the_assignment_from_the_copy() -> None:
     assert state_of(watched).taken_at == 100.0, "copied at most every second"
 
 
+def test_the_poll_thread_is_the_one_that_consumes_not_the_one_that_built_it() -> None:
+    """Built here, polled on another thread: assignment() here answers from the copy, never from the
+    consumer the poll thread is inside (the wedged-partition test waited for ever on that)."""
+    consumer = FakeConsumer()
+    watched = WatchedConsumer(consumer, every=0.0)
+
+    def poll() -> None:
+        consumer.owner = threading.get_ident()  # the one thread it admits from now on
+        watched.consume(500, timeout=0.05)
+
+    in_another_thread(poll)
+    assert [tp.partition for tp in watched.assignment()] == [0, 1]
+
+
 def test_unwatched_consumer_has_no_state() -> None:
     """A consumer not wrapped reports nothing rather than being entered from another thread."""
     assert state_of(FakeConsumer()).lags == {}
