@@ -30,7 +30,7 @@ from typing import Any
 from psycopg_pool import ConnectionPool
 
 from sandbox.pics.in_sync import InStep
-from sandbox.pics.people import ETHNICITIES
+from sandbox.pics.people import ETHNICITIES, uln
 from sandbox.pics.store import PicsStore
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.state.settings_repo import SettingsRepository
@@ -51,7 +51,7 @@ _EDITS: Mapping[str, Callable[[Any, random.Random], Any]] = {
     "ethnicity": lambda v, rng: rng.choice([e for e in ETHNICITIES if e != v]),
     "disability": lambda v, rng: "N" if v == "Y" else "Y",
     "dateOfBirth": lambda v, rng: (date.fromisoformat(v) - timedelta(days=1)).isoformat(),
-    "uln": lambda v, rng: str(rng.randint(10**9, 10**10 - 1)),
+    "uln": lambda v, rng: uln(rng),
 }
 _MADE_UP_CLOSURE = {"completionStatus": 2, "outcome": 1, "status": "completed"}
 INTEGRATION_ENABLED = "Integration Enabled"

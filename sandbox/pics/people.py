@@ -16,6 +16,18 @@ EDITABLE = (
 )  # fmt: skip
 
 
+_NI_NEVER_ISSUED = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+
+def uln(rng: random.Random) -> str:
+    """A ULN whose tenth digit is 10 less the first nine's sum, weighted 10 down to 2, mod 11 (not 0)."""
+    while True:
+        digits = str(rng.randint(100_000_000, 999_999_999))
+        remainder = sum(int(d) * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
+        if remainder:
+            return f"{digits}{10 - remainder}"
+
+
 class People:
     """A seeded source of learners and edits to them."""
 
@@ -25,13 +37,14 @@ class People:
         self.rng = random.Random(seed)
 
     def uln(self) -> str:
-        """A 10-digit Unique Learner Number."""
-        return str(self.rng.randint(1_000_000_000, 9_999_999_999))
+        """A Unique Learner Number: nine digits and the ESFA's check digit."""
+        return uln(self.rng)
 
     def ni_number(self) -> str:
-        """An NI number shaped like the real ones (two letters, six digits, a suffix)."""
-        letters = "ABCEGHJKLMNPRSTWXYZ"
-        prefix = self.rng.choice(letters) + self.rng.choice(letters)
+        """An NI number as HMRC issues them (two letters, six digits, a suffix)."""
+        prefix = "GB"
+        while prefix in _NI_NEVER_ISSUED:
+            prefix = self.rng.choice("ABCEGHJKLMNPRSTWXYZ") + self.rng.choice("ABCEGHJKLMNPRSTWXYZ")
         return f"{prefix}{self.rng.randint(0, 999_999):06d}{self.rng.choice('ABCD')}"
 
     def learner(self, ident: str, *, start: date | None = None) -> dict[str, Any]:

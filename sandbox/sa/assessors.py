@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from sandbox.sa.auth import require_token
-from sandbox.sa.models import ApiModel, Name, Page, Text, Timestamp, absent, error_responses
+from sandbox.sa.models import ApiModel, Page, Timestamp, absent, error_responses
 from sandbox.sa.records import PageNumber, PageSize, existing, given, insert, located, page_of, patch, stamped
 from sandbox.sa.state import sandbox_state
 from sandbox.sa.store import Record, Table
+from sandbox.sa.values import Email, Name, Text
 
 router = APIRouter(
     prefix="/assessors",
@@ -22,15 +23,6 @@ router = APIRouter(
     dependencies=[Depends(require_token)],
     responses=error_responses(401, 422, 429, 503),
 )
-
-
-def _email_address(value: str) -> str:
-    if "@" not in value:
-        raise ValueError("an e-mail address needs an @")
-    return value
-
-
-Email = Annotated[Text, AfterValidator(_email_address), Field(json_schema_extra={"format": "email"})]
 
 
 class AssessorDetails(ApiModel):
@@ -71,7 +63,7 @@ class AssessorPage(Page[Assessor]):
     """One page of an assessor search."""
 
 
-@router.post("", status_code=201, response_model=Assessor, responses=error_responses(409))
+@router.post("", status_code=201, response_model=Assessor, responses=error_responses(400, 409))
 async def create_assessor(body: AssessorCreate, request: Request, response: Response) -> Record:
     """Create an assessor; SA assigns its number. A ``misId`` SA already holds is a 409."""
     record = insert(_table(request), stamped(body.model_dump()), "assessor")
@@ -83,7 +75,7 @@ async def get_assessor(id: int, request: Request) -> Record:
     return existing(_table(request), id, "assessor")
 
 
-@router.patch("/{id}", response_model=Assessor, responses=error_responses(404, 409))
+@router.patch("/{id}", response_model=Assessor, responses=error_responses(400, 404, 409))
 async def update_assessor(id: int, body: AssessorPatch, request: Request) -> Record:
     """Change only the keys sent; ``updatedAt`` moves only when a value changes."""
     table = _table(request)

@@ -20,7 +20,7 @@ _bearer = HTTPBearer(auto_error=False, description="The accessToken from POST /a
 @router.post(
     "/auth/token",
     response_model=TokenResponse,
-    responses=error_responses(401, 422, 429, 503),
+    responses=error_responses(400, 401, 422, 429, 503),
     summary="Exchange the integration's credentials for a bearer token",
 )
 async def issue_token(body: TokenRequest, request: Request) -> TokenResponse:

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from sandbox.sa.auth import require_token
-from sandbox.sa.models import ApiModel, Name, Page, error_responses
+from sandbox.sa.models import ApiModel, Page, error_responses
 from sandbox.sa.records import PageNumber, PageSize, page_of
 from sandbox.sa.state import sandbox_state
+from sandbox.sa.values import Name
 
 router = APIRouter(
     prefix="/courses",

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from sandbox.sa.auth import require_token
-from sandbox.sa.models import ApiModel, Name, Page, Text, Timestamp, absent, error_responses
+from sandbox.sa.models import ApiModel, Page, Timestamp, absent, error_responses
 from sandbox.sa.records import PageNumber, PageSize, existing, given, insert, located, page_of, patch, stamped
 from sandbox.sa.state import sandbox_state
 from sandbox.sa.store import Record, Table
+from sandbox.sa.values import Name, Text
 
 router = APIRouter(
     prefix="/employers",
@@ -65,7 +66,7 @@ class EmployerPage(Page[Employer]):
     """One page of an employer search."""
 
 
-@router.post("", status_code=201, response_model=Employer, responses=error_responses(409))
+@router.post("", status_code=201, response_model=Employer, responses=error_responses(400, 409))
 async def create_employer(body: EmployerCreate, request: Request, response: Response) -> Record:
     """Create an employer; SA assigns its number. A ``misId`` SA already holds is a 409."""
     record = insert(_table(request), stamped(body.model_dump()), "employer")
@@ -77,7 +78,7 @@ async def get_employer(id: int, request: Request) -> Record:
     return existing(_table(request), id, "employer")
 
 
-@router.patch("/{id}", response_model=Employer, responses=error_responses(404, 409))
+@router.patch("/{id}", response_model=Employer, responses=error_responses(400, 404, 409))
 async def update_employer(id: int, body: EmployerPatch, request: Request) -> Record:
     """Change only the keys sent; ``updatedAt`` moves only when a value changes."""
     table = _table(request)

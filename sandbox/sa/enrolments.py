@@ -14,10 +14,11 @@ from pydantic import AfterValidator, Field, StrictInt
 
 from sandbox.sa.auth import require_token
 from sandbox.sa.errors import ApiError
-from sandbox.sa.models import ApiModel, IsoDate, Name, Page, Timestamp, absent, error_responses, only
+from sandbox.sa.models import ApiModel, Page, Timestamp, absent, error_responses, only
 from sandbox.sa.records import PageNumber, PageSize, existing, located, page_of, patch, referenced, stamped
 from sandbox.sa.state import SandboxState, sandbox_state
 from sandbox.sa.store import Record
+from sandbox.sa.values import IsoDate, Name
 
 router = APIRouter(
     prefix="/learners/{id}/courses",
@@ -94,7 +95,7 @@ NEW_PROGRESS = {
 }
 
 
-@router.post("", status_code=201, response_model=Enrolment, responses=error_responses(409))
+@router.post("", status_code=201, response_model=Enrolment, responses=error_responses(400, 409))
 async def enrol(id: str, body: EnrolmentCreate, request: Request, response: Response) -> Record:
     """Enrol the learner on a catalogue course; a ``misId`` the learner has already is a 409."""
     state = sandbox_state(request)
@@ -121,7 +122,7 @@ async def get_enrolment(id: str, enrolment_id: EnrolmentId, request: Request) ->
     return _existing(sandbox_state(request), id, enrolment_id)
 
 
-@router.patch("/{enrolmentId}", response_model=Enrolment)
+@router.patch("/{enrolmentId}", response_model=Enrolment, responses=error_responses(400))
 async def update_enrolment(id: str, enrolment_id: EnrolmentId, body: EnrolmentPatch, request: Request) -> Record:
     """Change only the keys sent; ``updatedAt`` moves only when a value changes."""
     state = sandbox_state(request)

@@ -1,5 +1,9 @@
 """The ASGI layer in front of SA's routes: it logs every call and injects the configured faults.
 
+It answers ``OPTIONS`` (204) and a method a path does not take (405) itself, each with ``Allow``
+naming the methods the OpenAPI document gives that path, as an HTTP server should (RFC 9110 §9.3.7,
+§15.5.6).
+
 Faults come before authentication, as they would at a real gateway. A call drawn to hang has its
 body read first, waits ``timeout_hang_s`` and is then served: the client has usually given up by
 then, yet the write happens, as it can with a real API.
@@ -9,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from starlette.responses import Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,8 +45,13 @@ class SaGateway:
         if scope["type"] != "http" or not is_sa_call(scope["path"]):
             await self.app(scope, receive, send)
             return
-        call = self.state.calls.start(scope["method"], *self.templates.resolve(scope["path"]))
+        template, resource_id = self.templates.resolve(scope["path"])
+        call = self.state.calls.start(scope["method"], template, resource_id)
         send = _recording(send, call)
+        allowed = self.templates.methods(template)
+        if allowed and (scope["method"] == "OPTIONS" or scope["method"] not in allowed):
+            await _not_a_method(scope["method"], allowed)(scope, receive, send)
+            return
         verdict = self.state.faults.draw()
         refusal = _refusal(verdict)
         if refusal is not None:
@@ -63,11 +73,27 @@ def _refusal(verdict: Verdict) -> ApiError | None:
     return None
 
 
-class RouteTemplates:
-    """Turns a path into the route template it matches, as the call log counts calls."""
+def _not_a_method(method: str, allowed: Sequence[str]) -> ASGIApp:
+    """204 to ``OPTIONS``; 405 to any other method the path does not take. Both say what it does."""
+    headers = {"Allow": ", ".join(allowed)}
+    if method == "OPTIONS":
+        return Response(status_code=204, headers=headers)
+    return error_response(
+        ApiError(405, "method_not_allowed", f"{method} is not a method of this path.", headers=headers)
+    )
 
-    def __init__(self, templates: Iterable[str]) -> None:
-        self._compiled = [(compile_path(path)[0], path) for path in templates]
+
+class RouteTemplates:
+    """Turns a path into the route template it matches, as the call log counts calls, and names the
+    methods each template takes."""
+
+    def __init__(self, paths: Mapping[str, Mapping[str, Any]]) -> None:
+        self._compiled = [(compile_path(path)[0], path) for path in paths]
+        self._methods = {path: _allowed(operations) for path, operations in paths.items()}
+
+    def methods(self, template: str) -> list[str]:
+        """What ``template`` takes, ``OPTIONS`` included; empty for a path that is not a template."""
+        return self._methods.get(template, [])
 
     def resolve(self, path: str) -> tuple[str, str | None]:
         """The template and the ``{id}`` the path names; the path itself when nothing matches."""
@@ -76,6 +102,11 @@ class RouteTemplates:
             if match:
                 return template, match.groupdict().get("id")
         return path, None
+
+
+def _allowed(operations: Mapping[str, Any]) -> list[str]:
+    methods = [method.upper() for method in operations]
+    return [*methods, *(["HEAD"] if "GET" in methods else []), "OPTIONS"]  # a GET route answers HEAD too
 
 
 def _recording(send: Send, call: Call) -> Send:

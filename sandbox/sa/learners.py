@@ -38,7 +38,7 @@ router = APIRouter(
 )
 
 
-@router.post("", status_code=201, response_model=Learner, responses=error_responses(409))
+@router.post("", status_code=201, response_model=Learner, responses=error_responses(400, 409))
 async def create_learner(body: LearnerCreateRequest, request: Request, response: Response) -> Record:
     """Create a learner; SA assigns its GUID. A ``misId`` SA already holds is a 409.
 
@@ -60,7 +60,7 @@ async def get_learner(id: str, request: Request) -> Record:
     return existing(sandbox_state(request).learners, id, "learner")
 
 
-@router.patch("/{id}", response_model=Learner, responses=error_responses(404, 409))
+@router.patch("/{id}", response_model=Learner, responses=error_responses(400, 404, 409))
 async def update_learner(id: str, body: LearnerPatch, request: Request) -> Record:
     """Change only the keys sent; ``updatedAt`` moves only when a value changes."""
     state = sandbox_state(request)

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from sandbox.sa.values import DateOfBirth, Email, Hours, IsoDate, Name, NiNumber, Text, Uln
 
-def _calendar_date(value: str) -> str:
-    date.fromisoformat(value)  # the pattern checks the shape; this rejects 2024-02-30
-    return value
-
-
-IsoDate = Annotated[
-    str,
-    Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"}),
-    AfterValidator(_calendar_date),
-]
-Uln = Annotated[str, Field(pattern=r"^\d{10}$", description="Unique Learner Number: 10 digits")]
-Text = Annotated[str, Field(max_length=500)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
 LearnerStatus = Literal["active", "break_in_learning", "completed", "withdrawn"]
-Hours = Annotated[StrictFloat, Field(ge=0)]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 T = TypeVar("T")
 
@@ -80,15 +66,15 @@ class Page(ApiModel, Generic[T]):
 class LearnerDetails(ApiModel):
     """The learner's optional details, the same in every learner shape."""
 
-    dateOfBirth: IsoDate | None = None
+    dateOfBirth: DateOfBirth | None = None
     uln: Uln | None = None
-    email: Text | None = None
+    email: Email | None = None
     address1: Text | None = None
     address2: Text | None = None
     address3: Text | None = None
     address4: Text | None = None
     postcode: Text | None = None
-    niNumber: Text | None = None
+    niNumber: NiNumber | None = None
     phoneNumber: Text | None = None
     mobileNumber: Text | None = None
     studentId: Text | None = None

@@ -14,11 +14,12 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt
 
 from sandbox.sa import activity, simulation
 from sandbox.sa.errors import ApiError
-from sandbox.sa.models import ApiModel, Name, absent
+from sandbox.sa.models import ApiModel, absent
 from sandbox.sa.records import existing, referenced
 from sandbox.sa.sessions import SessionDetails
 from sandbox.sa.state import SandboxState, sandbox_state
 from sandbox.sa.store import Record
+from sandbox.sa.values import Hours, Name
 
 router = APIRouter(prefix="/_sandbox", tags=["sandbox"], include_in_schema=False)
 
@@ -49,7 +50,7 @@ class ActivityChange(ApiModel):
     """
 
     sessions: list[SessionChange] = absent()
-    otjActualHours: Annotated[StrictFloat, Field(ge=0)] = absent()
+    otjActualHours: Hours = absent()
     smartCoachScore: Annotated[StrictFloat, Field(ge=0, le=1)] | None = absent()
     inSmartCoach: StrictBool = absent()
     progress: list[ProgressChange] = absent()

@@ -272,8 +272,8 @@ def test_pull_modes_bring_details_into_pics(
     tables.upsert(
         "learner_officer", [{"learner_ident": learner["learner_ident"], "role": "Main Officer", "officer_id": "OFF-PM"}]
     )
-    LearnerRepository(service.pool).upsert([{**learner, "uln": "1111111111", "placement_organisation_id": "ORG-PM"}])
-    held = service.sa.update_learner(learner["smart_assessor_id"], {"surname": "Pulled", "uln": "2222222222"})
+    LearnerRepository(service.pool).upsert([{**learner, "uln": "1111111110", "placement_organisation_id": "ORG-PM"}])
+    held = service.sa.update_learner(learner["smart_assessor_id"], {"surname": "Pulled", "uln": "2222222221"})
     pull_modes = dict.fromkeys(("S6", "S10", "S12"), "pull")
     for name, value in pull_modes.items():
         SettingsRepository(service.pool).set(name, value)
@@ -283,7 +283,7 @@ def test_pull_modes_bring_details_into_pics(
     assert row is not None and (row["first_name"], row["surname"], row["uln"]) == (
         held["firstName"],
         "Pulled",
-        "1111111111",
+        "1111111110",
     )
     assert tables.rows("organisation", "ORG-PM")[0]["name"] == "Seacole Care Ltd"
     assert tables.rows("officer", "OFF-PM")[0]["first_name"] == "Florence"

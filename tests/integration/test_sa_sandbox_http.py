@@ -15,7 +15,7 @@ from sync_core.smart_assessor.client import ENDPOINTS, SaClient, SaCredentials
 
 pytestmark = pytest.mark.integration
 
-ADA = {"misId": "L-1001", "firstName": "Ada", "surname": "Lovelace", "uln": "1234567890"}
+ADA = {"misId": "L-1001", "firstName": "Ada", "surname": "Lovelace", "uln": "1234567899"}
 
 
 def client_of(sa: SaSandboxProcess, **options: Any) -> SaClient:
@@ -34,7 +34,7 @@ def test_learner_round_trip(client: SaClient, sa: SaSandboxProcess) -> None:
     created = client.create_learner({**ADA, "email": "ada@example.org"})
     assert client.get_learner(created["id"]) == created
     assert client.find_learners(mis_id="L-1001") == [created]
-    assert client.find_learners(uln="1234567890") == [created]
+    assert client.find_learners(uln="1234567899") == [created]
     updated = client.update_learner(created["id"], {"email": "countess@example.org", "postcode": None})
     assert updated == {
         **created,
@@ -76,6 +76,82 @@ def test_invalid_learner_is_rejected_with_its_field(
     with pytest.raises(SaRejected) as raised:
         client.create_learner(fields)
     assert (raised.value.status, raised.value.code, raised.value.field) == (422, code, field)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        pytest.param({"dateOfBirth": "2404-03-13"}, "dateOfBirth", id="born-in-the-future"),
+        pytest.param({"startDate": "1066-10-14"}, "startDate", id="date-before-1900"),
+        pytest.param({"email": "not-an-email"}, "email", id="email-without-domain"),
+        pytest.param({"email": "ada@localhost"}, "email", id="email-domain-without-dot"),
+        pytest.param({"niNumber": "x"}, "niNumber", id="ni-number-not-one"),
+        pytest.param({"niNumber": "GB123456A"}, "niNumber", id="ni-prefix-never-issued"),
+        pytest.param({"uln": "0000000000"}, "uln", id="uln-check-digit"),
+        pytest.param({"uln": "1234567890"}, "uln", id="uln-check-digit-off-by-one"),
+        pytest.param({"surname": "Love\x00lace"}, "surname", id="nul-in-surname"),
+        pytest.param({"address1": "1 Road\nEvil"}, "address1", id="newline-in-address"),
+        pytest.param({"firstName": " "}, "firstName", id="blank-name"),
+        pytest.param({"plannedOtjHours": 1e308}, "plannedOtjHours", id="hours-out-of-bounds"),
+    ],
+)
+def test_implausible_learner_values_are_refused_like_a_real_api(
+    client: SaClient, sa: SaSandboxProcess, fields: dict[str, Any], field: str
+) -> None:
+    """What a real API refuses is a 422 naming the field (the values schemathesis found accepted), and
+    nothing is stored."""
+    with pytest.raises(SaRejected) as raised:
+        client.create_learner({**ADA, **fields})
+    assert (raised.value.status, raised.value.code, raised.value.field) == (422, "invalid_value", field)
+    assert sa.learners() == []
+
+
+def test_real_values_are_accepted(client: SaClient) -> None:
+    """The strict checks refuse no real value: the temporary ULN, an empty NI number, a plus address, a
+    name with an apostrophe, a date of birth today."""
+    today = time.strftime("%Y-%m-%d")
+    learner = {
+        **ADA, "uln": "9999999999", "niNumber": "", "email": "ada+sa@maths.example.ac.uk", "surname": "O'Byrne",
+        "dateOfBirth": today, "plannedOtjHours": 1250.5,
+    }  # fmt: skip
+    created = client.create_learner(learner)
+    assert {k: created[k] for k in learner} == learner
+    assert client.update_learner(created["id"], {"niNumber": "AB123456C"})["niNumber"] == "AB123456C"
+
+
+def test_options_and_wrong_methods_name_what_a_path_takes(sa: SaSandboxProcess) -> None:
+    """OPTIONS answers 204 with Allow; a method a path does not take is a 405 in SA's error shape with the
+    same Allow (RFC 9110), for every path of the served OpenAPI document."""
+    schema = httpx.get(f"{sa.base_url}/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        concrete = path.replace("{id}", "1").replace("{enrolmentId}", "1")
+        documented = {method.upper() for method in operations}
+        options = httpx.options(f"{sa.base_url}{concrete}")
+        assert options.status_code == 204, path
+        allow = {m.strip() for m in options.headers["Allow"].split(",")}
+        assert documented | {"OPTIONS"} <= allow <= documented | {"OPTIONS", "HEAD"}, path
+        refused = httpx.request("DELETE", f"{sa.base_url}{concrete}")
+        assert (refused.status_code, refused.json()["code"]) == (405, "method_not_allowed"), path
+        assert refused.headers["Allow"] == options.headers["Allow"], path
+
+
+def bearer_token(sa: SaSandboxProcess) -> str:
+    credentials = {"username": sa.username, "password": sa.password, "clientKey": sa.client_key}
+    return str(httpx.post(f"{sa.base_url}/auth/token", json=credentials).json()["accessToken"])
+
+
+def test_unreadable_json_is_a_documented_400(sa: SaSandboxProcess) -> None:
+    """Malformed JSON is a 400 invalid_json, and every route that reads a body says so in its OpenAPI."""
+    token = bearer_token(sa)
+    response = httpx.post(
+        f"{sa.base_url}/learners",
+        content=b'{"misId": ',
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_json")
+    schema = httpx.get(f"{sa.base_url}/openapi.json").json()
+    with_body = [(path, m) for path, ops in schema["paths"].items() for m, op in ops.items() if "requestBody" in op]
+    assert with_body and all("400" in schema["paths"][path][m]["responses"] for path, m in with_body)
 
 
 def test_unknown_learner_is_not_found(client: SaClient) -> None:

@@ -277,7 +277,9 @@ def test_simulation_tells_what_it_did(client: SaClient, sa: SaSandboxProcess) ->
     """The v2 cases are drawn in the shares asked for, and the counts are answered and kept until a reset; the SA
     reads agree with them (404s, null scores, group sessions, blanks)."""
     assessor = client.create_assessor(ANN)["id"]
-    ids = [enrolled(client, f"L-{n:02d}", assessorId=assessor, postcode="LS1", niNumber="AB1")[0] for n in range(30)]
+    ids = [
+        enrolled(client, f"L-{n:02d}", assessorId=assessor, postcode="LS1", niNumber="AB123456C")[0] for n in range(30)
+    ]
     mix = {"groupSessions": 0.3, "notInSmartCoach": 0.2, "noScoreYet": 0.2, "blanks": 0.3}
     counts = sa.simulate_activity_counts(4, **mix)
     assert counts == sa.last_simulation() and counts["learners"] == 30
