@@ -129,7 +129,7 @@ def open_service(
         sa = exits.enter_context(sa_client(config, paced=paced, on_call=on_sa_call))
         # Shared by both sets of ports: a write either gave up on may still land in SA for the other too.
         shared = _Shared(_serde(config, exits), InDoubtWrites(config.sa_late_write_window_s),
-                         hash_key(pool, config.hash_key), on_drift)  # fmt: skip
+                         hash_key(pool, config.hash_key), _courses(config, pool, exits), on_drift)  # fmt: skip
         side = Service(config, side_pool, sa, _ports(config, side_pool, sa, shared), ExitStack())
         service = Service(config, pool, sa, _ports(config, pool, sa, shared), exits.pop_all(), side)
         for each in (service, side):  # the console's redrive of a refresh pulls too
@@ -142,6 +142,13 @@ def _refresh_pulls(service: Service) -> Callable[[str], int]:
     from consumers.ops.refresh_pull import RefreshPulls
 
     return RefreshPulls(service)
+
+
+def _courses(config: RuntimeConfig, pool: ConnectionPool, exits: ExitStack) -> QualificationLinks:
+    courses = QualificationLinks(pool, config.links_ttl_s)
+    courses.listen()
+    exits.callback(courses.close)
+    return courses
 
 
 def _serde(config: RuntimeConfig, exits: ExitStack) -> AvroSerde:
@@ -158,6 +165,7 @@ class _Shared:
     serde: AvroSerde
     doubts: InDoubtWrites
     hash_key: bytes
+    courses: QualificationLinks  # one cache for both sets of ports, told of every refresh (PICS_SYNC_LINKS_TTL_S)
     on_drift: OnRecord | None = None
 
 
@@ -169,7 +177,7 @@ def _ports(config: RuntimeConfig, pool: ConnectionPool, sa: SaClient, shared: _S
         sa, ledger, links, DatabaseCreationGuard(pool), PicsIdWriter(pool), crash_checkpoint(config.crash_at),
         shared.doubts, hash_key=shared.hash_key,
     )  # fmt: skip
-    lookups = DatabaseLookups(links, QualificationLinks(pool))
+    lookups = DatabaseLookups(links, shared.courses)
     return PipelinePorts(
         shared.serde, ledger, lookups, execution, PicsUpdates(pool), settings, PicsSnapshots(pool),
         DriftLog(pool, on_record=shared.on_drift).record,

@@ -114,6 +114,9 @@ class RuntimeConfig(BaseSettings):
     # ledger round trips leave no SA slot idle; unset: one and a half times the cap.
     consumer_workers: int | None = Field(default=None, ge=1, le=1024)
     settings_ttl_s: float = Field(default=5.0, ge=0)  # how long integration settings are cached
+    # How long qualification links are cached; `qualifications refresh` tells running consumers at once
+    # (sync_core.pics.qualification_links), so this only bounds a missed notice.
+    links_ttl_s: float = Field(default=60.0, ge=0)
     # Links of sync.links kept in memory, the least recently used forgotten first; 0: always asked of the database.
     links_cache_size: int = Field(default=LINKS_CACHE_SIZE, ge=0)
     # The zone whose calendar decides every date: an event's day, a run's date, Y1 (sync_core.clock).
