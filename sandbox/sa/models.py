@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from sandbox.sa.values import DateOfBirth, Email, Hours, IsoDate, Name, NiNumber, Text, Uln
+from sandbox.sa.values import DateOfBirth, EmailOrBlank, Hours, IsoDate, Name, NiNumber, Text, Uln
 
 LearnerStatus = Literal["active", "break_in_learning", "completed", "withdrawn"]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -68,7 +68,7 @@ class LearnerDetails(ApiModel):
 
     dateOfBirth: DateOfBirth | None = None
     uln: Uln | None = None
-    email: Email | None = None
+    email: EmailOrBlank | None = None
     address1: Text | None = None
     address2: Text | None = None
     address3: Text | None = None

@@ -114,6 +114,12 @@ Name = Annotated[
     AfterValidator(not_blank),
 ]
 Email = Annotated[str, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(email_address)]
+# A learner's e-mail address, or empty: SA's own screen leaves "" where someone cleared it (an SA blank, D1).
+EmailOrBlank = Annotated[
+    str,
+    Field(max_length=254, json_schema_extra={"anyOf": [{"maxLength": 0}, {"format": "email"}]}),
+    AfterValidator(lambda value: email_address(value) if value else value),
+]
 NiNumber = Annotated[
     str,
     Field(

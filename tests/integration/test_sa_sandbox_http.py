@@ -107,8 +107,8 @@ def test_implausible_learner_values_are_refused_like_a_real_api(
 
 
 def test_real_values_are_accepted(client: SaClient) -> None:
-    """The strict checks refuse no real value: the temporary ULN, an empty NI number, a plus address, a
-    name with an apostrophe, a date of birth today."""
+    """The strict checks refuse no real value: the temporary ULN, an empty NI number or e-mail address (SA's
+    blanks), a plus address, a name with an apostrophe, a date of birth today."""
     today = time.strftime("%Y-%m-%d")
     learner = {
         **ADA, "uln": "9999999999", "niNumber": "", "email": "ada+sa@maths.example.ac.uk", "surname": "O'Byrne",
@@ -117,6 +117,7 @@ def test_real_values_are_accepted(client: SaClient) -> None:
     created = client.create_learner(learner)
     assert {k: created[k] for k in learner} == learner
     assert client.update_learner(created["id"], {"niNumber": "AB123456C"})["niNumber"] == "AB123456C"
+    assert client.update_learner(created["id"], {"email": ""})["email"] == ""  # cleared in SA's screen: an SA blank
 
 
 def test_options_and_wrong_methods_name_what_a_path_takes(sa: SaSandboxProcess) -> None:
