@@ -33,7 +33,8 @@ def test_sandbox_keeps_its_openapi_contract(sa: SaSandboxProcess, tmp_path: Path
         "--max-examples", str(EXAMPLES_PER_OPERATION), "--seed", str(SEED), "--workers", "1",
         "--no-color", "--report", "junit", "--report-dir", str(tmp_path),
     ]  # fmt: skip
-    ran = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    # In tmp_path: schemathesis keeps a cache of the crashes it found in its working directory.
+    ran = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path)
     assert ran.returncode == 0, ran.stdout[-6000:] + ran.stderr[-2000:]
     operations = sum(len(ops) for ops in httpx.get(f"{sa.base_url}/openapi.json").json()["paths"].values())
     assert f"Tested: {operations}" in ran.stdout  # every operation was reached, none skipped
