@@ -7,6 +7,14 @@ learner it was set for (``learnerId``), with every learner it is for in ``learne
 (section 7 v2) answers 404 for a learner not in Smart Coach, and a null score and band for one with
 no score yet. Course progress stays consistent: ``progressAssessedPc`` is 100 × signed-off / total elements to
 one decimal, ``progressMappedPc`` is never below it.
+
+A session keeps its id while it changes, as one session in SA does when someone edits it. Setting a
+learner's sessions sends each one it still owns with its ``id`` (the one SA's API shows), which changes
+that session in place; a session sent without ``id`` is new and gets the next number; a session the
+learner owns that is not sent is deleted (its id is not handed out again). An ``id`` must name a
+session the learner owns (a group session another learner hosts is changed through its host), else
+404, and may be sent once. Nothing but the id is matched: type, start, status and every other value
+may change, so no guess can take a new session for an old one or an old one for a new one.
 """
 
 from __future__ import annotations
@@ -84,7 +92,7 @@ def change_activity(state: SandboxState, learner_id: str, change: Mapping[str, A
 
     A score (null: no score yet) puts the learner in Smart Coach unless ``inSmartCoach`` is false.
     """
-    sessions = [_checked_session(state, learner_id, s) for s in change.get("sessions", ())]
+    sessions = _checked_sessions(state, learner_id, change.get("sessions", ()))
     progress = [_checked_progress(state, learner_id, p) for p in change.get("progress", ())]
     if "sessions" in change:
         replace_sessions(state, learner_id, sessions)
@@ -98,17 +106,24 @@ def change_activity(state: SandboxState, learner_id: str, change: Mapping[str, A
 
 
 def replace_sessions(state: SandboxState, learner_id: str, sessions: Iterable[Mapping[str, Any]]) -> None:
-    """Make ``sessions`` the ones the learner owns, numbered afresh (the ids replaced are not reused).
+    """Make ``sessions`` the ones the learner owns: one with an ``id`` changes that session and keeps
+    its id, one without is numbered on, and the ones not sent are deleted (their ids are not reused).
 
     A session's ``alsoLearnerIds`` makes it a group session, in those learners' lists too; the group
     sessions other learners own stay in this learner's list.
     """
+    sessions = list(sessions)
+    kept = {session.get("id") for session in sessions}
     for old in state.sessions.find(learnerId=learner_id):
-        state.sessions.delete(old["id"])
+        if old["id"] not in kept:
+            state.sessions.delete(old["id"])
     for session in sessions:
-        fields = {key: value for key, value in session.items() if key != "alsoLearnerIds"}
-        group = [learner_id, *session.get("alsoLearnerIds", ())]
-        state.sessions.insert({"learnerId": learner_id, "learnerIds": group, **fields})
+        fields = {key: value for key, value in session.items() if key not in ("id", "alsoLearnerIds")}
+        record = {"learnerId": learner_id, "learnerIds": [learner_id, *session.get("alsoLearnerIds", ())], **fields}
+        if session.get("id") is None:
+            state.sessions.insert(record)
+        else:
+            state.sessions.update(session["id"], record)
 
 
 def set_progress(
@@ -132,6 +147,19 @@ def set_progress(
         "timelinePc": enrolment["timelinePc"] if timeline_pc is None else timeline_pc,
     }
     return patch(state.enrolments, enrolment, changes, "enrolment")
+
+
+def _checked_sessions(state: SandboxState, learner_id: str, sessions: Iterable[Mapping[str, Any]]) -> list[Record]:
+    """The sessions to store; each ``id`` sent names a session the learner owns (404), and only once (422)."""
+    checked = [_checked_session(state, learner_id, session) for session in sessions]
+    ids = [session["id"] for session in checked if session.get("id") is not None]
+    if len(set(ids)) < len(ids):
+        raise ApiError(422, "invalid_value", "A session id is given twice.", field="id")
+    for session_id in ids:
+        owned = state.sessions.get(session_id)
+        if owned is None or owned["learnerId"] != learner_id:
+            raise ApiError(404, "not_found", f"The learner owns no session with id {session_id}.")
+    return checked
 
 
 def _checked_session(state: SandboxState, learner_id: str, session: Mapping[str, Any]) -> Record:

@@ -1,4 +1,4 @@
-"""``/_sandbox/records``: what people do in SA's own screens, not through its API (no auth, no call log).
+"""What people do in SA's own screens, not through its API (no auth, no call log).
 
 A provider's SA already holds thousands of records before a benchmark starts, and its users edit
 and delete records by hand, which no API call shows:
@@ -8,8 +8,14 @@ and delete records by hand, which no API call shows:
   and its unique ``misId``; SA numbers or names each one as its API would. Answers ``[{id, misId}]``.
 - ``PATCH /_sandbox/records/{kind}/{id}`` is a hand edit: the keys sent, checked as SA's PATCH checks
   them; ``modifiedAt`` moves, as for any write.
-- ``DELETE /_sandbox/records/enrolments/{id}`` is an enrolment deleted by hand (SA's API deletes
-  nothing): a link to it then names a record SA no longer has (DOMAIN.md D7).
+- ``DELETE /_sandbox/{kind}/{id}`` (learners, employers, assessors) and
+  ``DELETE /_sandbox/learners/{id}/courses/{enrolmentId}`` are records deleted by hand (SA's API
+  deletes nothing): SA answers 404 for them and a link to one names a record SA no longer has
+  (DOMAIN.md D7). A learner takes its enrolments and activity with it. ``DELETE
+  /_sandbox/records/enrolments/{id}`` is the enrolment's older spelling.
+- ``POST /_sandbox/{kind}/{id}/restore`` and ``POST /_sandbox/learners/{id}/courses/{enrolmentId}/restore``
+  bring a deleted record back, with its id and values (``sandbox.sa.deletions`` says what comes back,
+  and when SA refuses); they answer the record.
 
 ``kind`` is ``learners``, ``employers``, ``assessors`` or ``enrolments``.
 """
@@ -24,16 +30,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 
+from sandbox.sa import deletions
 from sandbox.sa.assessors import AssessorCreate, AssessorPatch
 from sandbox.sa.employers import EmployerCreate, EmployerPatch
-from sandbox.sa.enrolments import NEW_PROGRESS, EnrolmentCreate, EnrolmentPatch
+from sandbox.sa.enrolments import NEW_PROGRESS, EnrolmentCreate, EnrolmentId, EnrolmentPatch
 from sandbox.sa.errors import ApiError, validation_error
 from sandbox.sa.models import LearnerCreate, LearnerPatch
 from sandbox.sa.records import existing, insert, patch, referenced, stamped
 from sandbox.sa.state import SandboxState, sandbox_state
 from sandbox.sa.store import Record, Table
 
-router = APIRouter(prefix="/_sandbox/records", tags=["sandbox"], include_in_schema=False)
+router = APIRouter(prefix="/_sandbox", tags=["sandbox"], include_in_schema=False)
 
 
 class EnrolmentSeed(EnrolmentCreate):
@@ -62,7 +69,7 @@ KINDS: Mapping[str, _Kind] = {
 }  # fmt: skip
 
 
-@router.post("/{kind}")
+@router.post("/records/{kind}")
 async def store_records(kind: str, records: list[dict[str, Any]], request: Request) -> list[Record]:
     """Store the records, each as SA's create would (checked, numbered, stamped): ``[{id, misId}]``."""
     state, known = sandbox_state(request), _kind(kind)
@@ -70,7 +77,7 @@ async def store_records(kind: str, records: list[dict[str, Any]], request: Reque
     return [{"id": record["id"], "misId": record["misId"]} for record in stored]
 
 
-@router.patch("/{kind}/{id}")
+@router.patch("/records/{kind}/{id}")
 async def edit_record(kind: str, id: str, changes: dict[str, Any], request: Request) -> Record:
     """A hand edit: the keys sent, checked as SA's PATCH checks them; answers the record."""
     state, known = sandbox_state(request), _kind(kind)
@@ -81,13 +88,49 @@ async def edit_record(kind: str, id: str, changes: dict[str, Any], request: Requ
     return patch(table, record, fields, known.what)
 
 
-@router.delete("/enrolments/{id}")
+@router.delete("/records/enrolments/{id}")
 async def delete_enrolment(id: int, request: Request) -> dict[str, str]:
-    """An enrolment deleted by hand in SA's screens."""
-    table = sandbox_state(request).enrolments
-    existing(table, id, "enrolment")
-    table.delete(id)
+    """An enrolment deleted by hand in SA's screens, named without its learner."""
+    state = sandbox_state(request)
+    existing(state.enrolments, id, "enrolment")
+    deletions.delete(state, "enrolments", id)
     return {"status": "deleted"}
+
+
+@router.delete("/learners/{id}/courses/{enrolmentId}")
+async def delete_learner_enrolment(id: str, enrolment_id: EnrolmentId, request: Request) -> dict[str, str]:
+    """One of the learner's enrolments deleted by hand; SA then answers 404 for it."""
+    state = sandbox_state(request)
+    _enrolment_of(state, id, enrolment_id)
+    deletions.delete(state, "enrolments", enrolment_id)
+    return {"status": "deleted"}
+
+
+@router.post("/learners/{id}/courses/{enrolmentId}/restore")
+async def restore_learner_enrolment(id: str, enrolment_id: EnrolmentId, request: Request) -> Record:
+    """Bring back the learner's deleted enrolment, as it was; answer it."""
+    state = sandbox_state(request)
+    existing(state.learners, id, "learner")
+    if deletions.deleted(state, "enrolments", enrolment_id).record["learnerId"] != id:
+        raise ApiError(404, "not_found", f"The learner has no deleted enrolment with id {enrolment_id}.")
+    return deletions.restore(state, "enrolments", enrolment_id)
+
+
+@router.delete("/{kind}/{id}")
+async def delete_record(kind: str, id: str, request: Request) -> dict[str, str]:
+    """A learner (with its enrolments and activity), employer or assessor deleted by hand."""
+    state, known = sandbox_state(request), _deletable(kind)
+    record_id = _record_id(known, id)
+    existing(_table(state, known), record_id, known.what)
+    deletions.delete(state, kind, record_id)
+    return {"status": "deleted"}
+
+
+@router.post("/{kind}/{id}/restore")
+async def restore_record(kind: str, id: str, request: Request) -> Record:
+    """Bring back a deleted learner (with what it took), employer or assessor, as it was; answer it."""
+    known = _deletable(kind)
+    return deletions.restore(sandbox_state(request), kind, _record_id(known, id))
 
 
 def _store(state: SandboxState, known: _Kind, fields: Mapping[str, Any]) -> Record:
@@ -119,6 +162,23 @@ def _kind(kind: str) -> _Kind:
     if kind not in KINDS:
         raise ApiError(404, "not_found", f"No record kind {kind}; the kinds are {', '.join(KINDS)}.")
     return KINDS[kind]
+
+
+def _deletable(kind: str) -> _Kind:
+    """The kinds deleted by their own path; an enrolment is named under its learner."""
+    if kind == "enrolments":
+        path = "/_sandbox/learners/{id}/courses/{enrolmentId}"
+        raise ApiError(404, "not_found", f"An enrolment is deleted and restored under its learner: {path}.")
+    return _kind(kind)
+
+
+def _enrolment_of(state: SandboxState, learner_id: str, enrolment_id: int) -> Record:
+    """The learner's enrolment, or SA's 404 (for the learner, or for the enrolment)."""
+    existing(state.learners, learner_id, "learner")
+    enrolment = state.enrolments.get(enrolment_id)
+    if enrolment is None or enrolment["learnerId"] != learner_id:
+        raise ApiError(404, "not_found", f"The learner has no enrolment with id {enrolment_id}.")
+    return enrolment
 
 
 def _table(state: SandboxState, known: _Kind) -> Table:

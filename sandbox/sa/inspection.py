@@ -1,10 +1,17 @@
 """``/_sandbox/*``: what tests and the demo use to look inside and steer the sandbox (no auth).
 
 These routes are not part of SA's API and are left out of the OpenAPI document.
+
+``POST /_sandbox/snapshot`` copies SA's data (``SandboxState.image``: every table with its id counter,
+and the learners' activity) and answers ``{snapshotId}``; ``POST /_sandbox/restore`` with that id
+makes SA's data the copy again, as SA restored from an older backup: ids number on from the copy's
+counters, so an id handed out since is handed out again. A snapshot can be restored any number of
+times; the call log, faults, tokens and welcome emails sent are not part of it. A reset forgets them.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -21,6 +28,12 @@ router = APIRouter(prefix="/_sandbox", tags=["sandbox"], include_in_schema=False
 def _unchanged() -> Any:
     """Default of a setting left out; sending it as null is refused."""
     return Field(default=None)
+
+
+class RestoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    snapshotId: str
 
 
 class ConfigChange(BaseModel):
@@ -96,9 +109,29 @@ async def calls(request: Request, since: Annotated[int, Query(ge=0)] = 0) -> dic
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, str]:
-    """Forget every record and call, restore the default catalogue, lift a revocation; keep settings and tokens."""
+    """Forget every record, deletion, snapshot and call, restore the default catalogue, lift a revocation;
+    keep settings and tokens."""
     sandbox_state(request).reset()
     return {"status": "reset"}
+
+
+@router.post("/snapshot")
+async def snapshot(request: Request) -> dict[str, str]:
+    """Copy SA's data as it is now; answer the copy's ``snapshotId``."""
+    state, snapshot_id = sandbox_state(request), uuid.uuid4().hex
+    state.snapshots[snapshot_id] = state.image()
+    return {"snapshotId": snapshot_id}
+
+
+@router.post("/restore")
+async def restore(body: RestoreRequest, request: Request) -> dict[str, str]:
+    """Make SA's data the snapshot's, counters included; the call log and faults stay as they are."""
+    state = sandbox_state(request)
+    image = state.snapshots.get(body.snapshotId)
+    if image is None:
+        raise ApiError(404, "not_found", f"No snapshot has id {body.snapshotId}.")
+    state.load(image)
+    return {"status": "restored"}
 
 
 @router.get("/config")

@@ -145,8 +145,9 @@ class SaSandboxProcess:
 
     def set_activity(self, learner_id: str, **activity: Any) -> dict[str, Any]:
         """Replace parts of a learner's activity (``sessions=[...]``, a session's ``alsoLearnerIds`` making
-        it a group session; ``otjActualHours``; ``smartCoachScore``, None for no score yet; ``inSmartCoach``,
-        False for a 404; ``progress=[{enrolmentId, elementsSignedOff}]``); answer all of it."""
+        it a group session, one sent with its ``id`` changing that session under the same id;
+        ``otjActualHours``; ``smartCoachScore``, None for no score yet; ``inSmartCoach``, False for a 404;
+        ``progress=[{enrolmentId, elementsSignedOff}]``); answer all of it."""
         result: dict[str, Any] = self._call("PUT", f"/learners/{learner_id}/activity", json=activity)
         return result
 
@@ -188,6 +189,28 @@ class SaSandboxProcess:
     def delete_enrolment(self, enrolment_id: int) -> None:
         """An enrolment deleted by hand in SA's screens (SA's API deletes nothing): not logged."""
         self._call("DELETE", f"/records/enrolments/{enrolment_id}")
+
+    def delete(self, kind: str, record_id: str | int, *, learner_id: str | None = None) -> None:
+        """A record of ``kind`` (learners, employers, assessors, enrolments, the last naming ``learner_id``)
+        deleted by hand in SA's screens, so SA answers 404 for it; a learner takes its enrolments and
+        activity with it. Not an SA call: not logged (``sandbox.sa.deletions``)."""
+        self._call("DELETE", _record_path(kind, record_id, learner_id))
+
+    def restore_record(self, kind: str, record_id: str | int, *, learner_id: str | None = None) -> dict[str, Any]:
+        """Bring back a record ``delete`` deleted, with its id and values (and what it took with it); the
+        record. An ``httpx.HTTPStatusError`` 409 when SA holds a record with its id or ``misId`` now."""
+        record: dict[str, Any] = self._call("POST", f"{_record_path(kind, record_id, learner_id)}/restore")
+        return record
+
+    def snapshot(self) -> str:
+        """Copy SA's data (every table and id counter, the learners' activity); the copy's id for ``restore``."""
+        snapshot_id: str = self._call("POST", "/snapshot")["snapshotId"]
+        return snapshot_id
+
+    def restore(self, snapshot_id: str) -> None:
+        """Put SA's data back as it was at the snapshot, as SA restored from that backup: ids number on
+        from the snapshot's counters. The call log, settings and welcome emails sent stay as they are."""
+        self._call("POST", "/restore", json={"snapshotId": snapshot_id})
 
     def sessions(self) -> list[dict[str, Any]]:
         """Every session of every learner (each with its ``learnerId``), oldest first."""
@@ -272,6 +295,15 @@ class SaSandboxProcess:
             stderr = self._stderr.read()
         text = stderr.decode(errors="replace").strip() or "(nothing on stderr)"
         return f"Smart Assessor sandbox on {self.base_url} {what}:\n{text}"
+
+
+def _record_path(kind: str, record_id: str | int, learner_id: str | None) -> str:
+    """Where the sandbox deletes and restores a record; an enrolment is named under its learner."""
+    if kind != "enrolments":
+        return f"/{kind}/{record_id}"
+    if learner_id is None:
+        raise ValueError("an enrolment is deleted and restored under its learner: give learner_id")
+    return f"/learners/{learner_id}/courses/{record_id}"
 
 
 def _free_port(host: str) -> int:

@@ -1,8 +1,9 @@
 """``/_sandbox`` routes that give learners activity for the daily pull to read (no auth, no call log).
 
-Set one learner's activity by hand (group sessions and Smart Coach membership included), simulate it
-for many from a seed (and read what the last simulation did), make learners in bulk for benchmarks,
-list every session. Left out of the OpenAPI document, like the rest of ``/_sandbox``.
+Set one learner's activity by hand (group sessions and Smart Coach membership included; a session sent
+with its id keeps it), simulate it for many from a seed (and read what the last simulation did), make
+learners in bulk for benchmarks, list every session. Left out of the OpenAPI document, like the rest
+of ``/_sandbox``.
 """
 
 from __future__ import annotations
@@ -37,8 +38,13 @@ class ProgressChange(ApiModel):
 
 
 class SessionChange(SessionDetails):
-    """A session to set; ``alsoLearnerIds`` makes it a group session, in those learners' lists too."""
+    """A session to set; ``alsoLearnerIds`` makes it a group session, in those learners' lists too.
 
+    ``id`` names a session the learner owns, which changes and keeps its id; without it the session is
+    new (``sandbox.sa.activity``).
+    """
+
+    id: StrictInt | None = Field(default=None, description="A session the learner owns; null: a new one")
     alsoLearnerIds: list[str] = Field(default_factory=list)
 
 

@@ -2,7 +2,8 @@
 
 SA's API only reads a learner's activity; the sandbox sets it through ``/_sandbox`` (``seeding``).
 Session ids are SA's numbers from 20001; a session's times are UTC, written ``2025-01-31T09:30:00Z``.
-A group session has one id in the lists of every learner it is for. Smart Coach answers 404 for a
+A group session has one id in the lists of every learner it is for, and a session keeps its id when
+it changes (``activity`` says how the sandbox changes one). Smart Coach answers 404 for a
 learner not in Smart Coach, and a null score and band for one it has no score for yet (section 7 v2).
 """
 
