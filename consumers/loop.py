@@ -98,6 +98,7 @@ class ParallelLoop:
         self._commits = CommitProgress()  # each partition's commit point and its oldest work, for monitoring
         self._progress_at = float("-inf")
         self.topics: list[str] = []  # set by ``subscribe``
+        self.drained = False  # ``run_until_drained`` got to the end of every assigned partition
 
     def subscribe(self, topics: list[str]) -> None:
         """Subscribe with callbacks that finish or fence the work of partitions revoked or lost."""
@@ -118,11 +119,14 @@ class ParallelLoop:
         return self.tally
 
     def run_until_drained(self, stop: threading.Event, *, timeout: float = 300.0) -> Tally:
-        """Consume until every assigned partition is read to its end and all work is done."""
+        """Consume until every assigned partition is read to its end and all work is done; ``drained`` then
+        says True (False: ``stop`` or ``timeout`` came first). A consumer not assigned a partition yet is not
+        drained: it waits for its assignment."""
         deadline = time.monotonic() + timeout
         try:
             while not stop.is_set() and self._fatal is None and time.monotonic() < deadline:
                 if self.poll_once() == 0 and self._drained():
+                    self.drained = True
                     break
         finally:
             self.shutdown()

@@ -1,9 +1,20 @@
-"""``pics-sync run``: the push consumer, until SIGTERM or SIGINT."""
+"""``pics-sync run``: the push consumer (or the PICS updaters), until SIGTERM or SIGINT, or until idle.
+
+``--until-idle`` stops once this process's consumer is idle: it has been assigned partitions, each is
+consumed to its end (as the broker's high watermark stood when last fetched) and no event is pending,
+retries included. It waits for that, without a deadline (``timeout 600 pics-sync run --until-idle``
+sets one). It waits for its own group side only: with ``--side push``, the ``pics.*`` events in SA; the
+items a refresh (R1) pulled onto ``sa.*`` are the PICS updaters', which ``run --side pull --until-idle``
+waits for. Only the partitions assigned to this process count: run it as its group's only member (the
+deployment stopped) to drain the whole backlog, or it waits for its share alone.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -17,16 +28,26 @@ from consumers.ops.dlq_mirror import DlqMirror, each
 from consumers.service import open_service
 from consumers.web.app import serve_consumer
 from sync_core.config import RuntimeConfig, group_id, kafka_settings, load_config, topic, topic_layout
+from sync_core.errors import ConfigurationError
 from sync_core.logs import configure_logging
+from sync_core.outcome import Kind, Tally
 from sync_core.pipeline.routes import PULL_TOPICS, PUSH_TOPICS
 
 log = structlog.get_logger("pics_sync.run")
+PARKED_EXIT = 3  # --until-idle --fail-on-park: an event was parked during the run
+_EXIT_CODES = (
+    "exit status: 0 stopped, or idle with --until-idle; 1 an error, or stopped (SIGTERM, SIGINT) before it was "
+    f"idle; 2 a bad option value or configuration; {PARKED_EXIT} with --fail-on-park, an event was parked during "
+    "the run"
+)
 
 
 def register(subcommands: Any) -> None:
     """Add ``run``."""
     cmd = subcommands.add_parser(
-        "run", help="consume events: PICS changes to SA (--side push), or pulled SA items to PICS (--side pull)"
+        "run",
+        help="consume events: PICS changes to SA (--side push), or pulled SA items to PICS (--side pull)",
+        epilog=_EXIT_CODES,
     )
     cmd.add_argument(
         "--side",
@@ -38,10 +59,23 @@ def register(subcommands: Any) -> None:
     cmd.add_argument(
         "--max-pending", type=int, default=2000, help="pause fetching above this many unfinished events (default 2000)"
     )
+    cmd.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="exit once every partition assigned to this process is consumed to its end and no event is pending "
+        "(waits for its assignment; this --side's topics only: run it as the group's only member to drain all)",
+    )
+    cmd.add_argument(
+        "--fail-on-park",
+        action="store_true",
+        help=f"with --until-idle: exit {PARKED_EXIT} when an event was parked during the run",
+    )
     cmd.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.fail_on_park and not args.until_idle:
+        raise ConfigurationError("--fail-on-park needs --until-idle")
     config = load_config()
     configure_logging(config.log_level)
     topics = [topic(config, name) for name in (PUSH_TOPICS if args.side == "push" else PULL_TOPICS)]
@@ -72,14 +106,26 @@ def _run(args: argparse.Namespace) -> int:
             sa_max_concurrency=config.sa_max_concurrency,
         )
         try:
-            tally = loop.run(stop)
+            tally = loop.run_until_drained(stop, timeout=math.inf) if args.until_idle else loop.run(stop)
         finally:
             heartbeat.stop()  # before close: it reads the consumer's assignment
             http.close()  # before close: /readyz and /metrics read the consumer too
             consumer.close()  # commits the offsets stored so far
             if mirror is not None:
                 mirror.close()
-    log.info("consumer.stopped", **{k.value: n for k, n in tally.kinds.items()})
+    log.info("consumer.stopped", idle=loop.drained, **{k.value: n for k, n in tally.kinds.items()})
+    return _exit_code(args, loop.drained, tally) if args.until_idle else 0
+
+
+def _exit_code(args: argparse.Namespace, idle: bool, tally: Tally) -> int:
+    """``--until-idle``'s answer: idle or not, and with ``--fail-on-park`` whether anything parked meanwhile."""
+    parked = tally.count(Kind.PARKED)
+    if not idle:
+        print("pics-sync: stopped before every assigned partition was consumed to its end", file=sys.stderr)
+        return 1
+    if args.fail_on_park and parked:
+        print(f"pics-sync: {parked} event(s) parked during the run: see `pics-sync dlq list`", file=sys.stderr)
+        return PARKED_EXIT
     return 0
 
 

@@ -13,22 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
-from psycopg_pool import ConnectionPool
-
-from consumers.cli.common import table
+from consumers.cli.common import reading_pool, table
 from consumers.cli.dlq_cmd import parse_age
 from consumers.ops.status import SIDES, GroupStatus, PullRun, StatusReport, Thresholds, collect_status, human
-from sync_core.config import RuntimeConfig, load_config
-from sync_core.errors import ConfigurationError, DatabaseUnavailable, SyncError
+from sync_core.config import load_config
+from sync_core.errors import ConfigurationError, SyncError
 from sync_core.logs import configure_logging, message_of
-from sync_core.redaction import mask_url
-from sync_core.state.database import limits_of, open_pool
 
 _DEFAULTS = Thresholds()
 _EXIT_CODES = (
@@ -94,27 +88,8 @@ def _report(args: argparse.Namespace) -> StatusReport:
     sides = SIDES if args.side == "both" else (args.side,)
     config = load_config()
     configure_logging(config.log_level)  # librdkafka's and the pool's lines through ours, not raw on stderr
-    try:
-        with _reading_pool(config) as pool:
-            return collect_status(config, pool, thresholds=thresholds, sides=sides)
-    except psycopg.errors.UndefinedTable:
-        raise ConfigurationError("the database holds no sync state yet: run `pics-sync db migrate`") from None
-    except psycopg.OperationalError as unreachable:  # a monitor gets one line and exit 1, not a traceback
-        raise DatabaseUnavailable(f"cannot reach the database: {type(unreachable).__name__}") from None
-
-
-@contextmanager
-def _reading_pool(config: RuntimeConfig) -> Iterator[ConnectionPool]:
-    """A small pool on the configured database, not migrated: status only reads. Unreachable, it is
-    ``DatabaseUnavailable`` naming the database (its password masked), as a migration's connection says."""
-    url = config.database_url.get_secret_value()
-    try:
-        opened = open_pool(url, max_size=2, limits=limits_of(config))
-    except DatabaseUnavailable as away:
-        cause = str(away).rpartition(": ")[2]
-        raise DatabaseUnavailable(f"cannot connect to the database {mask_url(url)}: {cause}") from None
-    with opened as pool:
-        yield pool
+    with reading_pool(config) as pool:
+        return collect_status(config, pool, thresholds=thresholds, sides=sides)
 
 
 def render(report: StatusReport) -> str:

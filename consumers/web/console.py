@@ -4,9 +4,10 @@ Pages: the overview (lag, rates, parked counts, the daily pull, what needs atten
 cached a few seconds, ``overview``; charts of the last hours from ``samples``, which ``sampling``
 takes), the parked events with Redrive and Discard, the drift record per run (``drift``), a
 learner's timeline (ledger with each event's repairs, link, parked events) under its in-sync
-indicator (``in_sync``) and the integration settings. The pages show ids, event types, outcomes,
-reasons and field names, never a learner's fields' values. Redrive and Discard run the same code as
-``pics-sync dlq redrive --id`` and ``dlq discard --id``, and need a signed-in session or the console
+indicator (``in_sync``; gathered by ``consumers.ops.learner_view``, which ``pics-sync learner`` prints)
+and the integration settings. The pages show ids, event types, outcomes, reasons and field names,
+never a learner's fields' values. Redrive and Discard run the same code as ``pics-sync dlq redrive
+--id`` and ``dlq discard --id``, and need a signed-in session or the console
 token (``auth``, ``actions``). What an action did is shown once on the next page, from the session
 (a flash), never from the query string. ``guard`` puts the security headers on every response and
 checks the origin and size of every POST.
@@ -28,10 +29,11 @@ from fastapi.templating import Jinja2Templates
 from psycopg_pool import ConnectionPool
 
 from consumers.metrics import state_of
+from consumers.ops import learner_view
 from consumers.ops.redrive import KeyReport, redrive, select
 from consumers.ops.status import human
 from consumers.service import Service
-from consumers.web import drift, in_sync, overview, queries
+from consumers.web import drift, overview, queries
 from consumers.web.actions import actions, sign_in
 from consumers.web.auth import COOKIE, DISABLED, ConsoleAuth
 from consumers.web.samples import Sampler, Samples, charts
@@ -156,13 +158,9 @@ def _pages(routes: APIRouter, console: Console) -> None:
         key = key.strip()
         if not key:
             return console.render(request, "learner", key="")
-        ledger, links = queries.ledger_of(console.pool, key), queries.learner_links(console.pool, key)
-        parked = queries.parked_count(console.pool, key)
-        repairs = drift.learner_repairs(console.pool, key, [r.event_id for r in ledger])
-        state = in_sync.judge(bool(links), parked, queries.newest_per_topic(console.pool, key),
-                              queries.last_event_of(console.pool, key, in_sync.RECONCILES), repairs.all)  # fmt: skip
-        return console.render(request, "learner", key=key, ledger=ledger, links=links, parked=parked, repairs=repairs,
-                              state=state)  # fmt: skip
+        view = learner_view.gather(console.pool, key)
+        return console.render(request, "learner", key=key, ledger=view.ledger, links=view.links,
+                              parked=view.parked_count, repairs=view.repairs, state=view.state)  # fmt: skip
 
     @routes.get("/settings", response_class=HTMLResponse)
     def integration_settings(request: Request) -> HTMLResponse:

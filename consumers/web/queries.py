@@ -1,4 +1,5 @@
-"""The console's read-only SQL: the ledger's counts, the parked events and a learner's history.
+"""The console's read-only SQL: the ledger's counts, the parked events and a learner's history (also read by
+``pics-sync learner``, through ``consumers.ops.learner_view``).
 
 Reads only; every write the console causes goes through the same code as ``pics-sync dlq``. Rows
 carry ids, event types, outcomes and reasons: no field of a learner's record, and no parked
@@ -7,7 +8,7 @@ message's bytes or headers (``sync_core.state.parked`` loads those, for a redriv
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -135,8 +136,19 @@ def last_event_of(pool: ConnectionPool, key: str, event_types: Collection[str]) 
 
 def learner_links(pool: ConnectionPool, learner_ident: str) -> list[Link]:
     """The learner's SA id, if it is linked."""
-    query = "SELECT entity, pics_id, sa_id, linked_at FROM sync.links WHERE entity = 'learner' AND pics_id = %s"
-    return [Link(**row) for row in _rows(pool, query, (learner_ident,))]
+    return links_of(pool, [("learner", learner_ident)])
+
+
+def links_of(pool: ConnectionPool, records: Sequence[tuple[str, str]]) -> list[Link]:
+    """The SA ids of those of ``records`` (entity, PICS id) that are linked, in their order."""
+    if not records:
+        return []
+    entities, ids = zip(*records, strict=True)
+    query = (
+        "SELECT l.entity, l.pics_id, l.sa_id, l.linked_at FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY"
+        " AS r(entity, pics_id, n) JOIN sync.links l ON l.entity = r.entity AND l.pics_id = r.pics_id ORDER BY r.n"
+    )
+    return [Link(**row) for row in _rows(pool, query, (list(entities), list(ids)))]
 
 
 def _rows(pool: ConnectionPool, query: str, params: tuple[Any, ...] | dict[str, Any]) -> list[dict[str, Any]]:
