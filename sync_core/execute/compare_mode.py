@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync_core.drift.compare import Action, Difference, unmatched
+from sync_core.errors import SaNotFound
 from sync_core.execute.protocols import SaApi
 from sync_core.plan import Ref, ReportOrphanEnrolments, SaId
 
@@ -52,10 +53,19 @@ class SaRecords:
         return dict(self.read(getter, target))
 
 
-def gone_enrolment(records: SaRecords, learner_id: str, sa_id: str) -> bool:
-    """D2: the linked enrolment is none of those SA lists for the learner (deleted in SA since): it is to be
-    found again by its MIS id or enrolled (U5)."""
-    return sa_id not in {str(e.get("id")) for e in records.enrolments_of(learner_id)}
+def gone(records: SaRecords, kind: str, sa_id: str, ours: Callable[[Mapping[str, Any]], bool]) -> bool:
+    """D7: SA answers not found for the linked learner, employer or assessor, or the id names a record that
+    is not ours (``Natural.ours``) (read once; the run's later comparison of it uses that read)."""
+    try:
+        return not ours(records.held(kind, sa_id, None))
+    except SaNotFound:
+        return True
+
+
+def gone_enrolment(records: SaRecords, learner_id: str, sa_id: str, ours: Callable[[Mapping[str, Any]], bool]) -> bool:
+    """D2, D7: the linked enrolment is none of those SA lists for the learner (deleted in SA since), or is
+    another qualification's: it is to be found again by its MIS id or enrolled (U5)."""
+    return not any(str(e.get("id")) == sa_id and ours(e) for e in records.enrolments_of(learner_id))
 
 
 def pics_id_of(target: SaId, held: Mapping[str, Any]) -> str | None:

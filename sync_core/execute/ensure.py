@@ -33,6 +33,18 @@ class Natural:
     # What the create would send: a dry run against SA's records holds its stand-in to it, so the plan's
     # later steps compare with what SA would hold once the real run has made it (D4).
     fields: Callable[[], Mapping[str, Any]] = dict
+    # D7: whether an SA record found under the linked id is still this PICS record's: by MIS id, or (an
+    # employer or assessor several PICS records share, U2/U3 v2) by natural key. After SA is restored from
+    # an older backup, an id we linked may name another record SA has made since.
+    ours: Callable[[Mapping[str, Any]], bool] = lambda _record: True
+
+
+def _by_mis_id(pics_id: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda record: str(record.get("misId")) == pics_id
+
+
+def _folded(value: Any) -> str:
+    return str(value or "").strip().casefold()
 
 
 def find_existing(spec: Natural) -> str | None:
@@ -52,7 +64,13 @@ def employer(sa: SaApi, call: Call, org: Mapping[str, Any]) -> Natural:
         finders.append(partial(call, sa.find_employers, edrs_number=org["edrs_number"], postcode=org["postcode"]))
     fields = {"misId": pics_id, **to_sa(org, EMPLOYER_FIELDS)}
     create = partial(sa.create_employer, fields)
-    return Natural("employer", pics_id, org.get("additional_id"), tuple(finders), create, lambda: fields)
+    key = (_folded(org.get("edrs_number")), _folded(org.get("postcode")))
+
+    def ours(record: Mapping[str, Any]) -> bool:
+        return _by_mis_id(pics_id)(record) or (all(key) and key == (
+            _folded(record.get("edrsNumber")), _folded(record.get("postcode"))))  # fmt: skip
+
+    return Natural("employer", pics_id, org.get("additional_id"), tuple(finders), create, lambda: fields, ours)
 
 
 def assessor(sa: SaApi, call: Call, officer: Mapping[str, Any]) -> Natural:
@@ -63,7 +81,12 @@ def assessor(sa: SaApi, call: Call, officer: Mapping[str, Any]) -> Natural:
         finders.append(partial(call, sa.find_assessors, email=officer["email"]))
     fields = {"misId": pics_id, **to_sa(officer, ASSESSOR_FIELDS)}
     create = partial(sa.create_assessor, fields)
-    return Natural("assessor", pics_id, officer.get("additional_id"), tuple(finders), create, lambda: fields)
+    email = _folded(officer.get("email"))
+
+    def ours(record: Mapping[str, Any]) -> bool:
+        return _by_mis_id(pics_id)(record) or (bool(email) and email == _folded(record.get("email")))
+
+    return Natural("assessor", pics_id, officer.get("additional_id"), tuple(finders), create, lambda: fields, ours)
 
 
 def learner(sa: SaApi, call: Call, ident: str, held: str | None, fields: Callable[[], Mapping[str, Any]]) -> Natural:
@@ -75,6 +98,7 @@ def learner(sa: SaApi, call: Call, ident: str, held: str | None, fields: Callabl
         (partial(call, sa.find_learners, mis_id=ident),),
         lambda: sa.create_learner(fields()),
         fields,
+        _by_mis_id(ident),
     )
 
 
@@ -86,4 +110,9 @@ def enrolment(
     def mine() -> list[Mapping[str, Any]]:
         return [e for e in call(sa.list_enrolments, learner_id) if e.get("misId") == qualification_id]
 
-    return Natural("enrolment", qualification_id, None, (mine,), lambda: sa.enrol(learner_id, fields()), fields)
+    enrol = partial(_enrol, sa, learner_id, fields)
+    return Natural("enrolment", qualification_id, None, (mine,), enrol, fields, _by_mis_id(qualification_id))
+
+
+def _enrol(sa: SaApi, learner_id: str, fields: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
+    return sa.enrol(learner_id, fields())

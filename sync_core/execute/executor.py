@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from sync_core.drift.compare import Difference, differing
-from sync_core.errors import MappingError, SaTimedOut
+from sync_core.errors import MappingError, SaNotFound, SaTimedOut
 from sync_core.execute import compare_mode, ensure
 from sync_core.execute.compare_mode import SaRecords
 from sync_core.execute.ensure import Natural, find_existing
@@ -35,6 +35,7 @@ from sync_core.plan import (
     Ref,
     Report,
     ReportOrphanEnrolments,
+    SaId,
     Update,
 )
 from sync_core.smart_assessor.in_doubt import NO_DOUBTS, InDoubtWrites
@@ -86,6 +87,7 @@ class _Run:
     writes: list[str] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
+    ensured: dict[tuple[str, str], Natural] = field(default_factory=dict)  # how each was found: D7 looks again
     sa_calls: int = 0
     sa_records: SaRecords = field(init=False)  # compare mode: SA's records as this run read them
 
@@ -135,7 +137,8 @@ def execute(
     for step in plan:
         match step:
             case EnsureEmployer() | EnsureAssessor() | EnsureLearner() | EnsureEnrolment():
-                _ensure(run, _natural(run, step), _gone(run, step))
+                spec = _natural(run, step)
+                _ensure(run, spec, _gone(run, step, spec))
             case Update():
                 _update(run, step)
             case Report(reason=reason, rule=rule):
@@ -159,15 +162,33 @@ def _resolved_fields(run: _Run, fields: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _resolve(run, value) for name, value in fields.items()}
 
 
-def _gone(run: _Run, step: EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment) -> Callable[[str], bool]:
-    """Compare mode: whether SA no longer holds a linked record (D2: an enrolment SA's list of the learner's
-    no longer has, deleted by hand, is enrolled again). Elsewhere a link is trusted."""
-    if not (run.compare and isinstance(step, EnsureEnrolment)):
+def _gone(
+    run: _Run, step: EnsureEmployer | EnsureAssessor | EnsureLearner | EnsureEnrolment, spec: Natural
+) -> Callable[[str], bool]:
+    """D7: whether SA no longer holds a linked record (SA restored from an older backup, a record deleted by
+    hand). Asked of SA's records against them (compare: the daily run, a refresh) and when forced (``replay
+    --force``, the recovery for a restored SA); elsewhere a link is trusted, and an Update SA answers not
+    found for is looked for again then (``_relinked``)."""
+    learner = str(_resolve(run, step.learner)) if isinstance(step, EnsureEnrolment) else None
+    if learner in run.created:  # made by this plan (or a dry run's stand-in): a linked enrolment is another's
+        return lambda _sa_id: True
+    if not (run.compare or run.force):
         return lambda _sa_id: False
-    learner = str(_resolve(run, step.learner))
-    if learner in run.created:  # created by this plan (or a dry run's stand-in): it has no other enrolment
-        return lambda _sa_id: False
-    return lambda sa_id: compare_mode.gone_enrolment(run.sa_records, learner, sa_id)
+    if learner is not None:
+        return lambda sa_id: compare_mode.gone_enrolment(run.sa_records, learner, sa_id, spec.ours)
+    kind = _ENSURED[type(step)]
+
+    def gone(sa_id: str) -> bool:
+        # PICS's own Additional ID names the SA employer or assessor a person chose (U2, U3): SA's answer
+        # "not found" alone unsettles it. A learner's id is a GUID no other record is given.
+        chosen = sa_id == spec.held_by_pics and kind in NUMERIC_IDS
+        ours = (lambda _record: True) if chosen else spec.ours
+        return sa_id not in run.created and compare_mode.gone(run.sa_records, kind, sa_id, ours)
+
+    return gone
+
+
+_ENSURED: Mapping[type, str] = {EnsureEmployer: "employer", EnsureAssessor: "assessor", EnsureLearner: "learner"}
 
 
 def _ensure(run: _Run, spec: Natural, gone: Callable[[str], bool]) -> None:
@@ -189,7 +210,19 @@ def _ensure(run: _Run, spec: Natural, gone: Callable[[str], bool]) -> None:
         run.ports.links.link(spec.entity, spec.pics_id, sa_id)
         if sa_id != spec.held_by_pics:
             run.ports.pics.write_back(spec.entity, spec.pics_id, sa_id)
-    run.resolved[key] = sa_id
+    run.resolved[key], run.ensured[key] = sa_id, spec
+
+
+def _relinked(run: _Run, target: SaId) -> bool:
+    """D7: SA answered not found for a record this plan ensured: it is looked for again (MIS id, natural
+    key) and linked, or created, under the creation guard (U10). False when there is nothing to relink."""
+    key = (target.entity, target.pics_id) if isinstance(target, Ref) else None
+    if key is None or key not in run.ensured:
+        return False
+    gone = run.resolved.pop(key)
+    run.pushed = {resource: h for resource, h in run.pushed.items() if not resource.startswith(f"{key[0]}:{gone}#")}
+    _ensure(run, run.ensured[key], lambda sa_id: sa_id == gone)
+    return run.resolved[key] != gone
 
 
 def _create(run: _Run, spec: Natural) -> str:
@@ -282,19 +315,36 @@ def _report_orphans(run: _Run, step: ReportOrphanEnrolments) -> None:
     run.reports += [f"{d.sa_resource} is none of the learner's PICS qualifications (D2)" for d in found]
 
 
-def _update(run: _Run, step: Update) -> None:
+def _update(run: _Run, step: Update, *, afresh: bool = False) -> None:
+    """Send what SA does not hold (X1, or D1 in compare mode); ``afresh``: every field, to a record just
+    relinked (D7: what SA holds there is no longer what we pushed)."""
     target = str(_resolve(run, step.target))
     wanted = _resolved_fields(run, step.fields)
     found = len(run.differences)
-    fields = _against_sa(run, step, target, wanted) if run.compare else _unheld(run, step.kind, target, wanted)
+    if run.compare:
+        fields = _against_sa(run, step, target, wanted)
+    elif afresh:
+        fields = dict(wanted)
+        run.pushed.update(_hashes(run, step.kind, target, wanted))
+    else:
+        fields = _unheld(run, step.kind, target, wanted)
     if not fields:
         return  # X1: SA already holds exactly this from us
     try:
         _send(run, step, target, fields)
+    except SaNotFound:
+        if afresh or not _relinked(run, step.target):
+            _failed(run, found)
+            raise
+        _update(run, step, afresh=True)
     except Exception:
-        # D3: what this write was to repair is a difference that failed; the caller records it if it parks.
-        run.differences[found:] = [replace(d, action="failed") for d in run.differences[found:]]
+        _failed(run, found)
         raise
+
+
+def _failed(run: _Run, found: int) -> None:
+    """D3: what a write was to repair is a difference that failed; the caller records it if it parks."""
+    run.differences[found:] = [replace(d, action="failed") for d in run.differences[found:]]
 
 
 def _send(run: _Run, step: Update, target: str, fields: Mapping[str, Any]) -> None:

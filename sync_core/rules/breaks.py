@@ -16,7 +16,7 @@ from typing import Any
 from sync_core.fields import Lookups, wire
 from sync_core.plan import Plan, SaId, Skip, Step, update_enrolment, update_learner
 from sync_core.rules.courses import CONTINUING
-from sync_core.rules.gate import change_gate
+from sync_core.rules.gate import through_gate
 from sync_core.rules.qualification import has_course
 from sync_core.settings import IntegrationSettings
 
@@ -54,11 +54,12 @@ def plan_break_in_learning(
     payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
     """BreakInLearning → B1 (phase "start") or B2 (phase "return")."""
-    sa_id, gated = change_gate(payload["learner"], lookups)
-    if sa_id is None:
-        return gated
-    if payload["phase"] == "start":
-        return plan_break_start(sa_id, payload, lookups)
-    if payload["phase"] == "return":
-        return plan_break_return(sa_id, payload, lookups)
-    return (Skip(f"unknown break phase {payload['phase']!r}", rule="B1"),)
+
+    def phase(sa_id: SaId) -> Plan:
+        if payload["phase"] == "start":
+            return plan_break_start(sa_id, payload, lookups)
+        if payload["phase"] == "return":
+            return plan_break_return(sa_id, payload, lookups)
+        return (Skip(f"unknown break phase {payload['phase']!r}", rule="B1"),)
+
+    return through_gate(payload["learner"], lookups, settings, phase)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sync_core.fields import Lookups
 from sync_core.plan import EnsureEmployer, Plan, Ref, SaId, Skip, Step, update_learner
-from sync_core.rules.gate import change_gate
+from sync_core.rules.gate import through_gate
 from sync_core.settings import IntegrationSettings
 
 
@@ -26,7 +26,8 @@ def plan_employer_changed(
     """EmployerChanged → with S13 on, move the SA learner to the new placement's employer."""
     if not settings.push_employer_changes:
         return (Skip("employer changes are not pushed (S13 off)", rule="E1"),)
-    sa_id, gated = change_gate(payload["learner"], lookups)
-    if sa_id is None:
-        return gated
-    return plan_employer(sa_id, payload["placement"]) or (Skip("the learner has no placement", rule="E1"),)
+
+    def moved(sa_id: SaId) -> Plan:
+        return plan_employer(sa_id, payload["placement"]) or (Skip("the learner has no placement", rule="E1"),)
+
+    return through_gate(payload["learner"], lookups, settings, moved)

@@ -18,31 +18,14 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sync_core.fields import DEMOGRAPHICS, Lookups, to_sa, wire
+from sync_core.fields import Lookups
 from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Plan, Ref, Skip, Step
 from sync_core.rules.courses import officer_in_role, plan_enrol, reported_instead
 from sync_core.rules.eligibility import is_live
 from sync_core.rules.gate import NOT_LIVE
 from sync_core.rules.learner import plan_details
+from sync_core.rules.upload import upload_fields
 from sync_core.settings import MAIN_OFFICER, IntegrationSettings
-
-
-def upload_fields(
-    learner: Mapping[str, Any], settings: IntegrationSettings, placement: Any, main: Any
-) -> dict[str, Any]:
-    """U1, U2, U3, U6, U7: the SA learner created at enrolment."""
-    fields = {"misId": learner["learner_ident"], **to_sa(learner, DEMOGRAPHICS)}
-    fields["startDate"] = wire(learner.get("start_date"))
-    fields["plannedOtjHours"] = learner.get("planned_otj_hours")  # U6
-    if settings.student_id_from_lrn:  # U1 with S4
-        fields["studentId"] = learner.get("lrn")
-    if placement is not None:  # U2
-        fields["employerId"] = Ref("employer", placement["organisation_id"])
-    if main is not None:  # U3
-        fields["assessorId"] = Ref("assessor", main["officer_id"])
-    if settings.send_welcome_email:  # U7
-        fields["sendWelcomeEmail"] = True
-    return fields
 
 
 def plan_learner_enrolled(

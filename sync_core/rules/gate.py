@@ -6,16 +6,21 @@ X2 (v2) an event about a learner not in SA is skipped "not in Smart Assessor", n
 Y2 (v2) a pushed change, an enrolment and a refresh apply to any Live learner in SA, eligible for the
    daily synchronisation or not (a withdrawal recorded two months late still reaches SA); a learner
    who is not Live is skipped "not live".
+D7 (v2) the change is planned against ``Ref("learner", ident)`` behind an ``EnsureLearner``: while SA
+   holds the linked record that costs no SA call; when SA answers not found, the executor looks for the
+   learner again by MIS id, or makes it, and then sends the change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sync_core.fields import Lookups
-from sync_core.plan import Plan, Skip
+from sync_core.plan import EnsureLearner, Plan, Ref, SaId, Skip, holding
 from sync_core.rules.eligibility import is_live
+from sync_core.rules.upload import upload_fields
+from sync_core.settings import IntegrationSettings
 
 NOT_IN_SA = Skip("not in Smart Assessor", rule="X2")
 NOT_LIVE = Skip("not live", rule="Y2")
@@ -35,3 +40,20 @@ def change_gate(learner: Mapping[str, Any], lookups: Lookups) -> tuple[str | Non
     if not sa_id:
         return None, (NOT_IN_SA,)
     return sa_id, ()
+
+
+def through_gate(
+    learner: Mapping[str, Any], lookups: Lookups, settings: IntegrationSettings, plan: Callable[[SaId], Plan]
+) -> Plan:
+    """The gate (X2, Y2), then ``plan`` of the learner's SA record behind its ``EnsureLearner`` (D7): made
+    again, if SA lost it, with what an upload sends (U1, U6), bar the welcome email it had (U7) and the
+    employer and assessor, which a refresh links (U2, U3). A plan of Skips, or parked, goes as it is."""
+    sa_id, gated = change_gate(learner, lookups)
+    if sa_id is None:
+        return gated
+    ident = str(learner["learner_ident"])
+    planned = plan(Ref("learner", ident))
+    if holding(planned) is not None:
+        return planned
+    fields = {k: v for k, v in upload_fields(learner, settings, None, None).items() if k != "sendWelcomeEmail"}
+    return (EnsureLearner(ident, fields, sa_id=learner.get("smart_assessor_id")), *planned)

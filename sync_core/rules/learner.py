@@ -15,7 +15,7 @@ from typing import Any
 
 from sync_core.fields import DEMOGRAPHICS, Lookups, to_sa
 from sync_core.plan import Plan, SaId, Skip, update_learner
-from sync_core.rules.gate import change_gate
+from sync_core.rules.gate import through_gate
 from sync_core.settings import IntegrationSettings, Mode
 
 
@@ -49,5 +49,4 @@ def plan_details(sa_id: SaId, learner: Mapping[str, Any], settings: IntegrationS
 def plan_learner_edited(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date) -> Plan:
     """LearnerEdited → set the learner's SA fields that the settings push."""
     learner = payload["learner"]
-    sa_id, gated = change_gate(learner, lookups)
-    return gated if sa_id is None else plan_details(sa_id, learner, settings)
+    return through_gate(learner, lookups, settings, lambda sa_id: plan_details(sa_id, learner, settings))

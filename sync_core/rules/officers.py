@@ -15,7 +15,7 @@ from typing import Any
 from sync_core.fields import Lookups
 from sync_core.plan import EnsureAssessor, Plan, Ref, SaId, Skip, Step, update_learner
 from sync_core.rules.courses import officer_in_role
-from sync_core.rules.gate import change_gate
+from sync_core.rules.gate import through_gate
 from sync_core.rules.qualification import has_course, plan_assessors
 from sync_core.settings import MAIN_OFFICER, IntegrationSettings
 
@@ -35,12 +35,13 @@ def plan_learner_officers_changed(
     """LearnerOfficersChanged → Q1 on the learner and every enrolled course."""
     if not settings.push_assessor_changes:
         return (Skip("assessor changes are not pushed (S15 off)", rule="Q1"),)
-    sa_id, gated = change_gate(payload["learner"], lookups)
-    if sa_id is None:
-        return gated
     officers = payload.get("officers", ())
-    steps: list[Step] = list(plan_learner_assessor(sa_id, officers))
-    for qualification in payload.get("qualifications", ()):
-        if has_course(qualification, lookups):
-            steps += plan_assessors(sa_id, qualification, officers, settings)
-    return tuple(steps) or (Skip("the learner has no officer to set in Smart Assessor", rule="Q1"),)
+
+    def assessors(sa_id: SaId) -> Plan:
+        steps: list[Step] = list(plan_learner_assessor(sa_id, officers))
+        for qualification in payload.get("qualifications", ()):
+            if has_course(qualification, lookups):
+                steps += plan_assessors(sa_id, qualification, officers, settings)
+        return tuple(steps) or (Skip("the learner has no officer to set in Smart Assessor", rule="Q1"),)
+
+    return through_gate(payload["learner"], lookups, settings, assessors)

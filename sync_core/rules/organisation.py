@@ -34,7 +34,8 @@ def _plan_record_edited(
         return (Skip(f"{kind} details are not pushed under the settings", rule=rule),)
     if linked_id(record, kind, pics_id, lookups) is None:
         return (Skip(f"not linked to a Smart Assessor {kind}", rule=rule),)
-    # Linked, so the Ensure step only resolves the link (no SA call, never a create).
+    # Linked, so the Ensure step only resolves the link (no SA call) unless SA no longer holds the record:
+    # then it is looked for again by natural key, or made (D7).
     link = EnsureEmployer(record) if kind == "employer" else EnsureAssessor(record)
     fields = EMPLOYER_FIELDS if kind == "employer" else ASSESSOR_FIELDS
     return (link, Update(kind, Ref(kind, pics_id), to_sa(record, fields)))

@@ -28,7 +28,7 @@ from sync_core.rules.courses import (
     plan_enrol,
     refused_code,
 )
-from sync_core.rules.gate import change_gate
+from sync_core.rules.gate import through_gate
 from sync_core.settings import IntegrationSettings, Mode
 
 
@@ -80,29 +80,31 @@ def plan_qualification_changed(
     payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date
 ) -> Plan:
     """QualificationChanged → Q1 and Q2; a supported qualification not yet in SA is enrolled (U5 v2)."""
-    sa_id, gated = change_gate(payload["learner"], lookups)
-    if sa_id is None:
-        return gated
     qualification, officers = payload["qualification"], payload.get("officers", ())
-    if not has_course(qualification, lookups):
-        if not is_supported(qualification, lookups):
-            return (not_enrolled(qualification, lookups),)
-        return plan_enrol(sa_id, qualification, officers, settings, lookups)
-    steps = plan_qualification(sa_id, qualification, officers, settings)
-    return steps or (Skip("qualification changes are not pushed (S15 off, S16 pulls)", rule="Q1"),)
+
+    def changed(sa_id: SaId) -> Plan:
+        if not has_course(qualification, lookups):
+            if not is_supported(qualification, lookups):
+                return (not_enrolled(qualification, lookups),)
+            return plan_enrol(sa_id, qualification, officers, settings, lookups)
+        steps = plan_qualification(sa_id, qualification, officers, settings)
+        return steps or (Skip("qualification changes are not pushed (S15 off, S16 pulls)", rule="Q1"),)
+
+    return through_gate(payload["learner"], lookups, settings, changed)
 
 
 def plan_aim_closed(payload: Mapping[str, Any], settings: IntegrationSettings, lookups: Lookups, _on: date) -> Plan:
     """IlrAimClosed → A1."""
-    sa_id, gated = change_gate(payload["learner"], lookups)
-    if sa_id is None:
-        return gated
     qualification = payload["qualification"]
-    refused = refused_code(qualification)
-    if refused is not None:
-        return (refused,)
-    if not has_course(qualification, lookups):
-        # The event carries no officers to enrol with: the next QualificationChanged, refresh or
-        # daily synchronisation enrols the course, with this closure (U5 v2).
-        return (not_enrolled(qualification, lookups),)
-    return (update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification)),)
+
+    def closed(sa_id: SaId) -> Plan:
+        refused = refused_code(qualification)
+        if refused is not None:
+            return (refused,)
+        if not has_course(qualification, lookups):
+            # The event carries no officers to enrol with: the next QualificationChanged, refresh or
+            # daily synchronisation enrols the course, with this closure (U5 v2).
+            return (not_enrolled(qualification, lookups),)
+        return (update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification)),)
+
+    return through_gate(payload["learner"], lookups, settings, closed)

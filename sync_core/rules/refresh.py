@@ -32,7 +32,7 @@ from sync_core.plan import (
 )
 from sync_core.rules.courses import closure_fields, plan_enrol, refused_code, reported_instead
 from sync_core.rules.employer import plan_employer
-from sync_core.rules.gate import change_gate
+from sync_core.rules.gate import through_gate
 from sync_core.rules.learner import plan_details
 from sync_core.rules.officers import plan_learner_assessor
 from sync_core.rules.qualification import has_course, plan_qualification
@@ -89,16 +89,17 @@ def plan_refresh_requested(
 ) -> Plan:
     """RefreshRequested (and the daily synchronisation's ReconcileRequested) → R1."""
     learner = payload["learner"]
-    sa_id, gated = change_gate(learner, lookups)
-    if sa_id is None:
-        return gated
     officers, qualifications = payload.get("officers", ()), payload.get("qualifications", ())
-    steps: list[Step] = [s for s in plan_details(sa_id, learner, settings) if not isinstance(s, Skip)]
-    steps += plan_learner_status(sa_id, learner)
-    if settings.push_employer_changes:
-        steps += plan_employer(sa_id, payload.get("placement"))
-    if settings.push_assessor_changes:
-        steps += plan_learner_assessor(sa_id, officers)
-    for qualification in qualifications:
-        steps += plan_course(sa_id, qualification, officers, settings, lookups)
-    return (*steps, orphans_check(sa_id, qualifications, lookups))
+
+    def compared(sa_id: SaId) -> Plan:
+        steps: list[Step] = [s for s in plan_details(sa_id, learner, settings) if not isinstance(s, Skip)]
+        steps += plan_learner_status(sa_id, learner)
+        if settings.push_employer_changes:
+            steps += plan_employer(sa_id, payload.get("placement"))
+        if settings.push_assessor_changes:
+            steps += plan_learner_assessor(sa_id, officers)
+        for qualification in qualifications:
+            steps += plan_course(sa_id, qualification, officers, settings, lookups)
+        return (*steps, orphans_check(sa_id, qualifications, lookups))
+
+    return through_gate(learner, lookups, settings, compared)

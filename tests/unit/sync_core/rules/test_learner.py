@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sync_core.fields import DEMOGRAPHICS
-from sync_core.plan import Park, Skip, Update
+from sync_core.plan import EnsureLearner, Park, Ref, Skip, Update
 from sync_core.rules.learner import plan_learner_edited
 from sync_core.settings import IntegrationSettings, Mode
 from tests.unit.sync_core.rules.builders import TODAY, learner
@@ -29,8 +29,8 @@ class NoLinks:
 
 def pushed(settings: IntegrationSettings, **changes: Any) -> dict[str, Any]:
     plan = plan_learner_edited({"learner": learner(**changes)}, settings, NoLinks(), TODAY)
-    assert len(plan) == 1 and isinstance(plan[0], Update), plan
-    return dict(plan[0].fields)
+    assert len(plan) == 2 and isinstance(plan[0], EnsureLearner) and isinstance(plan[1], Update), plan
+    return dict(plan[1].fields)
 
 
 @pytest.mark.parametrize(
@@ -101,6 +101,19 @@ def test_x2_v2_learner_not_in_sa_is_skipped_not_parked() -> None:
 def test_y2_v2_any_live_learner_in_sa_is_pushed(changes: dict[str, Any], pushed_to_sa: bool) -> None:
     """Y2 v2: an edit reaches SA for any Live learner with an SA record, eligible for the daily run or not."""
     plan = plan_learner_edited({"learner": learner(**changes)}, PUSH, NoLinks(), TODAY)
-    assert isinstance(plan[0], Update) is pushed_to_sa
+    assert isinstance(plan[-1], Update) is pushed_to_sa
     if not pushed_to_sa:
         assert plan == (Skip("not live", rule="Y2"),)
+
+
+def test_d7_an_edit_goes_to_the_learner_its_ensure_step_finds_again_if_sa_lost_it() -> None:
+    """D7, U10: the edit is sent to ``Ref("learner", ident)`` behind an EnsureLearner holding PICS's Smart
+    Assessor ID (no SA call while SA holds it) and what an upload would send, should SA no longer hold the
+    record: the learner's details and MIS id, without the welcome email it was sent once (U7)."""
+    welcomed = IntegrationSettings(integration_enabled=True, learner_mode=Mode.PUSH, send_welcome_email=True)
+    edited = learner(smart_assessor_id="sa-guid-1")
+    ensure, update = plan_learner_edited({"learner": edited}, welcomed, NoLinks(), TODAY)
+    assert isinstance(ensure, EnsureLearner) and isinstance(update, Update)
+    assert (ensure.learner_ident, ensure.sa_id, update.target) == ("L1", "sa-guid-1", Ref("learner", "L1"))
+    assert ensure.fields["misId"] == "L1" and ensure.fields["surname"] == edited["surname"]
+    assert "sendWelcomeEmail" not in ensure.fields
