@@ -35,9 +35,11 @@ INTERVAL_S = 5.0
 _PRUNE_AFTER = timedelta(days=7)  # rows of consumers gone this long are deleted when the next one starts
 
 
-def member_id() -> str:
-    """This process: host (the pod's name in Kubernetes), pid, and a random part since pids repeat."""
-    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
+def member_id(index: int | None = None) -> str:
+    """This process: host (the pod's name in Kubernetes), its member index under ``run --processes N``
+    (``member-2``), pid, and a random part since pids repeat."""
+    member = "" if index is None else f"member-{index}/"
+    return f"{socket.gethostname()}/{member}{os.getpid()}/{uuid.uuid4().hex[:6]}"
 
 
 def snapshot(loop: ParallelLoop, member: str, group: str, side: str) -> Beat:
@@ -96,8 +98,15 @@ class HeartbeatWriter:
 
 
 def start_heartbeat(
-    pool: ConnectionPool, loop: ParallelLoop, *, group: str, side: str, interval: float = INTERVAL_S
+    pool: ConnectionPool,
+    loop: ParallelLoop,
+    *,
+    group: str,
+    side: str,
+    interval: float = INTERVAL_S,
+    index: int | None = None,
 ) -> HeartbeatWriter:
-    """Start writing ``loop``'s heartbeat as a member of ``group`` on ``side`` (push or pull)."""
-    member = member_id()
+    """Start writing ``loop``'s heartbeat as a member of ``group`` on ``side`` (push or pull); ``index``: its
+    place among the members one ``run --processes N`` started."""
+    member = member_id(index)
     return HeartbeatWriter(Heartbeats(pool), lambda: snapshot(loop, member, group, side), interval).start()

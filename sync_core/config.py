@@ -11,7 +11,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -113,6 +113,10 @@ class RuntimeConfig(BaseSettings):
     # Events processed at once (each of a different key). More than the SA cap, so that a worker's
     # ledger round trips leave no SA slot idle; unset: one and a half times the cap.
     consumer_workers: int | None = Field(default=None, ge=1, le=1024)
+    # `run`: members of the consumer group this one command starts, each a process of its own
+    # (consumers.supervisor); "auto": one per core this process may run on. The SA budgets above are the
+    # whole command's, each member given an even share.
+    processes: int | Literal["auto"] = 1
     settings_ttl_s: float = Field(default=5.0, ge=0)  # how long integration settings are cached
     # How long qualification links are cached; `qualifications refresh` tells running consumers at once
     # (sync_core.pics.qualification_links), so this only bounds a missed notice.
@@ -158,6 +162,17 @@ class RuntimeConfig(BaseSettings):
     def _known_zone(cls, name: str) -> str:
         clock.zone(name)  # an unknown name is refused at start, in one line
         return name
+
+    @field_validator("processes", mode="before")
+    @classmethod
+    def _whole_or_auto(cls, value: Any) -> int | str:
+        """A positive whole number or ``auto``, in one line whichever is wrong (not one per union member)."""
+        text = str(value).strip().lower()
+        if text == "auto":
+            return text
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise ValueError("must be a whole number of processes, 1 or more, or auto")
+        return int(text)
 
     @field_validator("console_token")
     @classmethod

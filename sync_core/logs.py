@@ -163,11 +163,23 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
-def configure_logging(level: str = "INFO", stream: Any = None) -> None:
-    """Set up JSON logging for the whole process (the one global pics-sync keeps)."""
+def _with(context: Mapping[str, Any]) -> Processor:
+    """structlog processor: ``context``'s fields on every line, under what the line itself sets."""
+
+    def add(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+        return {**context, **event_dict}
+
+    return add
+
+
+def configure_logging(level: str = "INFO", stream: Any = None, context: Mapping[str, Any] | None = None) -> None:
+    """Set up JSON logging for the whole process (the one global pics-sync keeps); ``context``: fields every
+    line of this process carries, whatever thread writes it (a member's index under ``run --processes N``)."""
     terminal = [per_event_at_debug(level)] if _is_terminal(sys.stderr if stream is None else stream) else []
+    constant = [_with(context)] if context else []
     structlog.configure(
         processors=[
+            *constant,
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             *terminal,

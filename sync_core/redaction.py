@@ -44,6 +44,8 @@ LOGGABLE = frozenset(
         "parkedid", "discarded", "applied", "skipped", "parked", "duplicate", "pending", "circuit",
         "workers", "samaxconcurrency", "sacalls", "side", "generation", "partitions", "memberid", "count",
         "seconds",
+        # run --processes N: its members (consumers.supervisor)
+        "member", "pid", "processes",
         # the daily pull's run (sync.pull_runs) and progress
         "id", "runid", "rundate", "scope", "checkpoint", "learners", "learnersread", "learnerseligible",
         "learnersfailed", "remaining", "events", "sessionsunmapped", "itemsdropped", "droppedreasons",

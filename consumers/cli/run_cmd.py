@@ -7,12 +7,18 @@ sets one). It waits for its own group side only: with ``--side push``, the ``pic
 items a refresh (R1) pulled onto ``sa.*`` are the PICS updaters', which ``run --side pull --until-idle``
 waits for. Only the partitions assigned to this process count: run it as its group's only member (the
 deployment stopped) to drain the whole backlog, or it waits for its share alone.
+
+``--processes N`` (``PICS_SYNC_PROCESSES``) above 1 runs N members of the group, each this same command
+in a process of its own (``--processes 1 --member I``), under ``consumers.supervisor``, which divides
+the SA budgets among them and gives member I the HTTP port ``PICS_SYNC_HTTP_PORT + I``. 1 is this
+process alone, as before.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 import threading
@@ -26,6 +32,7 @@ from consumers.loop import ParallelLoop
 from consumers.metrics import DriftMetrics, EventMetrics, Metrics, watched
 from consumers.ops.dlq_mirror import DlqMirror, each
 from consumers.service import open_service
+from consumers.supervisor import Member, budget, member_count, member_environment, supervise
 from consumers.web.app import serve_consumer
 from sync_core.config import RuntimeConfig, group_id, kafka_settings, load_config, topic, topic_layout
 from sync_core.errors import ConfigurationError
@@ -38,8 +45,11 @@ PARKED_EXIT = 3  # --until-idle --fail-on-park: an event was parked during the r
 _EXIT_CODES = (
     "exit status: 0 stopped, or idle with --until-idle; 1 an error, or stopped (SIGTERM, SIGINT) before it was "
     f"idle; 2 a bad option value or configuration; {PARKED_EXIT} with --fail-on-park, an event was parked during "
-    "the run"
+    "the run; with --processes N, 1 also when a member kept dying (restarted 5 times in a row within a minute "
+    "of its start) or stopped uncleanly"
 )
+# A member of `run --processes N`: this same command line in a process of its own.
+_MEMBER = ("-c", "import sys; from consumers.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def register(subcommands: Any) -> None:
@@ -70,14 +80,38 @@ def register(subcommands: Any) -> None:
         action="store_true",
         help=f"with --until-idle: exit {PARKED_EXIT} when an event was parked during the run",
     )
+    cmd.add_argument(
+        "--processes",
+        type=_process_count,
+        metavar="N|auto",
+        help="members of the consumer group to run, each a process of its own, restarted if it dies (default "
+        "PICS_SYNC_PROCESSES, 1; auto: one a core). The SA cap and rate limit are shared evenly among them (the cap "
+        "divided and rounded down); member I serves HTTP on PICS_SYNC_HTTP_PORT + I. Not with --until-idle",
+    )
+    cmd.add_argument("--member", type=int, help=argparse.SUPPRESS)  # set by the supervisor: this member's index
     cmd.set_defaults(handler=_run)
+
+
+def _process_count(text: str) -> int | str:
+    """``--processes``: a whole number, 1 or more, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more, or auto, not {text!r}")
+    return int(text)
 
 
 def _run(args: argparse.Namespace) -> int:
     if args.fail_on_park and not args.until_idle:
         raise ConfigurationError("--fail-on-park needs --until-idle")
     config = load_config()
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, context=None if args.member is None else {"member": args.member})
+    members = member_count(config, args.processes)
+    return _supervise(args, config, members) if members > 1 else _consume(args, config)
+
+
+def _consume(args: argparse.Namespace, config: RuntimeConfig) -> int:
+    """This process as one member of the group, until a stop (or idle)."""
     topics = [topic(config, name) for name in (PUSH_TOPICS if args.side == "push" else PULL_TOPICS)]
     group = group_id(config, args.side)
     ensure_topics(kafka_settings(config), topics, topic_layout(config))
@@ -86,8 +120,9 @@ def _run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     consumer = watched(  # other threads (metrics, /readyz, heartbeat) read its state from a copy
-        make_consumer(kafka_settings(config), group, **{"session.timeout.ms": config.kafka_session_timeout_ms})
-    )
+        make_consumer(kafka_settings(config), group, **{"session.timeout.ms": config.kafka_session_timeout_ms,
+                                                        **_client_id(args.member)})
+    )  # fmt: skip
     metrics = Metrics()
     drift = DriftMetrics(metrics).observe  # D3: differences found and repaired
     with open_service(config, paced=True, on_sa_call=metrics.sa_call, on_drift=drift) as service:
@@ -96,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
             observe=each(EventMetrics(metrics).observe, None if mirror is None else mirror.observe),
         )  # fmt: skip
         loop.subscribe(topics)
-        heartbeat = start_heartbeat(service.side.pool, loop, group=group, side=args.side)
+        heartbeat = start_heartbeat(service.side.pool, loop, group=group, side=args.side, index=args.member)
         http = serve_consumer(config, service, loop, metrics)  # /metrics, /healthz, /readyz, the console
         log.info(
             "consumer.started",
@@ -115,6 +150,22 @@ def _run(args: argparse.Namespace) -> int:
                 mirror.close()
     log.info("consumer.stopped", idle=loop.drained, **{k.value: n for k, n in tally.kinds.items()})
     return _exit_code(args, loop.drained, tally) if args.until_idle else 0
+
+
+def _supervise(args: argparse.Namespace, config: RuntimeConfig, count: int) -> int:
+    """``count`` members of the group, each ``run --processes 1 --member I`` with its share of the budgets."""
+    if args.until_idle:
+        raise ConfigurationError("--until-idle drains one process's partitions: run it without --processes")
+    debug = ["--debug"] if getattr(args, "debug", False) else []
+    options = ("--side", args.side, "--max-pending", str(args.max_pending), "--processes", "1")
+    command = (sys.executable, *_MEMBER, *debug, "run", *options)
+    env = [member_environment(os.environ, budget(config, count, i)) for i in range(count)]
+    return supervise([Member(i, (*command, "--member", str(i)), env[i]) for i in range(count)])
+
+
+def _client_id(member: int | None) -> dict[str, str]:
+    """A member's Kafka client.id, so the group coordinator's list (``status``) names it too."""
+    return {} if member is None else {"client.id": f"pics-sync-member-{member}"}
 
 
 def _exit_code(args: argparse.Namespace, idle: bool, tally: Tally) -> int:
