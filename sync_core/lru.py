@@ -40,6 +40,11 @@ class Lru(Generic[K, V]):
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
+    def forget(self, key: K) -> None:
+        """Hold nothing for ``key`` any more."""
+        with self._lock:
+            self._entries.pop(key, None)
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)

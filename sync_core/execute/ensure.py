@@ -47,6 +47,12 @@ def _folded(value: Any) -> str:
     return str(value or "").strip().casefold()
 
 
+def not_anothers(spec: Natural, record: Mapping[str, Any]) -> bool:
+    """D7 for an id PICS holds (an Additional ID): the SA record is this PICS record's, or one a person may
+    have chosen for it (no MIS id, or this one's), not one made for another PICS record since."""
+    return spec.ours(record) or str(record.get("misId") or "") in ("", spec.pics_id)
+
+
 def find_existing(spec: Natural) -> str | None:
     """The SA id of the first record a finder returns, if any."""
     for finder in spec.finders:

@@ -180,12 +180,18 @@ def _gone(
 
     def gone(sa_id: str) -> bool:
         # PICS's own Additional ID names the SA employer or assessor a person chose (U2, U3): SA's answer
-        # "not found" alone unsettles it. A learner's id is a GUID no other record is given.
+        # "not found" unsettles it, and when forced (the recovery for a restored SA, which numbers its
+        # records on from the backup's counters) so does a record SA made since for another PICS record.
+        # A learner's id is a GUID no other record is given.
         chosen = sa_id == spec.held_by_pics and kind in NUMERIC_IDS
-        ours = (lambda _record: True) if chosen else spec.ours
+        ours = spec.ours if not chosen else partial(ensure.not_anothers, spec) if run.force else _anything
         return sa_id not in run.created and compare_mode.gone(run.sa_records, kind, sa_id, ours)
 
     return gone
+
+
+def _anything(_record: Mapping[str, Any]) -> bool:
+    return True
 
 
 _ENSURED: Mapping[type, str] = {EnsureEmployer: "employer", EnsureAssessor: "assessor", EnsureLearner: "learner"}
