@@ -8,16 +8,20 @@ A1  an ILR aim closed: actual end date, completion status and outcome, the statu
     unknown code parks naming it.
 U5  (v2) a QualificationChanged about a supported qualification with no SA enrolment yet (added after
     the upload, or supported since a later "Refresh Qualification Links") enrols it.
+D7  a change to an enrolled course goes behind the course's ``EnsureEnrolment`` (``behind_its_enrolment``):
+    no SA call while SA holds the linked enrolment; when SA answers not found, the course is enrolled
+    again (with the event's officers; an aim closure carries none) and then changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from sync_core.fields import Lookups, wire
-from sync_core.plan import Plan, SaId, Skip, Step, update_enrolment
+from sync_core.plan import EnsureAssessor, EnsureEnrolment, Plan, SaId, Skip, Step, update_enrolment
 from sync_core.rules.courses import (
     assessor_fields,
     closure_fields,
@@ -88,7 +92,9 @@ def plan_qualification_changed(
                 return (not_enrolled(qualification, lookups),)
             return plan_enrol(sa_id, qualification, officers, settings, lookups)
         steps = plan_qualification(sa_id, qualification, officers, settings)
-        return steps or (Skip("qualification changes are not pushed (S15 off, S16 pulls)", rule="Q1"),)
+        if not steps:
+            return (Skip("qualification changes are not pushed (S15 off, S16 pulls)", rule="Q1"),)
+        return behind_its_enrolment(sa_id, qualification, settings, lookups, steps)
 
     return through_gate(payload["learner"], lookups, settings, changed)
 
@@ -105,6 +111,24 @@ def plan_aim_closed(payload: Mapping[str, Any], settings: IntegrationSettings, l
             # The event carries no officers to enrol with: the next QualificationChanged, refresh or
             # daily synchronisation enrols the course, with this closure (U5 v2).
             return (not_enrolled(qualification, lookups),)
-        return (update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification)),)
+        closure = update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification))
+        return behind_its_enrolment(sa_id, qualification, settings, lookups, (closure,))
 
     return through_gate(payload["learner"], lookups, settings, closed)
+
+
+def behind_its_enrolment(
+    sa_id: SaId,
+    qualification: Mapping[str, Any],
+    settings: IntegrationSettings,
+    lookups: Lookups,
+    steps: tuple[Step, ...],
+) -> tuple[Step, ...]:
+    """D7: ``steps`` (changes to an enrolled course) preceded by the enrolment U5 would make, so that one SA
+    lost is enrolled again; as they are when U5 would not enrol it (a course SA no longer offers). Enrolled
+    again without assessors: linking or creating them is Q1's, under S15, in ``steps``."""
+    enrol = [s for s in plan_enrol(sa_id, qualification, (), settings, lookups) if not isinstance(s, EnsureAssessor)]
+    if not (len(enrol) == 1 and isinstance(enrol[0], EnsureEnrolment)):
+        return steps
+    fields = {**enrol[0].fields, "assessorId": None, "secondAssessorId": None}
+    return (replace(enrol[0], fields=fields), *steps)

@@ -11,6 +11,7 @@ enrolment again or create them, and point the learner at them; no path makes a s
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -21,9 +22,10 @@ from consumers.service import Service
 from sandbox.sa.process import SaSandboxProcess
 from sync_core.outcome import Kind, Tally
 from sync_core.pics.learners import LearnerRepository
+from sync_core.serde import new_event
 from sync_core.state.settings_repo import SettingsRepository
 from tests.integration.test_drift_sync_kafka_postgres import LINKED, MODE, PUSH, enrolled, in_process, nightly
-from tests.learners import edited_in_pics, send
+from tests.learners import aim_closed, course, edited_in_pics, send
 from tests.support import duplicate_sa_records
 
 pytestmark = pytest.mark.integration
@@ -127,4 +129,36 @@ def test_d7_a_refresh_makes_again_a_learner_sa_lost_with_its_employer_and_enrolm
     only([e for e in sa.enrolments() if str(e.get("learnerId")) == record["id"]], f"{ident}-Q0")
     row = LearnerRepository(service.pool).get(ident)
     assert row is not None and row["smart_assessor_id"] == record["id"]
+    assert duplicate_sa_records(service, sa) == {}
+
+
+@pytest.mark.parametrize("change", ["QualificationChanged", "IlrAimClosed"])
+def test_d7_a_course_change_sa_lost_the_enrolment_of_enrols_it_again(
+    service: Service, producer: EventProducer, drain: Callable[[], Tally], sa: SaSandboxProcess, change: str
+) -> None:
+    """D7, U5: SA lost the learner's enrolment; a QualificationChanged of its dates (Q2), or its aim closed
+    (A1), applies (not parked): the course is enrolled again, once, and carries the change."""
+    SettingsRepository(service.pool).set_many(LINKED)
+    ident = f"L-D7-{change.upper()}"
+    learner = enrolled(service, producer, drain, ident)
+    sa_id = learner["smart_assessor_id"]
+    gone = only([e for e in sa.enrolments() if str(e.get("learnerId")) == sa_id], f"{ident}-Q0")
+    sa.delete("enrolments", gone["id"], learner_id=sa_id)
+    qualification = course(f"{ident}-Q0")
+    moved = {**qualification, "planned_end_date": qualification["planned_end_date"] + timedelta(days=30)}
+    event = (
+        new_event("QualificationChanged", {"learner": learner, "qualification": moved, "officers": []},
+                  changed_fields=["planned_end_date"])
+        if change == "QualificationChanged" else aim_closed(learner, qualification, 2, 1)
+    )  # fmt: skip
+    send(producer, ident, [event])
+    tally = drain()
+
+    assert (tally.count(Kind.APPLIED), tally.count(Kind.PARKED)) == (1, 0)
+    again = only([e for e in sa.enrolments() if str(e.get("learnerId")) == sa_id], f"{ident}-Q0")
+    assert again["id"] != gone["id"]
+    if change == "QualificationChanged":
+        assert again["plannedEndDate"] == moved["planned_end_date"].isoformat()
+    else:
+        assert again["actualEndDate"] == date.today().isoformat()
     assert duplicate_sa_records(service, sa) == {}
