@@ -9,21 +9,33 @@ from ``sa.*`` as they apply the nightly pull's. It asks for no second comparison
 
 from __future__ import annotations
 
-from consumers.ops.daily_pull import PullOptions, learner_pull
+import threading
+
+from consumers.ops.daily_pull import PullOptions, learner_pull, pull_producer
+from consumers.producer import EventProducer
 from consumers.service import Service
 from sync_core import clock
 from sync_core.pics.eligible import EligibleLearners
 
 
 class RefreshPulls:
-    """``PipelinePorts.pull`` for the push consumer: one learner's pull; the items sent."""
+    """``PipelinePorts.pull`` for the push consumer: one learner's pull; the items sent. One producer for
+    all its pulls, made at the first (each of its own made a refresh 0.6 s slower)."""
 
     def __init__(self, service: Service) -> None:
         self._service = service
+        self._producer: EventProducer | None = None
+        self._making = threading.Lock()
+
+    def _sending(self) -> EventProducer:
+        with self._making:
+            if self._producer is None:
+                self._producer = pull_producer(self._service)
+            return self._producer
 
     def __call__(self, learner_ident: str) -> int:
         if EligibleLearners(self._service.pool).one(learner_ident) is None:
             return 0  # not a Live learner in SA (Y2): there is nothing of it to pull
         today = clock.today(self._service.config.zone)
         options = PullOptions(run_date=today, concurrency=4, progress=False, reconcile=False)
-        return int(learner_pull(self._service, options, learner_ident)["events"])
+        return int(learner_pull(self._service, options, learner_ident, self._sending())["events"])
