@@ -10,6 +10,7 @@ from typing import Any
 
 from consumers.cli.demo_cmd import stack_config
 from consumers.cli.sandbox_extra import needs_sandbox_extra
+from sync_core.errors import ConfigurationError
 from sync_core.logs import configure_logging
 
 
@@ -52,6 +53,30 @@ def register(subcommands: Any) -> None:
         help="run the runtime and the floor this many times, taking turns, and report each one's median run"
         " (default 1)",
     )
+    push.add_argument(
+        "--processes",
+        type=_process_counts,
+        metavar="N,N…",
+        help="for each N (e.g. 1,2): the runtime as `pics-sync run --processes N` beside the floor in N processes"
+        " (the SA cap shared among them), the naive loop once; per N events/s, the ratios, CPU per event, the p99"
+        " at 200 events/s offered and the highest rate with a p99 under 100 ms",
+    )
+    push.add_argument(
+        "--steady-events", type=_at_least_one, default=2000, help="events offered at 200 events/s (default 2000)"
+    )
+    push.add_argument(
+        "--search-seconds",
+        type=float,
+        default=4.0,
+        help="with --processes: how long each step of the max-rate search offers its rate (default 4)",
+    )
+    push.add_argument(
+        "--search-steps",
+        type=int,
+        default=6,
+        help="with --processes: steps of the max-rate search, doubling from 200 events/s, then up to two"
+        " bisections (default 6)",
+    )
     push.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     push.set_defaults(handler=_push)
     replay = kinds.add_parser(
@@ -76,6 +101,14 @@ def _at_least_one(text: str) -> int:
     return number
 
 
+def _process_counts(text: str) -> list[int]:
+    """``--processes``: whole numbers, 1 or more, separated by commas, each once."""
+    counts = [part.strip() for part in text.split(",")]
+    if not all(part.isascii() and part.isdigit() and int(part) >= 1 for part in counts):
+        raise argparse.ArgumentTypeError(f"must be whole numbers, 1 or more, separated by commas, not {text!r}")
+    return sorted({int(part) for part in counts})
+
+
 def _on_local_stack(bench: Callable[..., dict[str, Any]], **options: Any) -> dict[str, Any]:
     """``bench(stack, config, **options)`` on a local stack of its own, logging only warnings."""
     from sandbox.stack.local import local_stack  # noqa: TID251 (lazy: the sandbox extra is optional)
@@ -89,12 +122,26 @@ def _on_local_stack(bench: Callable[..., dict[str, Any]], **options: Any) -> dic
 @needs_sandbox_extra("bench")
 def _push(args: argparse.Namespace) -> int:
     from sandbox.bench.push import bench_push  # noqa: TID251 (lazy: the sandbox extra is optional)
+    from sandbox.bench.push_members import bench_push_processes  # noqa: TID251 (lazy: as above)
 
-    result = _on_local_stack(
-        bench_push, events=args.events, learners=args.learners,
-        latency=args.latency_ms, concurrency=args.concurrency, repeat=args.repeat,
-    )  # fmt: skip
-    _print_contenders(result)
+    sizes = {
+        "events": args.events, "learners": args.learners, "latency": args.latency_ms,
+        "concurrency": args.concurrency, "repeat": args.repeat, "steady_events": args.steady_events,
+    }  # fmt: skip
+    if args.processes and max(args.processes) > args.concurrency:
+        raise ConfigurationError(
+            f"--processes {max(args.processes)} is more than --concurrency {args.concurrency}: the cap is shared"
+            " among the members, each needs at least one SA call at once"
+        )
+    if args.processes:
+        result = _on_local_stack(
+            bench_push_processes, processes=args.processes, search_seconds=args.search_seconds,
+            search_steps=args.search_steps, **sizes,
+        )  # fmt: skip
+        _print_processes(result)
+    else:
+        result = _on_local_stack(bench_push, **sizes)
+        _print_contenders(result)
     if args.json:
         print(json.dumps(result))
     return 0
@@ -111,6 +158,23 @@ def _print_contenders(result: dict[str, Any]) -> None:
         print(f"{row:<14}" + "".join(f"{result[row][column]:>20}" for column in _COLUMNS))
     for name, value in result.items():
         if name not in _ROWS:
+            print(f"{name:<14}  {value}")
+
+
+_PER_N = (
+    "events_per_s", "ratio_vs_floor", "ratio_vs_naive", "cpu_ms_per_event", "p99_ms_at_200",
+    "max_rate_p99_under_100ms", "floor_events_per_s", "floor_cpu_ms_per_event",
+)  # fmt: skip
+
+
+def _print_processes(result: dict[str, Any]) -> None:
+    """One row per N, the naive loop's figures, then the rest (the scale, the machine's speed)."""
+    print(f"{'N':<4}" + "".join(f"{column:>26}" for column in _PER_N))
+    for count, figures in result["processes"].items():
+        print(f"{count:<4}" + "".join(f"{figures[column]!s:>26}" for column in _PER_N))
+    print(f"{'naive':<14}  {result['naive']}")
+    for name, value in result.items():
+        if name not in ("processes", "naive"):
             print(f"{name:<14}  {value}")
 
 
