@@ -46,6 +46,17 @@ _SECRETS = (
 _READ_ELSEWHERE = frozenset({"PICS_SYNC_DEBUG", "PICS_SYNC_KAFKA_JARS"})
 
 
+def process_count(value: Any) -> int | Literal["auto"]:
+    """``PICS_SYNC_PROCESSES`` and ``run --processes``: a positive whole number or ``auto``; a
+    ``ValueError`` otherwise."""
+    text = str(value).strip().lower()
+    if text == "auto":
+        return "auto"
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ValueError("must be a whole number of processes, 1 or more, or auto")
+    return int(text)
+
+
 class RuntimeConfig(BaseSettings):
     """Where the broker, the databases and Smart Assessor are, and how to reach them."""
 
@@ -166,13 +177,8 @@ class RuntimeConfig(BaseSettings):
     @field_validator("processes", mode="before")
     @classmethod
     def _whole_or_auto(cls, value: Any) -> int | str:
-        """A positive whole number or ``auto``, in one line whichever is wrong (not one per union member)."""
-        text = str(value).strip().lower()
-        if text == "auto":
-            return text
-        if not (text.isascii() and text.isdigit()) or int(text) < 1:
-            raise ValueError("must be a whole number of processes, 1 or more, or auto")
-        return int(text)
+        """One line whichever is wrong (not one per union member)."""
+        return process_count(value)
 
     @field_validator("console_token")
     @classmethod

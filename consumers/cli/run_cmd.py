@@ -34,7 +34,15 @@ from consumers.ops.dlq_mirror import DlqMirror, each
 from consumers.service import open_service
 from consumers.supervisor import Member, budget, member_count, member_environment, supervise
 from consumers.web.app import serve_consumer
-from sync_core.config import RuntimeConfig, group_id, kafka_settings, load_config, topic, topic_layout
+from sync_core.config import (
+    RuntimeConfig,
+    group_id,
+    kafka_settings,
+    load_config,
+    process_count,
+    topic,
+    topic_layout,
+)
 from sync_core.errors import ConfigurationError
 from sync_core.logs import configure_logging
 from sync_core.outcome import Kind, Tally
@@ -93,12 +101,11 @@ def register(subcommands: Any) -> None:
 
 
 def _process_count(text: str) -> int | str:
-    """``--processes``: a whole number, 1 or more, or ``auto``."""
-    if text.strip().lower() == "auto":
-        return "auto"
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more, or auto, not {text!r}")
-    return int(text)
+    """``--processes``: as ``PICS_SYNC_PROCESSES`` (``process_count``)."""
+    try:
+        return process_count(text)
+    except ValueError as wrong:
+        raise argparse.ArgumentTypeError(f"{wrong}, not {text!r}") from None
 
 
 def _run(args: argparse.Namespace) -> int:

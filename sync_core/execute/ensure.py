@@ -21,6 +21,11 @@ Finder = Callable[[], Sequence[Mapping[str, Any]]]
 Call = Callable[..., Any]  # (fn, *args, **kwargs) → fn's result, counted as one SA call
 
 
+def anything(_record: Mapping[str, Any]) -> bool:
+    """D7 for an id that only SA's "not found" unsettles: whatever record SA holds under it is the one."""
+    return True
+
+
 @dataclass(frozen=True)
 class Natural:
     """How one PICS record is matched to SA, and created there when nothing matches."""
@@ -36,7 +41,7 @@ class Natural:
     # D7: whether an SA record found under the linked id is still this PICS record's: by MIS id, or (an
     # employer or assessor several PICS records share, U2/U3 v2) by natural key. After SA is restored from
     # an older backup, an id we linked may name another record SA has made since.
-    ours: Callable[[Mapping[str, Any]], bool] = lambda _record: True
+    ours: Callable[[Mapping[str, Any]], bool] = anything
 
 
 def _by_mis_id(pics_id: str) -> Callable[[Mapping[str, Any]], bool]:
@@ -116,9 +121,12 @@ def enrolment(
     def mine() -> list[Mapping[str, Any]]:
         return [e for e in call(sa.list_enrolments, learner_id) if e.get("misId") == qualification_id]
 
-    enrol = partial(_enrol, sa, learner_id, fields)
-    return Natural("enrolment", qualification_id, None, (mine,), enrol, fields, _by_mis_id(qualification_id))
-
-
-def _enrol(sa: SaApi, learner_id: str, fields: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
-    return sa.enrol(learner_id, fields())
+    return Natural(
+        "enrolment",
+        qualification_id,
+        None,
+        (mine,),
+        lambda: sa.enrol(learner_id, fields()),
+        fields,
+        _by_mis_id(qualification_id),
+    )

@@ -176,25 +176,22 @@ def _gone(
         return lambda _sa_id: False
     if learner is not None:
         return lambda sa_id: compare_mode.gone_enrolment(run.sa_records, learner, sa_id, spec.ours)
-    kind = _ENSURED[type(step)]
 
     def gone(sa_id: str) -> bool:
-        # PICS's own Additional ID names the SA employer or assessor a person chose (U2, U3): SA's answer
-        # "not found" unsettles it, and when forced (the recovery for a restored SA, which numbers its
-        # records on from the backup's counters) so does a record SA made since for another PICS record.
-        # A learner's id is a GUID no other record is given.
-        chosen = sa_id == spec.held_by_pics and kind in NUMERIC_IDS
-        ours = spec.ours if not chosen else partial(ensure.not_anothers, spec) if run.force else _anything
-        return sa_id not in run.created and compare_mode.gone(run.sa_records, kind, sa_id, ours)
+        ours = _ours(run, spec, sa_id)
+        return sa_id not in run.created and compare_mode.gone(run.sa_records, spec.entity, sa_id, ours)
 
     return gone
 
 
-def _anything(_record: Mapping[str, Any]) -> bool:
-    return True
-
-
-_ENSURED: Mapping[type, str] = {EnsureEmployer: "employer", EnsureAssessor: "assessor", EnsureLearner: "learner"}
+def _ours(run: _Run, spec: Natural, sa_id: str) -> Callable[[Mapping[str, Any]], bool]:
+    """How a record SA holds under ``sa_id`` is judged still ``spec``'s (D7). PICS's own Additional ID names
+    the SA employer or assessor a person chose (U2, U3): SA's "not found" unsettles it, and when forced (the
+    recovery for a restored SA, which numbers its records on from the backup's counters) so does a record
+    SA made since for another PICS record. A learner's id is a GUID no other record is given."""
+    if not (sa_id == spec.held_by_pics and spec.entity in NUMERIC_IDS):
+        return spec.ours
+    return partial(ensure.not_anothers, spec) if run.force else ensure.anything
 
 
 def _ensure(run: _Run, spec: Natural, gone: Callable[[str], bool]) -> None:

@@ -133,6 +133,15 @@ def plan_enrol(
     if refused is not None:
         return (refused,)
     assessor, second = course_assessors(qualification, officers, settings)
+    enrol = enrolment(learner, qualification, course_id, assessor_fields(assessor, second))
+    return (*ensure_assessors(assessor, second), enrol)
+
+
+def enrolment(
+    learner: SaId, qualification: Mapping[str, Any], course_id: str, assessors: Mapping[str, Any]
+) -> EnsureEnrolment:
+    """U5's enrolment of the qualification on SA course ``course_id``, with these of its assessor fields
+    (``assessor_fields``; the others none), and its closure when PICS has closed it (v2)."""
     fields: dict[str, Any] = {
         "courseId": int(course_id),
         "misId": qualification["qualification_id"],
@@ -140,8 +149,8 @@ def plan_enrol(
         "plannedEndDate": wire(qualification.get("planned_end_date")),
         "assessorId": None,
         "secondAssessorId": None,
-        **assessor_fields(assessor, second),
+        **assessors,
     }
     if is_closed(qualification):  # U5 v2: enrolled with its closure
         fields |= closure_fields(qualification)
-    return (*ensure_assessors(assessor, second), EnsureEnrolment(learner, qualification["qualification_id"], fields))
+    return EnsureEnrolment(learner, qualification["qualification_id"], fields)

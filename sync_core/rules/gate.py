@@ -55,5 +55,5 @@ def through_gate(
     planned = plan(Ref("learner", ident))
     if holding(planned) is not None:
         return planned
-    fields = {k: v for k, v in upload_fields(learner, settings, None, None).items() if k != "sendWelcomeEmail"}
+    fields = upload_fields(learner, settings, None, None, welcome=False)
     return (EnsureLearner(ident, fields, sa_id=learner.get("smart_assessor_id")), *planned)

@@ -10,22 +10,22 @@ U5  (v2) a QualificationChanged about a supported qualification with no SA enrol
     the upload, or supported since a later "Refresh Qualification Links") enrols it.
 D7  a change to an enrolled course goes behind the course's ``EnsureEnrolment`` (``behind_its_enrolment``):
     no SA call while SA holds the linked enrolment; when SA answers not found, the course is enrolled
-    again (with the event's officers; an aim closure carries none) and then changed.
+    again (without assessors: Q1 sets them, under S15) and then changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from sync_core.fields import Lookups, wire
-from sync_core.plan import EnsureAssessor, EnsureEnrolment, Plan, SaId, Skip, Step, update_enrolment
+from sync_core.plan import Plan, SaId, Skip, Step, update_enrolment
 from sync_core.rules.courses import (
     assessor_fields,
     closure_fields,
     course_assessors,
+    enrolment,
     ensure_assessors,
     is_supported,
     not_enrolled,
@@ -94,7 +94,7 @@ def plan_qualification_changed(
         steps = plan_qualification(sa_id, qualification, officers, settings)
         if not steps:
             return (Skip("qualification changes are not pushed (S15 off, S16 pulls)", rule="Q1"),)
-        return behind_its_enrolment(sa_id, qualification, settings, lookups, steps)
+        return behind_its_enrolment(sa_id, qualification, lookups, steps)
 
     return through_gate(payload["learner"], lookups, settings, changed)
 
@@ -112,7 +112,7 @@ def plan_aim_closed(payload: Mapping[str, Any], settings: IntegrationSettings, l
             # daily synchronisation enrols the course, with this closure (U5 v2).
             return (not_enrolled(qualification, lookups),)
         closure = update_enrolment(sa_id, qualification["qualification_id"], closure_fields(qualification))
-        return behind_its_enrolment(sa_id, qualification, settings, lookups, (closure,))
+        return behind_its_enrolment(sa_id, qualification, lookups, (closure,))
 
     return through_gate(payload["learner"], lookups, settings, closed)
 
@@ -120,15 +120,13 @@ def plan_aim_closed(payload: Mapping[str, Any], settings: IntegrationSettings, l
 def behind_its_enrolment(
     sa_id: SaId,
     qualification: Mapping[str, Any],
-    settings: IntegrationSettings,
     lookups: Lookups,
     steps: tuple[Step, ...],
 ) -> tuple[Step, ...]:
     """D7: ``steps`` (changes to an enrolled course) preceded by the enrolment U5 would make, so that one SA
     lost is enrolled again; as they are when U5 would not enrol it (a course SA no longer offers). Enrolled
     again without assessors: linking or creating them is Q1's, under S15, in ``steps``."""
-    enrol = [s for s in plan_enrol(sa_id, qualification, (), settings, lookups) if not isinstance(s, EnsureAssessor)]
-    if not (len(enrol) == 1 and isinstance(enrol[0], EnsureEnrolment)):
+    course_id = lookups.course_id(qualification["qualification_reference"])
+    if course_id is None or refused_code(qualification) is not None:
         return steps
-    fields = {**enrol[0].fields, "assessorId": None, "secondAssessorId": None}
-    return (replace(enrol[0], fields=fields), *steps)
+    return (enrolment(sa_id, qualification, course_id, {}), *steps)

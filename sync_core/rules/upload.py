@@ -11,9 +11,10 @@ from sync_core.settings import IntegrationSettings
 
 
 def upload_fields(
-    learner: Mapping[str, Any], settings: IntegrationSettings, placement: Any, main: Any
+    learner: Mapping[str, Any], settings: IntegrationSettings, placement: Any, main: Any, *, welcome: bool = True
 ) -> dict[str, Any]:
-    """U1, U2, U3, U6, U7: the SA learner created at enrolment."""
+    """U1, U2, U3, U6, U7: the SA learner created at enrolment; ``welcome=False``: made again (D7), no second
+    welcome email."""
     fields = {"misId": learner["learner_ident"], **to_sa(learner, DEMOGRAPHICS)}
     fields["startDate"] = wire(learner.get("start_date"))
     fields["plannedOtjHours"] = learner.get("planned_otj_hours")  # U6
@@ -23,6 +24,6 @@ def upload_fields(
         fields["employerId"] = Ref("employer", placement["organisation_id"])
     if main is not None:  # U3
         fields["assessorId"] = Ref("assessor", main["officer_id"])
-    if settings.send_welcome_email:  # U7
+    if welcome and settings.send_welcome_email:  # U7
         fields["sendWelcomeEmail"] = True
     return fields

@@ -154,9 +154,9 @@ def open_pool(url: str, *, max_size: int = 8, min_size: int = 1, limits: Limits 
         max_size=max_size, open=False, kwargs={"autocommit": True}, configure=_answering_within(answer), timeout=wait,
     )  # fmt: skip
     try:
-        # One connection first: a database that refuses or is away fails here at once (or within the
-        # connect timeout), not after the pool's 15 s of quiet retries — `status` is a monitor's probe.
-        psycopg.connect(with_limits(url, limits), autocommit=True).close()
+        if min_size:  # One connection first: a database that refuses or is away fails here at once (or
+            # within the connect timeout), not after the pool's 15 s of quiet retries (`status`, a probe).
+            psycopg.connect(with_limits(url, limits), autocommit=True).close()
         pool.open(wait=True, timeout=15)
     except Exception as unreachable:
         raise DatabaseUnavailable(f"cannot connect to the database: {type(unreachable).__name__}") from None

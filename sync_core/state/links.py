@@ -11,6 +11,11 @@ CACHE_SIZE = 10_000  # links remembered when the caller names no size (PICS_SYNC
 # qualification was linked by may come back naming another's (D7): the new link takes it over. Learners'
 # ids are GUIDs, so a second PICS learner claiming one stays an error (the unique index, migration 012).
 _IDS_SA_GIVES_AGAIN = frozenset({"enrolment"})
+_TAKE_OVER = "DELETE FROM sync.links WHERE entity = %s AND sa_id = %s AND pics_id <> %s RETURNING pics_id"
+_UPSERT = (
+    "INSERT INTO sync.links (entity, pics_id, sa_id) VALUES (%s, %s, %s)"
+    " ON CONFLICT (entity, pics_id) DO UPDATE SET sa_id = EXCLUDED.sa_id"
+)
 
 
 class LinkRepository:
@@ -54,16 +59,12 @@ class LinkRepository:
             return  # already stored: we read it from, or wrote it to, the table
         stale: list[tuple[str]] = []
         with self._pool.connection() as conn:
-            if entity in _IDS_SA_GIVES_AGAIN:
-                stale = conn.execute(
-                    "DELETE FROM sync.links WHERE entity = %s AND sa_id = %s AND pics_id <> %s RETURNING pics_id",
-                    (entity, sa_id, pics_id),
-                ).fetchall()
-            conn.execute(
-                "INSERT INTO sync.links (entity, pics_id, sa_id) VALUES (%s, %s, %s)"
-                " ON CONFLICT (entity, pics_id) DO UPDATE SET sa_id = EXCLUDED.sa_id",
-                (entity, pics_id, sa_id),
-            )
+            if entity not in _IDS_SA_GIVES_AGAIN:
+                conn.execute(_UPSERT, (entity, pics_id, sa_id))
+            else:
+                with conn.transaction():  # the pool's connections autocommit: the takeover and the link at once
+                    stale = conn.execute(_TAKE_OVER, (entity, sa_id, pics_id)).fetchall()
+                    conn.execute(_UPSERT, (entity, pics_id, sa_id))
         for (other,) in stale:
             self._known.forget((entity, other))
         self._known.put((entity, pics_id), sa_id)

@@ -64,13 +64,20 @@ def restored_sa(
     return t
 
 
-def forced(run: Cli, t: str, sa: SaSandboxProcess, *extra: str) -> dict[str, dict[str, Any]]:
+def forced(run: Cli, t: str, *extra: str) -> dict[str, dict[str, Any]]:
     """`replay --topic … --from T --force` of each pics.* topic in the recipe's order: topic → its summary."""
     return {topic: replayed(run, topic, "--from", t, "--force", *extra)[0] for topic in RESTORED}
 
 
 def counts(sa: SaSandboxProcess) -> tuple[int, int, int, int]:
     return len(sa.learners()), len(sa.employers()), len(sa.assessors()), len(sa.enrolments())
+
+
+def assert_rebuilt(replays: dict[str, dict[str, Any]], service: Service, sa: SaSandboxProcess, *idents: str) -> None:
+    """No replay parked, and SA holds each learner's records once, equal to PICS."""
+    assert {topic: summary["parked"] for topic, summary in replays.items()} == dict.fromkeys(RESTORED, 0)
+    in_step(service, sa, *idents)
+    assert counts(sa) == (3, 3, 3, 3)
 
 
 def test_sa_restored_from_a_backup_is_rebuilt_by_forced_replays_from_t(
@@ -90,13 +97,10 @@ def test_sa_restored_from_a_backup_is_rebuilt_by_forced_replays_from_t(
     t = restored_sa(service, producer, drain, sa, *idents)
     run = command(config)
     seq = last_seq(sa)
-    dry = forced(run, t, sa, "--dry-run")
+    dry = forced(run, t, "--dry-run")
     assert sa_writes(sa, seq) == [] and counts(sa) == (0, 0, 0, 0)
     assert (dry["pics.learner"]["applied"], dry["pics.learner"]["sa_writes"]["link or create enrolment"]) == (4, 3)
-    first = forced(run, t, sa)
-    assert {topic: summary["parked"] for topic, summary in first.items()} == dict.fromkeys(RESTORED, 0)
-    in_step(service, sa, *idents)
-    assert counts(sa) == (3, 3, 3, 3)
+    assert_rebuilt(forced(run, t), service, sa, *idents)
 
 
 def test_sa_restored_a_second_forced_replay_changes_nothing(
@@ -113,14 +117,8 @@ def test_sa_restored_a_second_forced_replay_changes_nothing(
     idents = ("L-RST-1", "L-RST-2", "L-RST-5")  # one partition: replayed in the order uploaded
     t = restored_sa(service, producer, drain, sa, *idents)
     run = command(config)
-    first = forced(run, t, sa)
-    assert {topic: summary["parked"] for topic, summary in first.items()} == dict.fromkeys(RESTORED, 0)
-    in_step(service, sa, *idents)
-    assert counts(sa) == (3, 3, 3, 3)
+    assert_rebuilt(forced(run, t), service, sa, *idents)
 
     seq = last_seq(sa)
-    again = forced(run, t, sa)
-    assert {topic: summary["parked"] for topic, summary in again.items()} == dict.fromkeys(RESTORED, 0)
+    assert_rebuilt(forced(run, t), service, sa, *idents)
     assert [w for w in sa_writes(sa, seq) if w[0] == "POST"] == []
-    in_step(service, sa, *idents)
-    assert counts(sa) == (3, 3, 3, 3)
