@@ -11,6 +11,7 @@ from typing import Any
 
 from sandbox.bench.arena import Arena, changes
 from sandbox.bench.members import LedgerClock, Members
+from sandbox.bench.push import p99
 
 STEADY_RATE = 200.0  # events/s offered in the steady phase, and where the search starts
 P99_LIMIT_MS = 100.0
@@ -95,13 +96,9 @@ def offer(ground: Arena, members: Members, ledger: LedgerClock, rate: float, eve
     first, last = min(sent.values()), max((at for at, _ in done.values()), default=0.0)
     return Step(
         rate, events, sent_per_s, in_time, len(done) / (last - first) if last > first else 0.0,
-        statistics.median(ordered), _p99(ordered), slowest_send * 1000,
-        {kind: _p99(sorted(ms)) for kind, ms in sorted(by_type.items())},
+        statistics.median(ordered), p99(ordered), slowest_send * 1000,
+        {kind: p99(sorted(ms)) for kind, ms in sorted(by_type.items())},
     )  # fmt: skip
-
-
-def _p99(ordered: list[float]) -> float:
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 def search_rates(

@@ -19,12 +19,12 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 
@@ -38,6 +38,8 @@ from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.pipeline.process import PipelinePorts, process
 from sync_core.serde.peek import occurred_at
 from sync_core.smart_assessor.client import SaClient
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,7 +59,7 @@ class Figures:
             "events": self.events,
             "events_per_s": round(self.events / self.seconds, 1) if self.seconds else 0.0,
             "p50_ms": round(statistics.median(ordered), 1),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
+            "p99_ms": round(p99(ordered), 1),
             "sa_calls_per_event": round(self.sa_calls / self.events, 2) if self.events else 0.0,
             "peak_rss_mb": round(self.peak_rss_mb, 1),
         }
@@ -291,5 +293,14 @@ def bench_push(
 
 
 def _median(runs: list[Figures]) -> Figures:
-    """The run whose events/s is the median (the lower middle one of an even count)."""
-    return sorted(runs, key=lambda figures: figures.events / figures.seconds)[(len(runs) - 1) // 2]
+    return median_by(runs, lambda figures: figures.events / figures.seconds)
+
+
+def median_by(runs: Sequence[T], rate: Callable[[T], float]) -> T:
+    """The run whose ``rate`` is the median (the lower middle one of an even count): ``--repeat``'s pick."""
+    return sorted(runs, key=rate)[(len(runs) - 1) // 2]
+
+
+def p99(ordered: Sequence[float]) -> float:
+    """The 99th percentile of sorted values, by nearest rank."""
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]

@@ -44,7 +44,7 @@ from consumers.supervisor import budget, member_environment
 from sandbox.bench.arena import Arena, arena, changes
 from sandbox.bench.members import LedgerClock, Members, Progress, stack_environment, started, wait_done
 from sandbox.bench.offered import DRAIN_TIMEOUT_S, Search, search_rates
-from sandbox.bench.push import machine_speed, measure, naive
+from sandbox.bench.push import machine_speed, measure, median_by, naive
 from sandbox.stack.local import Stack
 from sync_core.config import RuntimeConfig
 
@@ -138,8 +138,7 @@ def _heartbeats(ground: Arena) -> int:
 
 
 def _median(turns: list[Turn]) -> Turn:
-    """The turn whose events/s is the median (the lower middle one of an even count)."""
-    return sorted(turns, key=lambda turn: turn.events_per_s)[(len(turns) - 1) // 2]
+    return median_by(turns, lambda turn: turn.events_per_s)
 
 
 def bench_push_processes(
