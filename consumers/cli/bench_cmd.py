@@ -156,6 +156,9 @@ def _print_contenders(result: dict[str, Any]) -> None:
     print(f"{'':<14}" + "".join(f"{column:>20}" for column in _COLUMNS))
     for row in _ROWS:
         print(f"{row:<14}" + "".join(f"{result[row][column]:>20}" for column in _COLUMNS))
+    stages = result["runtime"].get("cpu_ms_per_event_by_stage", {})
+    if stages:
+        print("runtime CPU ms per event by stage: " + ", ".join(f"{stage} {ms}" for stage, ms in stages.items()))
     for name, value in result.items():
         if name not in _ROWS:
             print(f"{name:<14}  {value}")

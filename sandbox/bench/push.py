@@ -7,7 +7,8 @@ are neither timed again nor counted among the contender's events.
 - naive: poll one, apply with the same handlers, commit, repeat;
 - runtime: ``ParallelLoop`` (key order, ledger, hashes), its SA calls capped at ``concurrency`` at
   once; it runs the configured number of workers (by default one and a half times the cap), so
-  that their ledger round trips leave no SA slot idle;
+  that their ledger round trips leave no SA slot idle; its CPU per event is split by stage
+  (``sandbox.bench.stages``);
 - floor: consume, decode and PATCH the learner with no ordering, ledger or hashing, on ``concurrency``
   workers, the same cap (a worker that only calls SA has no use for more).
 A last phase offers the runtime a steady 200 events/s and measures latency from ``occurred_at``
@@ -33,6 +34,7 @@ from consumers.kafka.messages import to_delivery
 from consumers.loop import ParallelLoop
 from consumers.metrics import state_of, watched
 from sandbox.bench.arena import Arena, arena, changes
+from sandbox.bench.stages import StageClock
 from sandbox.stack.local import Stack
 from sync_core.config import RuntimeConfig, kafka_settings
 from sync_core.pipeline.process import PipelinePorts, process
@@ -51,11 +53,13 @@ class Figures:
     latencies_ms: list[float] = field(default_factory=list)
     sa_calls: int = 0
     peak_rss_mb: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # CPU ms per event by stage (``stages``), if timed
 
     def as_dict(self) -> dict[str, Any]:
         """The figures the report shows."""
         ordered = sorted(self.latencies_ms) or [0.0]
-        return {
+        by_stage = {"cpu_ms_per_event_by_stage": self.stages} if self.stages else {}
+        return by_stage | {
             "events": self.events,
             "events_per_s": round(self.events / self.seconds, 1) if self.seconds else 0.0,
             "p50_ms": round(statistics.median(ordered), 1),
@@ -165,10 +169,13 @@ def _timed_loop(ground: Arena, figures: Figures) -> tuple[Any, ParallelLoop]:
 def runtime(ground: Arena, figures: Figures) -> None:
     """This product's consume loop, over the backlog."""
     consumer, loop = _timed_loop(ground, figures)
+    clock = StageClock()
     try:
-        loop.run_until_drained(threading.Event(), timeout=3600)
+        with clock.running():
+            loop.run_until_drained(threading.Event(), timeout=3600)
     finally:
         consumer.close()
+    figures.stages = clock.ms_per_event(figures.events)
 
 
 def floor_patch(ports: PipelinePorts, sa: SaClient, value: bytes) -> datetime:

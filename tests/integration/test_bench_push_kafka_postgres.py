@@ -28,7 +28,7 @@ def report(stack: Stack) -> dict[str, Any]:
 def test_each_contender_reports_every_figure(report: dict[str, Any]) -> None:
     """naive, runtime and floor each give events/s, p50/p99, SA calls per event and peak RSS."""
     for contender in ("naive", "runtime", "floor"):
-        assert set(report[contender]) == FIGURES
+        assert set(report[contender]) - {"cpu_ms_per_event_by_stage"} == FIGURES
         assert report[contender]["events"] == 60
         assert report[contender]["events_per_s"] > 0 and report[contender]["peak_rss_mb"] > 0
     assert report["ratio_vs_naive"] == round(report["runtime"]["events_per_s"] / report["naive"]["events_per_s"], 1)
@@ -59,3 +59,12 @@ def test_repeated_contenders_report_one_median_run_each(report: dict[str, Any]) 
     """With ``repeat`` 2 the runtime and the floor each ran twice; each reports one run's figures."""
     assert report["repeat"] == 2
     assert report["runtime"]["events"] == report["floor"]["events"] == 60
+
+
+def test_the_runtime_reports_its_cpu_per_event_by_stage(report: dict[str, Any]) -> None:
+    """The runtime's CPU per event is split into decode, ledger, X1, SA call, record, poll and the rest (issue
+    #18): each stage it went through spent some, and they add up to the total."""
+    stages = report["runtime"]["cpu_ms_per_event_by_stage"]
+    assert set(stages) == {"decode", "ledger", "x1", "sa_call", "record", "poll", "rest", "total"}
+    assert all(stages[stage] > 0 for stage in ("decode", "sa_call", "record", "poll", "total"))
+    assert sum(ms for stage, ms in stages.items() if stage != "total") == pytest.approx(stages["total"], abs=0.01)
