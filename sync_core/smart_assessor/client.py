@@ -22,6 +22,7 @@ from typing import Any, Self
 
 import httpx
 
+from sync_core.lru import Lru
 from sync_core.smart_assessor import endpoints
 from sync_core.smart_assessor.auth import SaCredentials, SaTokenAuth
 from sync_core.smart_assessor.endpoints import ENDPOINTS, Endpoint
@@ -40,6 +41,7 @@ __all__ = ["ENDPOINTS", "Endpoint", "SaClient", "SaCredentials"]
 Record = dict[str, Any]
 SaId = int | str
 PAGE_SIZE = 100
+URLS_KEPT = 10_000  # parsed URLs of the records called lately: httpx parses and joins a path on every call
 _JSON_BODY = {"Content-Type": "application/json"}
 # Hears of every HTTP request: (route template such as "PATCH /learners/{id}", status code or
 # "timeout"/"error", seconds). The template, never the URL: ids stay out of metric labels.
@@ -68,8 +70,8 @@ class SaClient:
         self._slots = None if max_concurrency is None else threading.BoundedSemaphore(max_concurrency)
         self._auth = SaTokenAuth(credentials, token_url=self.base_url + endpoints.TOKEN.path)
         self._username = credentials.username
-        self._http = httpx.Client(
-            base_url=self.base_url,
+        self._urls: Lru[tuple[Endpoint, tuple[SaId, ...]], httpx.URL] = Lru(URLS_KEPT)
+        self._http = _CookielessClient(
             auth=self._auth,
             timeout=timeout,
             headers={"Accept": "application/json"},
@@ -211,13 +213,22 @@ class SaClient:
         raise_for_status(response, where, from_token_endpoint=response.url == self._auth.token_url)
         return json_body(response, where)
 
+    def _url(self, route: Endpoint, ids: tuple[SaId, ...]) -> httpx.URL:
+        """The call's absolute URL, parsed once for each record."""
+        url = self._urls.get((route, ids))
+        if url is None:
+            url = httpx.URL(self.base_url + route.url(*ids))
+            self._urls.put((route, ids), url)
+        return url
+
     def _request(self, route: Endpoint, *ids: SaId, **sent: Any) -> httpx.Response:
         """One HTTP request, timed for ``on_call`` (the token call it may need counts in its time)."""
+        url = self._url(route, ids)
         if self._on_call is None:
-            return self._http.request(route.method, route.url(*ids), **sent)
+            return self._http.request(route.method, url, **sent)
         started, status = time.perf_counter(), "error"
         try:
-            response = self._http.request(route.method, route.url(*ids), **sent)
+            response = self._http.request(route.method, url, **sent)
             status = str(response.status_code)
             return response
         except httpx.TimeoutException:
@@ -225,6 +236,28 @@ class SaClient:
             raise
         finally:
             self._on_call(str(route), status, time.perf_counter() - started)
+
+
+class _NoCookies(httpx.Cookies):
+    """SA is called with a bearer token: a cookie it sets is of no use, and keeping none saves reading the
+    answer's headers into ``http.cookiejar`` on every call."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _CookielessClient(httpx.Client):
+    """An ``httpx.Client`` that keeps no cookies (``_NoCookies``)."""
+
+    _none = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._none
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise TypeError("the Smart Assessor client keeps no cookies")
 
 
 def _encode(fields: Mapping[str, Any]) -> bytes:

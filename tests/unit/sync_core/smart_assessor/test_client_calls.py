@@ -184,3 +184,28 @@ def test_calls_at_once_keep_to_the_cap_however_many_threads_call(connect: Callab
             thread.join()
     assert len(fake.requests) == 12
     assert most[0] == 3
+
+
+def test_a_cookie_sa_sets_is_never_sent_back(connect: Callable[[RecordingSa], SaClient]) -> None:
+    """The client calls with a bearer token and keeps no cookies (none sent, and none read into a jar: that
+    read cost about a third of each call's CPU, BENCHMARKS.md)."""
+
+    def with_cookie(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": 1}, headers={"Set-Cookie": "session=abc; Path=/"})
+
+    fake = RecordingSa(with_cookie)
+    client = connect(fake)
+    client.get_assessor(7)
+    client.get_assessor(7)
+    assert [request.headers.get("cookie") for request in fake.requests] == [None, None]
+
+
+def test_a_record_called_again_gets_the_same_url_each_time(connect: Callable[[RecordingSa], SaClient]) -> None:
+    """URLs are parsed once per record and kept: the second call of each goes where the first went."""
+    fake = RecordingSa()
+    client = connect(fake)
+    for _ in range(2):
+        client.get_assessor("a/b c")
+        client.update_assessor(7, {"mobileNumber": "07700900000"})
+    paths = [f"{request.method} {request.url.raw_path.decode()}" for request in fake.requests]
+    assert paths == ["GET /api/assessors/a%2Fb%20c", "PATCH /api/assessors/7"] * 2
