@@ -21,6 +21,7 @@ from sync_core.pics.writeback import PicsIdWriter
 from sync_core.pipeline.process import PipelinePorts
 from sync_core.serde import AvroSerde
 from sync_core.settings import IntegrationSettings
+from sync_core.smart_assessor.at_once import AtOnce
 from sync_core.smart_assessor.client import OnCall, SaClient, SaCredentials
 from sync_core.smart_assessor.in_doubt import InDoubtWrites
 from sync_core.smart_assessor.rate_limit import TokenBucket
@@ -127,9 +128,11 @@ def open_service(
         side_size = config.database_side_pool_size
         side_pool = exits.enter_context(open_pool(url, min_size=0, max_size=side_size, limits=bounds))
         sa = exits.enter_context(sa_client(config, paced=paced, on_call=on_sa_call))
+        at_once = AtOnce()
+        exits.callback(at_once.close)
         # Shared by both sets of ports: a write either gave up on may still land in SA for the other too.
         shared = _Shared(_serde(config, exits), InDoubtWrites(config.sa_late_write_window_s),
-                         hash_key(pool, config.hash_key), _courses(config, pool, exits), on_drift)  # fmt: skip
+                         hash_key(pool, config.hash_key), _courses(config, pool, exits), at_once, on_drift)  # fmt: skip
         side = Service(config, side_pool, sa, _ports(config, side_pool, sa, shared), ExitStack())
         service = Service(config, pool, sa, _ports(config, pool, sa, shared), exits.pop_all(), side)
         for each in (service, side):  # the console's redrive of a refresh pulls too
@@ -166,6 +169,7 @@ class _Shared:
     doubts: InDoubtWrites
     hash_key: bytes
     courses: QualificationLinks  # one cache for both sets of ports, told of every refresh (PICS_SYNC_LINKS_TTL_S)
+    at_once: AtOnce  # the threads a refresh reads SA's records on at once
     on_drift: OnRecord | None = None
 
 
@@ -175,7 +179,7 @@ def _ports(config: RuntimeConfig, pool: ConnectionPool, sa: SaClient, shared: _S
     links, ledger = LinkRepository(pool, config.links_cache_size), Ledger(pool)
     execution = executor.ExecutorPorts(
         sa, ledger, links, DatabaseCreationGuard(pool), PicsIdWriter(pool), crash_checkpoint(config.crash_at),
-        shared.doubts, hash_key=shared.hash_key,
+        shared.doubts, hash_key=shared.hash_key, at_once=shared.at_once,
     )  # fmt: skip
     lookups = DatabaseLookups(links, shared.courses)
     return PipelinePorts(

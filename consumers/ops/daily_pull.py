@@ -44,6 +44,7 @@ from sync_core.pipeline.routes import PULL_TOPICS
 from sync_core.pull.encoding import Message, Ready, encode
 from sync_core.pull.reads import Read, Reader
 from sync_core.settings import IntegrationSettings, Mode
+from sync_core.smart_assessor.at_once import in_turn
 from sync_core.smart_assessor.rate_limit import TokenBucket
 from sync_core.state.pull_runs import PullRuns
 
@@ -58,7 +59,9 @@ class PullOptions:
     run_date: date
     resume: bool = False
     concurrency: int = 16
-    rate_per_s: float = 25.0  # SA's limit as we pace ourselves under it
+    # SA's limit as we pace ourselves under it; None: the SA client's own limiter paces the calls (the pull
+    # half of a refresh, whose calls are the push consumer's: PICS_SYNC_SA_RATE_LIMIT_PER_S)
+    rate_per_s: float | None = 25.0
     chunk: int = 500
     progress: bool = True
     observe: Callable[[int, int], None] | None = None  # (learners read, learners to read), after each learner
@@ -73,11 +76,11 @@ class PullOptions:
 class PacedCalls:
     """Every SA call of a pull: paced by the token bucket, retried when transient, counted."""
 
-    def __init__(self, rate_per_s: float) -> None:
+    def __init__(self, rate_per_s: float | None) -> None:
         # Half of SA's own burst (a tenth of a second): a short stall here is made good afterwards,
         # while calls that bunch up on the way still fit SA's bucket (measured: a burst as large as
-        # SA's drew 80 times as many 429s).
-        self.bucket = TokenBucket(rate_per_s, burst=max(1.0, rate_per_s / 20))
+        # SA's drew 80 times as many 429s). None: the SA client paces them (a refresh's, in the consumer).
+        self.bucket = None if rate_per_s is None else TokenBucket(rate_per_s, burst=max(1.0, rate_per_s / 20))
         self._count = itertools.count()
         self.calls = 0
         self._lock = threading.Lock()
@@ -86,7 +89,8 @@ class PacedCalls:
         return call(lambda: self._paced(fn, *args), policy.PULL)
 
     def _paced(self, fn: Callable[..., T], *args: Any) -> T:
-        self.bucket.acquire()
+        if self.bucket is not None:
+            self.bucket.acquire()
         with self._lock:
             self.calls += 1
         return fn(*args)
@@ -172,7 +176,10 @@ def _run_pull(
 ) -> dict[str, Any]:
     calls = PacedCalls(options.rate_per_s)
     settings = service.ports.settings()
-    reader = Reader(service.sa, settings, run_id, calls)
+    # One learner (a refresh, ``pull learner``): someone waits for it, so its reads are made at once. The
+    # daily run reads many learners at once already.
+    at_once = service.ports.execution.at_once if len(learners) == 1 else None
+    reader = Reader(service.sa, settings, run_id, calls, reads=in_turn if at_once is None else at_once.started)
     requests = ReconcileRequests(producer, run_id)
     run = _Run(service, options, reader, producer, run_id, service.ports.execution.checkpoint, requests)
     progress = Progress(len(learners), "pull: learners read") if options.progress else None

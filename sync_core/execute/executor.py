@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -38,6 +40,7 @@ from sync_core.plan import (
     SaId,
     Update,
 )
+from sync_core.smart_assessor.at_once import AtOnce
 from sync_core.smart_assessor.in_doubt import NO_DOUBTS, InDoubtWrites
 
 NUMERIC_IDS = frozenset({"employer", "assessor"})  # SA numbers these; learners have GUIDs
@@ -57,6 +60,8 @@ class ExecutorPorts:
     fence: Fence = UNFENCED  # set once the work's partition generation is gone: no SA write after that
     # The HMAC key of the pushed-state hashes (``sync_core.state.hash_key``); required, so none is forgotten.
     hash_key: bytes = field(kw_only=True, repr=False)
+    # Compare mode reads SA's records the plan names at once with these (None: in turn, as it goes).
+    at_once: AtOnce | None = field(default=None, kw_only=True)
 
     def fenced(self, fence: Fence) -> ExecutorPorts:
         """These ports for the works of one partition generation: SA writes and waits check ``fence``."""
@@ -90,12 +95,14 @@ class _Run:
     ensured: dict[tuple[str, str], Natural] = field(default_factory=dict)  # how each was found: D7 looks again
     sa_calls: int = 0
     sa_records: SaRecords = field(init=False)  # compare mode: SA's records as this run read them
+    _counting: threading.Lock = field(default_factory=threading.Lock)  # compare mode reads on other threads
 
     def __post_init__(self) -> None:
         self.sa_records = SaRecords(self.ports.sa, self.read)
 
     def read(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        self.sa_calls += 1
+        with self._counting:
+            self.sa_calls += 1
         return fn(*args, **kwargs)
 
     def write(self, label: str, fn: Callable[..., Any], *args: Any, doubt: str) -> Any:
@@ -134,6 +141,8 @@ def execute(
     run = _Run(ports, dry_run, force, compare)
     if found is not None:
         run.differences = found
+    if compare and ports.at_once is not None:
+        _read_ahead(run, plan, ports.at_once)
     for step in plan:
         match step:
             case EnsureEmployer() | EnsureAssessor() | EnsureLearner() | EnsureEnrolment():
@@ -146,6 +155,29 @@ def execute(
             case ReportOrphanEnrolments() if compare:
                 _report_orphans(run, step)
     return Effects(run.sa_calls, run.pushed, tuple(run.writes), tuple(run.reports), differences=tuple(run.differences))
+
+
+def _read_ahead(run: _Run, plan: Plan, at_once: AtOnce) -> None:
+    """Compare mode: the linked SA records the plan will compare with, read at once (``sync_core.smart_assessor.
+    at_once``) into the run's ``SaRecords``, not in turn as its steps come to them. A read that fails here
+    is left out: its step reads it again in turn and meets its error there, as it would have."""
+    reads: dict[str, Callable[[], Any]] = {}
+    for step in plan:
+        match step:
+            case EnsureEmployer() | EnsureAssessor() | EnsureLearner():
+                spec = _natural(run, step)
+                sa_id = spec.held_by_pics or run.ports.links.sa_id(spec.entity, spec.pics_id)
+                if sa_id is not None:
+                    reads[f"{spec.entity}:{sa_id}"] = partial(run.sa_records.held, spec.entity, sa_id, None)
+            case EnsureEnrolment(learner=learner):
+                with suppress(MappingError):  # a learner this plan creates has no enrolments to read
+                    learner_id = str(_resolve(run, learner))
+                    reads[f"enrolments:{learner_id}"] = partial(run.sa_records.enrolments_of, learner_id)
+    if len(reads) < 2:
+        return  # nothing to gain
+    for answer in at_once.started(reads).values():
+        with suppress(Exception):
+            answer()
 
 
 def _resolve(run: _Run, value: Any) -> Any:

@@ -26,6 +26,7 @@ from sync_core.errors import SaNotFound
 from sync_core.pull import items
 from sync_core.pull.items import BadItem
 from sync_core.settings import IntegrationSettings, Mode
+from sync_core.smart_assessor.at_once import in_turn
 
 log = structlog.get_logger("pics_sync.pull")
 # The items of a Pull direction (D1: P7, P9-P11): they name their run, under which the drift record files
@@ -119,18 +120,31 @@ class Reader:
     call: Callable[..., Any]
     assessors: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # SA id → record, once a run
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # How one learner's reads are made: in turn (the daily run reads many learners at once already), or
+    # all at once (``AtOnce.started``: a pull of one learner, whose latency is someone's wait).
+    reads: Callable[[Mapping[str, Callable[[], Any]]], Mapping[str, Callable[[], Any]]] = in_turn
 
     def learner(self, ident: str, sa_id: str) -> Read:
         """Every item the settings pull for one learner (P1, P2, P6–P9)."""
         read = Read(ident, run_id=self.run_id)
-        self._courses(read, self.call(self.sa.list_enrolments, sa_id))
-        self._sessions(read, self.call(self.sa.list_sessions, sa_id))
-        otj = self.call(self.sa.get_otj, sa_id)
-        read.add("OtjHoursTotal", ident, lambda: {"learner_ident": ident, **items.otj(otj)})
+        wanted: dict[str, Callable[[str], Any]] = {
+            "courses": self.sa.list_enrolments,
+            "sessions": self.sa.list_sessions,
+            "otj": self.sa.get_otj,
+        }
         if self.settings.risk_from_smart_coach:  # P8
-            self._smart_coach(read, sa_id)
+            wanted["coach"] = self.sa.get_smart_coach
         if self.settings.learner_mode is Mode.PULL:  # P9
-            held = self.call(self.sa.get_learner, sa_id)
+            wanted["learner"] = self.sa.get_learner
+        answer = self.reads({name: partial(self.call, fn, sa_id) for name, fn in wanted.items()})
+        self._courses(read, answer["courses"]())
+        self._sessions(read, answer["sessions"]())
+        otj = answer["otj"]()
+        read.add("OtjHoursTotal", ident, lambda: {"learner_ident": ident, **items.otj(otj)})
+        if "coach" in answer:
+            self._smart_coach(read, answer["coach"])
+        if "learner" in answer:
+            held = answer["learner"]()
             read.add("LearnerDemographicsPulled", ident, lambda: {"learner_ident": ident, **items.demographics(held)})
         return read
 
@@ -152,9 +166,9 @@ class Reader:
     def _review(self, ident: str, session: Mapping[str, Any]) -> dict[str, Any]:
         return {"learner_ident": ident, **items.review_of(session), "assessor": self._assessor_of(session)}
 
-    def _smart_coach(self, read: Read, sa_id: str) -> None:
+    def _smart_coach(self, read: Read, answer: Callable[[], Any]) -> None:
         try:
-            coach = self.call(self.sa.get_smart_coach, sa_id)
+            coach = answer()
         except SaNotFound:  # P8: the learner is not in Smart Coach; Risk stays as PICS has it
             return
         read.add("SmartCoachRisk", read.key, partial(_coach_item, read.key, coach))

@@ -13,6 +13,8 @@ from structlog.testing import capture_logs
 from sync_core.errors import SaNotFound
 from sync_core.pull.reads import Dropped, Read, Reader
 from sync_core.settings import IntegrationSettings, Mode
+from sync_core.smart_assessor.at_once import AtOnce
+from tests.unit.overlap import Overlap
 
 SETTINGS = IntegrationSettings(
     integration_enabled=True, risk_from_smart_coach=True, learner_mode=Mode.PULL,
@@ -205,3 +207,31 @@ def test_p13_blank_details_are_read_as_blanks_not_dropped() -> None:
         None,
     )
     assert pulled.dropped == []
+
+
+def test_one_learners_reads_made_at_once_pull_what_reads_in_turn_pull() -> None:
+    """A pull of one learner (a refresh, R1) reads its courses, sessions, OTJ hours, risk and record at once
+    (``AtOnce``); the items are those read in turn, in the same order."""
+    sa = FakeSa()
+    overlap = Overlap(wanted=5)
+    for name in ("list_enrolments", "list_sessions", "get_otj", "get_smart_coach", "get_learner"):
+        setattr(sa, name, overlap.wrap(getattr(sa, name)))
+    at_once = AtOnce(threads=8)
+    try:
+        pulled = Reader(sa, SETTINGS, 7, lambda fn, *args: fn(*args), reads=at_once.started).learner("L1", "g-1")
+    finally:
+        at_once.close()
+    assert overlap.most == 5
+    assert [(e.name, e.payload) for e in pulled.events] == [(e.name, e.payload) for e in read(FakeSa()).events]
+
+
+def test_p8_not_in_smart_coach_read_at_once_leaves_risk_alone() -> None:
+    """P8's 404 met on another thread is handled as in turn: no risk item, every other item."""
+    at_once = AtOnce(threads=8)
+    try:
+        pulled = Reader(FakeSa(coach=None), SETTINGS, 7, lambda fn, *a: fn(*a), reads=at_once.started).learner(
+            "L1", "g-1"
+        )
+    finally:
+        at_once.close()
+    assert names(pulled) == [name for name in EVERY_ITEM if name != "SmartCoachRisk"]
