@@ -346,5 +346,12 @@ def learner_pull(
     learner = EligibleLearners(service.pool).one(learner_ident)
     if learner is None:
         raise PermanentError(f"learner {learner_ident} is not a Live learner in Smart Assessor (Y2)")
-    run_id = PullRuns(service.pool).start(options.run_date, f"learner:{learner_ident}", 1)
+    return eligible_learner_pull(service, options, learner, producer)
+
+
+def eligible_learner_pull(
+    service: Service, options: PullOptions, learner: dict[str, Any], producer: EventProducer | None = None
+) -> dict[str, Any]:
+    """``learner_pull`` of a learner already read from ``EligibleLearners``."""
+    run_id = PullRuns(service.pool).start(options.run_date, f"learner:{learner['learner_ident']}", 1)
     return run_pull(service, options, [learner], run_id, producer=producer)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from consumers.ops.daily_pull import PullOptions, learner_pull, pull_producer
+from consumers.ops.daily_pull import PullOptions, eligible_learner_pull, pull_producer
 from consumers.producer import EventProducer
 from consumers.service import Service
 from sync_core import clock
@@ -34,11 +34,12 @@ class RefreshPulls:
             return self._producer
 
     def __call__(self, learner_ident: str) -> int:
-        if EligibleLearners(self._service.pool).one(learner_ident) is None:
+        learner = EligibleLearners(self._service.pool).one(learner_ident)
+        if learner is None:
             return 0  # not a Live learner in SA (Y2): there is nothing of it to pull
         today = clock.today(self._service.config.zone)
         # Not paced at the daily run's rate: a bucket of its own for each refresh would only hold every one
         # back (at 25 calls/s its reads took 40 ms each), never the consumer's total, which the SA client
         # keeps under PICS_SYNC_SA_RATE_LIMIT_PER_S with all the consumer's other calls.
         options = PullOptions(run_date=today, concurrency=1, rate_per_s=None, progress=False, reconcile=False)
-        return int(learner_pull(self._service, options, learner_ident, self._sending())["events"])
+        return int(eligible_learner_pull(self._service, options, learner, self._sending())["events"])

@@ -10,6 +10,7 @@ how long a notice lost with a dropped connection can leave old links in use.
 
 from __future__ import annotations
 
+import select
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -64,8 +65,12 @@ class QualificationLinks:
         if self._notices is None:
             return False
         try:
+            # Nothing on the socket, nothing new: asking psycopg then costs an exception (its wait's
+            # timeout) on every lookup.
+            if not select.select([self._notices.fileno()], [], [], 0)[0]:
+                return False
             return any(True for _ in self._notices.notifies(timeout=0))
-        except psycopg.Error:  # the connection is gone: reload now, and by the ttl from then on
+        except (psycopg.Error, OSError):  # the connection is gone: reload now, and by the ttl from then on
             self.close()
             return True
 

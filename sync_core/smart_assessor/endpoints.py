@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import quote
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -24,7 +25,7 @@ class Endpoint:
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
 
-    @property
+    @cached_property  # asked on every call (``where``); the template never changes
     def placeholders(self) -> tuple[str, ...]:
         """The template's ``{names}``, in order."""
         return tuple(_PLACEHOLDER.findall(self.path))

@@ -18,11 +18,11 @@ def test_r1_a_refreshs_pull_has_no_pace_of_its_own(monkeypatch: pytest.MonkeyPat
     bounded the consumer's total; the SA client's limiter (PICS_SYNC_SA_RATE_LIMIT_PER_S) paces them."""
     asked: list[PullOptions] = []
 
-    def pulled(_service: Any, options: PullOptions, _ident: str, _producer: Any) -> dict[str, int]:
+    def pulled(_service: Any, options: PullOptions, _learner: Any, _producer: Any) -> dict[str, int]:
         asked.append(options)
         return {"events": 3}
 
-    monkeypatch.setattr(refresh_pull, "learner_pull", pulled)
+    monkeypatch.setattr(refresh_pull, "eligible_learner_pull", pulled)
     monkeypatch.setattr(refresh_pull, "EligibleLearners", lambda _pool: SimpleNamespace(one=lambda ident: {}))
     monkeypatch.setattr(refresh_pull, "pull_producer", lambda _service: object())
     service: Any = SimpleNamespace(pool=None, config=SimpleNamespace(zone=clock.zone(clock.DEFAULT_ZONE)))

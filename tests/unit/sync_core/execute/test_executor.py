@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -194,6 +197,18 @@ def test_x1_hashes_are_keyed_so_the_same_value_under_two_keys_differs() -> None:
     under_one, under_other = content_hash(value, b"k" * 32), content_hash(value, b"q" * 32)
     assert under_one != under_other and unkeyed not in (under_one, under_other)
     assert content_hash(value, b"k" * 32) == under_one  # stable under one key
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"email": "a@example.org"}, {"surname": "Ó Súilleabháin"}, {"dateOfBirth": date(2001, 2, 3)},
+     {"otjHours": Decimal("12.50")}, {"employerId": 42}, {"mobileNumber": None}, {"b": 1, "a": [1, "x"]}],
+)  # fmt: skip
+def test_x1_hashes_are_those_stored_before_so_an_upgrade_pushes_nothing_again(value: dict[str, Any]) -> None:
+    """X1: the hash of a field is the HMAC-SHA-256 of its canonical JSON, as every release has stored it in
+    ``sync.pushed_state``; a faster way to compute it must give the same hash, or an upgrade re-pushes every field."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    assert content_hash(value, HASH_KEY) == hmac.new(HASH_KEY, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def test_x1_keyed_still_suppresses_an_unchanged_push_and_a_new_key_pushes_once() -> None:
