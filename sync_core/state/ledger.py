@@ -17,6 +17,7 @@ from psycopg_pool import ConnectionPool
 from sync_core.outcome import Kind, Outcome, Source
 from sync_core.pipeline.admission import NOTHING_KNOWN, Prior
 from sync_core.state import key_lock
+from sync_core.state.coalesced import Coalesced
 
 
 class Ledger:
@@ -33,6 +34,7 @@ class Ledger:
         self._memo: OrderedDict[str, str] = OrderedDict()
         self._memo_size = memo_size
         self._lock = threading.Lock()
+        self._held: Coalesced[str, str] = Coalesced(self._read_held)  # X1's question, one read for the asked at once
 
     def prior(self, event_id: str, topic: str, key: str | None) -> Prior:
         """What the ledger knows of one delivery (``sync_core.pipeline.admission``), in one round trip."""
@@ -64,10 +66,13 @@ class Ledger:
             unsure = [r for r, digest in wanted.items() if self._memo.get(r, digest) == digest]
         if not unsure:
             return set()
-        with self._pool.connection() as conn:
-            stored = dict(_cursor(conn).execute(_HELD, (unsure,)).fetchall())
+        stored = self._held.ask(unsure)
         self._remember(stored)
         return {resource for resource in unsure if stored.get(resource) == wanted[resource]}
+
+    def _read_held(self, resources: list[str]) -> dict[str, str]:
+        with self._pool.connection() as conn:
+            return dict(_cursor(conn).execute(_HELD, (resources,)).fetchall())
 
     def _remember(self, hashes: Mapping[str, str]) -> None:
         with self._lock:
