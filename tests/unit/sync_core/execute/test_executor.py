@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from sync_core.errors import MappingError
-from sync_core.execute.executor import ExecutorPorts, content_hash, execute
+from sync_core.execute.executor import ExecutorPorts, _field_hash, content_hash, execute
 from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Ref, Skip, update_learner
 from tests.unit.fakes import HASH_KEY, FakeSa, FakeState
 
@@ -202,13 +202,18 @@ def test_x1_hashes_are_keyed_so_the_same_value_under_two_keys_differs() -> None:
 @pytest.mark.parametrize(
     "value",
     [{"email": "a@example.org"}, {"surname": "Ó Súilleabháin"}, {"dateOfBirth": date(2001, 2, 3)},
-     {"otjHours": Decimal("12.50")}, {"employerId": 42}, {"mobileNumber": None}, {"b": 1, "a": [1, "x"]}],
+     {"otjHours": Decimal("12.50")}, {"employerId": 42}, {"mobileNumber": None}, {"b": 1, "a": [1, "x"]},
+     {"séance": {"z": 1, "a": "é"}}],
 )  # fmt: skip
 def test_x1_hashes_are_those_stored_before_so_an_upgrade_pushes_nothing_again(value: dict[str, Any]) -> None:
     """X1: the hash of a field is the HMAC-SHA-256 of its canonical JSON, as every release has stored it in
     ``sync.pushed_state``; a faster way to compute it must give the same hash, or an upgrade re-pushes every field."""
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    assert content_hash(value, HASH_KEY) == hmac.new(HASH_KEY, canonical.encode(), hashlib.sha256).hexdigest()
+    stored = hmac.new(HASH_KEY, canonical.encode(), hashlib.sha256).hexdigest()
+    assert content_hash(value, HASH_KEY) == stored
+    if len(value) == 1:  # what X1 v2 keeps: one hash per field
+        ((name, field_value),) = value.items()
+        assert _field_hash(name, field_value, HASH_KEY) == stored
 
 
 def test_x1_keyed_still_suppresses_an_unchanged_push_and_a_new_key_pushes_once() -> None:
