@@ -30,6 +30,7 @@ from sync_core.pipeline.routes import PULL_TOPICS
 from sync_core.serde import new_event
 from sync_core.state.drift import DriftLog
 from sync_core.state.settings_repo import SettingsRepository
+from tests.overlap import Overlap
 
 pytestmark = pytest.mark.integration
 
@@ -110,3 +111,18 @@ def test_d1_d3_a_field_pulled_into_pics_is_recorded_once_under_its_run(
     assert ("learner", "surname", "pull", "pulled", 1) in found
     assert all(direction == "pull" for _e, _f, direction, _a, _n in found)  # nothing pushed back (S6 pulls)
     assert log.counts(second["id"]) == []  # D4: PICS holds SA's values now
+
+
+def test_r1_a_refreshs_pull_reads_the_learners_items_at_once(
+    service: Service, sa: SaSandboxProcess, drain_pulled: Callable[[], Tally], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R1: the pull half of a refresh reads the learner's courses, sessions and OTJ hours from SA at once, not in
+    turn (someone waits for a refresh; the daily run reads many learners at once already)."""
+    [learner] = seed_pull_learners(service.pool, sa, 1, "RPA-")
+    SettingsRepository(service.pool).set("Integration Enabled", "on")
+    overlap = Overlap(wanted=3)
+    for name in ("list_enrolments", "list_sessions", "get_otj"):
+        monkeypatch.setattr(service.sa, name, overlap.wrap(getattr(service.sa, name)))
+    assert service.ports.pull(learner["learner_ident"]) >= 1
+    drain_pulled()
+    assert overlap.most == 3

@@ -10,7 +10,7 @@ import pytest
 
 from sync_core.execute.executor import execute
 from sync_core.smart_assessor.at_once import AtOnce
-from tests.unit.overlap import Overlap
+from tests.overlap import Overlap
 from tests.unit.sync_core.execute.test_compare_mode import ALL, refresh, uploaded
 
 READS = ("get_learner", "get_employer", "get_assessor", "list_enrolments")

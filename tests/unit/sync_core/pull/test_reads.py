@@ -14,7 +14,7 @@ from sync_core.errors import SaNotFound
 from sync_core.pull.reads import Dropped, Read, Reader
 from sync_core.settings import IntegrationSettings, Mode
 from sync_core.smart_assessor.at_once import AtOnce
-from tests.unit.overlap import Overlap
+from tests.overlap import Overlap
 
 SETTINGS = IntegrationSettings(
     integration_enabled=True, risk_from_smart_coach=True, learner_mode=Mode.PULL,
