@@ -30,12 +30,20 @@ class SaRecords:
     read: Call
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # "learner:<SA id>" → record
     enrolments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # learner SA id → its enrolments
+    missing: dict[str, SaNotFound] = field(default_factory=dict)  # records SA answered not found for (D7)
 
     def held(self, kind: str, target: str, learner_id: str | None) -> dict[str, Any]:
-        """The record as SA holds it now (an enrolment SA does not list: empty); the run may update it."""
+        """The record as SA holds it now (an enrolment SA does not list: empty); the run may update it. SA's
+        not found is remembered as well: a record read ahead (``executor._read_ahead``) is not read twice."""
         resource = f"{kind}:{target}"
+        if resource in self.missing:
+            raise self.missing[resource]
         if resource not in self.records:
-            self.records[resource] = self._read(kind, target, learner_id)
+            try:
+                self.records[resource] = self._read(kind, target, learner_id)
+            except SaNotFound as gone:
+                self.missing[resource] = gone
+                raise
         return self.records[resource]
 
     def enrolments_of(self, learner_id: str) -> list[dict[str, Any]]:

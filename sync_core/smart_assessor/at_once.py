@@ -25,8 +25,12 @@ class AtOnce:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sa-read")
 
     def started(self, reads: Mapping[str, Callable[[], T]]) -> dict[str, Callable[[], T]]:
-        """Start every read; each name's callable waits for its answer (or raises its error)."""
-        return {name: self._pool.submit(read).result for name, read in reads.items()}
+        """Start every read; each name's callable waits for its answer (or raises its error). Once closed (the
+        service is stopping), the reads are made in turn, as without it."""
+        try:
+            return {name: self._pool.submit(read).result for name, read in reads.items()}
+        except RuntimeError:  # "cannot schedule new futures after shutdown"
+            return in_turn(reads)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

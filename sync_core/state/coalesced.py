@@ -52,25 +52,45 @@ class Coalesced(Generic[K, V]):
             leads = not self._reading
             self._reading = True
         if not leads:
-            question.turn.wait()
+            try:
+                question.turn.wait()
+            except BaseException:  # interrupted while waiting: the others must not wait on it
+                self._leave(question)
+                raise
         if not question.answered:
-            self._read_for_all()
+            self._read_for_all(question)
         return question.answer()
 
-    def _read_for_all(self) -> None:
+    def _read_for_all(self, mine: _Question[K, V]) -> None:
         with self._lock:
             questions, self._waiting = self._waiting, []
-        keys = list(dict.fromkeys(key for question in questions for key in question.keys))
-        found: Mapping[K, V] = {}
-        error: BaseException | None = None
         try:
-            found = self._read(keys)
-        except BaseException as failed:  # each asker meets it, as it would have alone
-            error = failed
-        for question in questions:
-            question.settle(found, error)
-        with self._lock:
-            if self._waiting:
-                self._waiting[0].turn.set()  # the first who waited reads next, for all who wait
+            keys = list(dict.fromkeys(key for question in questions for key in question.keys))
+            try:
+                found = self._read(keys)
+            except Exception as failed:  # each asker meets it, as it would have alone
+                for question in questions:
+                    question.settle({}, failed)
             else:
-                self._reading = False
+                for question in questions:
+                    question.settle(found, None)
+        finally:
+            with self._lock:
+                # An interrupt of this thread (KeyboardInterrupt, SystemExit) is its own: the others ask again,
+                # first in line.
+                self._waiting[:0] = [q for q in questions if not q.answered and q is not mine]
+                self._hand_on()
+
+    def _leave(self, question: _Question[K, V]) -> None:
+        with self._lock:
+            if question in self._waiting:
+                self._waiting.remove(question)
+            if question.turn.is_set() and not question.answered:
+                self._hand_on()  # it had been given the turn: the next one takes it
+
+    def _hand_on(self) -> None:
+        """Under the lock: the first who waits reads next, for all who wait; none waiting, the next asker reads."""
+        if self._waiting:
+            self._waiting[0].turn.set()
+        else:
+            self._reading = False

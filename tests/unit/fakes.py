@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from sync_core.errors import SaNotFound
+
 
 class FakeSa:
     """Holds SA records in dicts and logs every call as (method, target)."""
@@ -32,6 +34,8 @@ class FakeSa:
 
     def _get(self, table: dict[str, dict[str, Any]], kind: str, sa_id: Any) -> dict[str, Any]:
         self.calls.append((f"get {kind}", str(sa_id)))
+        if str(sa_id) not in table:  # as SA answers for a record it does not hold (D7)
+            raise SaNotFound(f"Smart Assessor answered 404 to GET /{kind}s/{{id}}")
         return table[str(sa_id)]
 
     def _update(

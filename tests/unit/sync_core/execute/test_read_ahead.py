@@ -42,3 +42,22 @@ def test_r1_reading_at_once_finds_and_does_what_reading_in_turn_does(at_once: At
         effects.append((done.differences, done.calls, done.sa_calls, sorted(world.sa.calls)))
     assert effects[0] == effects[1]
     assert effects[0][0]  # the difference was found, both ways
+
+
+def test_d7_a_record_sa_no_longer_holds_is_read_once_though_read_ahead(at_once: AtOnce) -> None:
+    """D7: the employer deleted in SA answers not found to the read ahead; its step takes that answer (it is
+    looked for again and made anew) instead of reading it a second time."""
+    world = uploaded()
+    employer = world.sa_id("employer", "ORG1")
+    del world.sa.employers[employer]
+    world.sa.calls.clear()
+    execute(refresh(world, ALL), replace(world.ports(), at_once=at_once), compare=True)
+    assert world.sa.calls.count(("get employer", employer)) == 1
+
+
+def test_reads_asked_of_a_closed_at_once_are_made_in_turn() -> None:
+    """A service that is stopping has closed its threads: a refresh still in hand reads in turn."""
+    at_once = AtOnce(threads=2)
+    at_once.close()
+    answers = at_once.started({"a": lambda: 1, "b": lambda: 2})
+    assert {name: answer() for name, answer in answers.items()} == {"a": 1, "b": 2}

@@ -14,16 +14,18 @@ TABLE = {f"learner:g{n}#email": f"h{n}" for n in range(20)}
 class SlowTable:
     """A read that holds its first call until told, so questions pile up behind it; records what each read asked."""
 
-    def __init__(self, fail: bool = False) -> None:
+    def __init__(self, fail: bool = False, interrupt: bool = False) -> None:
         self.reads: list[list[str]] = []
         self.first_started, self.release = threading.Event(), threading.Event()
-        self.fail = fail
+        self.fail, self.interrupt = fail, interrupt
 
     def __call__(self, keys: list[str]) -> Mapping[str, str]:
         self.reads.append(keys)
         if len(self.reads) == 1:
             self.first_started.set()
             self.release.wait(5)
+        elif len(self.reads) == 2 and self.interrupt:  # the read for those who waited
+            raise KeyboardInterrupt
         if self.fail:
             raise DatabaseUnavailable("the database is unavailable: NoAnswer")
         return {key: TABLE[key] for key in keys if key in TABLE}
@@ -73,3 +75,14 @@ def test_x1_one_question_alone_is_one_read_of_its_keys() -> None:
     table.release.set()
     assert Coalesced(table).ask(["learner:g3#email"]) == {"learner:g3#email": "h3"}
     assert table.reads == [["learner:g3#email"]]
+
+
+def test_x1_an_interrupt_of_the_reading_worker_is_its_own_and_the_others_are_answered() -> None:
+    """KeyboardInterrupt (or SystemExit) in the read a worker makes for the others ends that worker only: the
+    questions it was to answer are asked again, by the first of them, and answered."""
+    table = SlowTable(interrupt=True)
+    answers = _ask_while_the_first_read_is_held(table, askers=4)
+    interrupted = [n for n, answer in enumerate(answers) if isinstance(answer, KeyboardInterrupt)]
+    assert len(interrupted) == 1 and interrupted[0] != 0
+    assert all(answers[n] == {f"learner:g{n}#email": f"h{n}"} for n in range(5) if n not in interrupted)
+    assert len(table.reads) == 3  # the held one, the interrupted one, and one more for the other three
