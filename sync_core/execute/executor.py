@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
-from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from sync_core.drift.compare import Difference, differing
@@ -314,13 +313,7 @@ def field_resource(kind: str, target: str, name: str) -> str:
 
 def _hashes(run: _Run, kind: str, target: str, fields: Mapping[str, Any]) -> dict[str, str]:
     key = run.ports.hash_key
-    return {field_resource(kind, target, name): _field_hash(name, value, key) for name, value in fields.items()}
-
-
-def _field_hash(name: str, value: Any, key: bytes) -> str:
-    """``content_hash({name: value}, key)``, without building the one-field dict and encoding it as a whole."""
-    canonical = "{" + encode_basestring_ascii(name) + ":" + _CANONICAL.encode(value) + "}"
-    return hmac.digest(key, canonical.encode(), "sha256").hex()
+    return {field_resource(kind, target, name): content_hash({name: value}, key) for name, value in fields.items()}
 
 
 def _unheld(run: _Run, kind: str, target: str, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,9 +23,9 @@ class _Question(Generic[K, V]):
         self.turn = threading.Event()  # answered, or this asker reads next
         self.answered = False
         self.found: Mapping[K, V] = {}
-        self.error: BaseException | None = None
+        self.error: Exception | None = None
 
-    def settle(self, found: Mapping[K, V], error: BaseException | None) -> None:
+    def settle(self, found: Mapping[K, V], error: Exception | None) -> None:
         self.found, self.error, self.answered = found, error, True
         self.turn.set()
 

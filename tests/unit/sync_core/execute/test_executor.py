@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from sync_core.errors import MappingError
-from sync_core.execute.executor import ExecutorPorts, _field_hash, content_hash, execute
+from sync_core.execute.executor import ExecutorPorts, content_hash, execute
 from sync_core.plan import EnsureAssessor, EnsureEmployer, EnsureLearner, Ref, Skip, update_learner
 from tests.unit.fakes import HASH_KEY, FakeSa, FakeState
 
@@ -211,9 +211,6 @@ def test_x1_hashes_are_those_stored_before_so_an_upgrade_pushes_nothing_again(va
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
     stored = hmac.new(HASH_KEY, canonical.encode(), hashlib.sha256).hexdigest()
     assert content_hash(value, HASH_KEY) == stored
-    if len(value) == 1:  # what X1 v2 keeps: one hash per field
-        ((name, field_value),) = value.items()
-        assert _field_hash(name, field_value, HASH_KEY) == stored
 
 
 def test_x1_keyed_still_suppresses_an_unchanged_push_and_a_new_key_pushes_once() -> None:
